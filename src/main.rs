@@ -1,0 +1,112 @@
+//! `meshmem`: the command line. Parse arguments, call the library, print.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+use meshmem::app::{self, AppError};
+use meshmem::report;
+use meshmem::runner::RunOptions;
+
+/// Simulate memory in a Kubernetes service mesh: OOM kills, restarts and 503s, and what
+/// each mitigation changes.
+#[derive(Parser)]
+#[command(version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run scenarios and write their outputs (the default: every file in scenarios/).
+    Run(RunArgs),
+    /// Validate scenarios without running them.
+    Check {
+        /// Scenario files or folders.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+    },
+}
+
+#[derive(Args, Default)]
+struct RunArgs {
+    /// Scenario files or folders [default: scenarios/].
+    paths: Vec<PathBuf>,
+    /// Override every scenario's seed.
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Override every scenario's replica count.
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+    replicas: Option<u32>,
+    /// Output folder.
+    #[arg(long, default_value = "output")]
+    out: PathBuf,
+    /// Worker threads [default: all cores].
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+    threads: Option<u32>,
+    /// No progress bar.
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command.unwrap_or(Command::Run(RunArgs {
+        out: PathBuf::from("output"),
+        ..RunArgs::default()
+    })) {
+        Command::Run(args) => run(args),
+        Command::Check { paths } => check(&paths),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            let code = e.exit_code();
+            eprintln!("{:?}", miette::Report::new(e));
+            ExitCode::from(code as u8)
+        }
+    }
+}
+
+fn run(args: RunArgs) -> Result<(), AppError> {
+    let files = app::discover(&args.paths)?;
+    let mut scenarios = app::load_all(&files)?;
+    let options = RunOptions {
+        threads: args.threads.map(|t| t as usize),
+        progress: !args.quiet && std::io::stderr().is_terminal(),
+    };
+    for s in &mut scenarios {
+        s.seed = args.seed.unwrap_or(s.seed);
+        s.replicas = args.replicas.unwrap_or(s.replicas);
+    }
+    for s in &scenarios {
+        let done = app::run_scenario(s, &args.out, &options)?;
+        let duration =
+            report::human_time(meshmem::engine::SimTime::ZERO + s.variants[0].config.duration);
+        println!(
+            "{} — {} replicas × {duration}, seed {} → {}",
+            s.name,
+            s.replicas,
+            s.seed,
+            done.dir.display()
+        );
+        println!("{}", report::table(s, &done.results));
+    }
+    Ok(())
+}
+
+fn check(paths: &[PathBuf]) -> Result<(), AppError> {
+    let files = app::discover(paths)?;
+    for s in app::load_all(&files)? {
+        println!(
+            "{}: ok ({}, {} variant{})",
+            s.file.display(),
+            s.name,
+            s.variants.len(),
+            if s.variants.len() == 1 { "" } else { "s" }
+        );
+    }
+    Ok(())
+}

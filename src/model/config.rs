@@ -1,0 +1,89 @@
+//! The validated input of one run: everything the model needs, in model units.
+//!
+//! The scenario layer builds it from a file (and a variant); tests and benchmarks can
+//! build it directly.
+
+use std::sync::Arc;
+
+use super::backoff::BackoffPolicy;
+use super::node::NodeSpec;
+use super::pod::PodTemplate;
+use super::traffic::ServiceTraffic;
+use crate::engine::{SimDuration, SimTime};
+
+/// How traffic drives the model.
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
+pub enum Fidelity {
+    /// Rates with noise that change at intervals: events scale with rate changes,
+    /// flushes and kills, not with requests. The default.
+    #[default]
+    Fluid,
+    /// One event per request (Poisson arrivals): exact, slow; for validation.
+    PerRequest,
+}
+
+/// A Deployment: a name, a replica count and its pod template.
+#[derive(Clone, Debug, PartialEq)]
+pub struct WorkloadSpec {
+    /// Deployment (and Service) name.
+    pub name: String,
+    /// Desired replicas at the start.
+    pub replicas: u32,
+    /// Pod template at revision 1.
+    pub template: Arc<PodTemplate>,
+}
+
+/// A change applied at a point of the timeline.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Action {
+    /// Roll the workload's pods to a new template (Helm upgrade, `kubectl set
+    /// resources`, rollback), one pod at a time: a new pod is created, and when it is
+    /// ready an old one is deleted (maxSurge 1, maxUnavailable 0).
+    Rollout {
+        /// Workload index.
+        workload: usize,
+        /// The template to roll to.
+        template: Arc<PodTemplate>,
+        /// Revision number of that template.
+        revision: u32,
+    },
+    /// Set the desired replica count.
+    Scale {
+        /// Workload index.
+        workload: usize,
+        /// New replica count.
+        replicas: u32,
+    },
+}
+
+/// An action and when it happens.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TimedAction {
+    /// When.
+    pub at: SimTime,
+    /// Name shown in events (`helm-upgrade`, `rollback`, …).
+    pub name: String,
+    /// What.
+    pub action: Action,
+}
+
+/// One run's full configuration.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SimConfig {
+    /// Simulated time to run.
+    pub duration: SimDuration,
+    /// Interval between scrapes (15 s, like Prometheus).
+    pub scrape_interval: SimDuration,
+    /// Traffic fidelity.
+    pub fidelity: Fidelity,
+    /// The kubelet's restart back-off.
+    pub backoff: BackoffPolicy,
+    /// Nodes.
+    pub nodes: Vec<NodeSpec>,
+    /// Workloads.
+    pub workloads: Vec<WorkloadSpec>,
+    /// Traffic per service.
+    pub traffic: Vec<ServiceTraffic>,
+    /// Timeline, in time order.
+    pub actions: Vec<TimedAction>,
+}

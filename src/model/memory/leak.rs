@@ -1,0 +1,56 @@
+//! `leak`: memory that is allocated and never freed until the process dies.
+
+use super::MemoryLaw;
+use crate::engine::{SimRng, SimTime};
+use crate::model::units::Bytes;
+
+/// Leak rates.
+#[derive(Copy, Clone, Debug, Default, PartialEq)]
+pub struct LeakSpec {
+    /// Bytes kept per request served.
+    pub per_request: Bytes,
+    /// Bytes kept per second of uptime.
+    pub per_second: Bytes,
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct Leak {
+    spec: LeakSpec,
+    bytes: f64,
+    rps: f64,
+}
+
+impl Leak {
+    pub(crate) fn new(spec: LeakSpec) -> Self {
+        Leak {
+            spec,
+            bytes: 0.0,
+            rps: 0.0,
+        }
+    }
+}
+
+impl MemoryLaw for Leak {
+    fn start(&mut self, _now: SimTime, _warm: bool) {
+        self.bytes = 0.0;
+    }
+    fn bytes(&self) -> f64 {
+        self.bytes
+    }
+    fn slope(&self) -> f64 {
+        self.spec.per_second.as_f64() + self.spec.per_request.as_f64() * self.rps
+    }
+    fn advance(&mut self, dt: f64) {
+        self.bytes += self.slope() * dt;
+    }
+    fn next_change(&self, _now: SimTime) -> SimTime {
+        SimTime::NEVER
+    }
+    fn on_change(&mut self, _now: SimTime) {}
+    fn set_rps(&mut self, rps: f64) {
+        self.rps = rps;
+    }
+    fn on_request(&mut self, _now: SimTime, _rng: &mut SimRng) {
+        self.bytes += self.spec.per_request.as_f64();
+    }
+}

@@ -1,0 +1,26 @@
+//! The world meshmem simulates: nodes, pods, containers under cgroup limits, their memory
+//! components, traffic, and the kubelet's rules.
+//!
+//! The model uses the engine and nothing above it: it reads a [`SimConfig`], reports
+//! through a [`Recorder`] and returns a [`RunOutcome`]. It knows nothing of files, YAML or
+//! charts.
+
+pub mod backoff;
+pub mod config;
+pub mod container;
+pub mod memory;
+pub mod node;
+pub mod outcome;
+pub mod pod;
+pub mod qos;
+pub mod record;
+pub mod resources;
+pub mod traffic;
+pub mod units;
+mod world;
+
+pub use config::{Action, Fidelity, SimConfig, TimedAction, WorkloadSpec};
+pub use outcome::{ContainerTally, RunOutcome};
+pub use record::{Discard, EventKind, EventRecord, Recorder, Sample};
+pub use units::{Bytes, MilliCpu};
+pub use world::World;

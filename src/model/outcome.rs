@@ -1,0 +1,57 @@
+//! What one run amounts to: per-container tallies and request outcomes.
+
+use crate::engine::SimTime;
+
+use super::traffic::RequestTally;
+
+/// Totals for one container of one workload over a run (all its pods).
+#[derive(Clone, Debug, PartialEq)]
+pub struct ContainerTally {
+    /// Workload name.
+    pub workload: String,
+    /// Container name.
+    pub container: String,
+    /// OOM kills.
+    pub oom_kills: u32,
+    /// Restarts by the kubelet.
+    pub restarts: u32,
+    /// First OOM kill.
+    pub first_oom: Option<SimTime>,
+    /// Highest working set (bytes).
+    pub peak_bytes: f64,
+}
+
+/// The result of one run.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RunOutcome {
+    /// Per (workload, container), in workload then template order.
+    pub containers: Vec<ContainerTally>,
+    /// Requests and 503s over all services.
+    pub requests: RequestTally,
+    /// Events the engine processed (for throughput figures).
+    pub events_processed: u64,
+}
+
+impl RunOutcome {
+    /// All OOM kills.
+    pub fn oom_kills(&self) -> u32 {
+        self.containers.iter().map(|c| c.oom_kills).sum()
+    }
+
+    /// All restarts.
+    pub fn restarts(&self) -> u32 {
+        self.containers.iter().map(|c| c.restarts).sum()
+    }
+
+    /// The first OOM kill of any container.
+    pub fn first_oom(&self) -> Option<SimTime> {
+        self.containers.iter().filter_map(|c| c.first_oom).min()
+    }
+
+    /// The tally of `workload`/`container`, if present.
+    pub fn container(&self, workload: &str, container: &str) -> Option<&ContainerTally> {
+        self.containers
+            .iter()
+            .find(|c| c.workload == workload && c.container == container)
+    }
+}

@@ -1,0 +1,109 @@
+//! What a run reports as it goes: samples (scrapes) and events, through a [`Recorder`].
+//!
+//! The model formats nothing and opens no files; whoever runs it decides where records
+//! go (CSV files, memory, nowhere).
+
+use crate::engine::SimTime;
+
+/// One scrape of one container (`container_memory_working_set_bytes`).
+#[derive(Copy, Clone, Debug)]
+pub struct Sample<'a> {
+    /// Scrape instant.
+    pub time: SimTime,
+    /// Pod name.
+    pub pod: &'a str,
+    /// Container name.
+    pub container: &'a str,
+    /// Working set in bytes (zero while the container is down).
+    pub working_set: u64,
+    /// Memory limit in bytes, if any.
+    pub limit: Option<u64>,
+}
+
+/// What happened, in Kubernetes' words where Kubernetes has one.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum EventKind {
+    /// The scheduler bound the pod to a node.
+    Scheduled,
+    /// No node has room for the pod's requests.
+    FailedScheduling,
+    /// A container started for the first time.
+    Started,
+    /// The kernel killed a container at its memory limit (exit 137).
+    OomKilled,
+    /// The kubelet holds a crashed container back before restarting it.
+    BackOff,
+    /// The kubelet restarted a crashed container.
+    Restarted,
+    /// The pod became ready (added to endpoints).
+    Ready,
+    /// The pod stopped being ready (removed from endpoints).
+    NotReady,
+    /// The pod was deleted (rollout, scale down).
+    Killing,
+    /// A timeline action was applied.
+    Action,
+}
+
+impl EventKind {
+    /// The event's name in `events.csv`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventKind::Scheduled => "Scheduled",
+            EventKind::FailedScheduling => "FailedScheduling",
+            EventKind::Started => "Started",
+            EventKind::OomKilled => "OOMKilled",
+            EventKind::BackOff => "BackOff",
+            EventKind::Restarted => "Restarted",
+            EventKind::Ready => "Ready",
+            EventKind::NotReady => "NotReady",
+            EventKind::Killing => "Killing",
+            EventKind::Action => "Action",
+        }
+    }
+}
+
+/// One event.
+#[derive(Copy, Clone, Debug)]
+pub struct EventRecord<'a> {
+    /// When.
+    pub time: SimTime,
+    /// Node name, empty when none.
+    pub node: &'a str,
+    /// Pod name, empty for cluster-wide events.
+    pub pod: &'a str,
+    /// Container name, empty for pod-level events.
+    pub container: &'a str,
+    /// What happened.
+    pub kind: EventKind,
+    /// Kubernetes reason (`OOMKilled`, `CrashLoopBackOff`, …).
+    pub reason: &'a str,
+    /// Exit code, for terminations.
+    pub exit_code: Option<i32>,
+    /// Human-readable detail, as `kubectl describe` would show it.
+    pub message: &'a str,
+}
+
+/// Receives a run's records as they happen.
+pub trait Recorder {
+    /// `false` to skip scrapes entirely (saves the work of sampling).
+    fn wants_samples(&self) -> bool {
+        true
+    }
+    /// A scrape of one container.
+    fn sample(&mut self, sample: &Sample<'_>);
+    /// An event.
+    fn event(&mut self, event: &EventRecord<'_>);
+}
+
+/// A recorder that keeps nothing (benchmarks, planning searches).
+#[derive(Copy, Clone, Debug, Default)]
+pub struct Discard;
+
+impl Recorder for Discard {
+    fn wants_samples(&self) -> bool {
+        false
+    }
+    fn sample(&mut self, _sample: &Sample<'_>) {}
+    fn event(&mut self, _event: &EventRecord<'_>) {}
+}

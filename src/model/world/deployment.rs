@@ -1,0 +1,136 @@
+//! The Deployment controller and timeline actions.
+//!
+//! Rolling updates use maxSurge 1 and maxUnavailable 0: one new pod at a time, and an
+//! old pod is deleted only while enough pods stay ready. Old pods that are not ready
+//! (crash-looping) are deleted first, as the controller cleans up unhealthy replicas
+//! first. A new pod that never becomes ready stalls the rollout, as in a real cluster.
+
+use std::sync::Arc;
+
+use super::{Note, World};
+use crate::engine::SimTime;
+use crate::model::config::{Action, WorkloadSpec};
+use crate::model::pod::{Pod, PodKey, PodTemplate};
+use crate::model::record::{EventKind, Recorder};
+
+/// A workload's live state.
+pub(super) struct Workload {
+    pub(super) template: Arc<PodTemplate>,
+    pub(super) revision: u32,
+    pub(super) desired: u32,
+    /// Live pods, oldest first.
+    pub(super) pods: Vec<PodKey>,
+    pub(super) next_ordinal: u32,
+}
+
+impl Workload {
+    pub(super) fn new(spec: &WorkloadSpec) -> Self {
+        Workload {
+            template: spec.template.clone(),
+            revision: 1,
+            desired: spec.replicas,
+            pods: Vec::new(),
+            next_ordinal: 0,
+        }
+    }
+}
+
+/// What the controller does next.
+enum Step {
+    Create,
+    Delete(PodKey),
+    Done,
+}
+
+impl<R: Recorder> World<'_, R> {
+    pub(super) fn on_action(&mut self, now: SimTime, i: usize) {
+        let action = &self.cfg.actions[i];
+        let message = match &action.action {
+            Action::Rollout {
+                workload, revision, ..
+            } => format!(
+                "roll {} to revision {revision}",
+                self.cfg.workloads[*workload].name
+            ),
+            Action::Scale { workload, replicas } => format!(
+                "scale {} to {replicas} replicas",
+                self.cfg.workloads[*workload].name
+            ),
+        };
+        let name = action.name.clone();
+        self.emit(
+            now,
+            None,
+            None,
+            Note {
+                kind: EventKind::Action,
+                reason: &name,
+                exit_code: None,
+                message: &message,
+            },
+        );
+        match &self.cfg.actions[i].action {
+            Action::Rollout {
+                workload,
+                template,
+                revision,
+            } => {
+                let w = &mut self.workloads[*workload];
+                w.template = template.clone();
+                w.revision = *revision;
+                self.reconcile(now, *workload);
+            }
+            Action::Scale { workload, replicas } => {
+                self.workloads[*workload].desired = *replicas;
+                self.reconcile(now, *workload);
+            }
+        }
+    }
+
+    /// Brings workload `w` towards its desired state, as far as it can go now.
+    pub(super) fn reconcile(&mut self, now: SimTime, w: usize) {
+        loop {
+            match self.next_step(w) {
+                Step::Create => {
+                    let (template, revision) = {
+                        let wl = &self.workloads[w];
+                        (wl.template.clone(), wl.revision)
+                    };
+                    self.create_pod(now, w, template, revision);
+                }
+                Step::Delete(key) => self.delete_pod(now, key),
+                Step::Done => return,
+            }
+        }
+    }
+
+    fn next_step(&self, w: usize) -> Step {
+        let wl = &self.workloads[w];
+        let desired = wl.desired as usize;
+        let pods: Vec<_> = wl.pods.iter().filter_map(|&k| self.pod(k)).collect();
+        let (old, new): (Vec<&Pod>, Vec<&Pod>) =
+            pods.iter().partition(|p| p.revision != wl.revision);
+        let ready = pods.iter().filter(|p| p.ready).count();
+        if let Some(p) = old.iter().find(|p| !p.ready) {
+            return Step::Delete(p.key);
+        }
+        if let Some(p) = old.first().filter(|_| ready > desired) {
+            return Step::Delete(p.key);
+        }
+        let surge = usize::from(!old.is_empty());
+        if new.len() < desired && pods.len() < desired + surge {
+            return Step::Create;
+        }
+        if old.is_empty() && pods.len() > desired {
+            // Scale down: not-ready pods first, then the newest.
+            let victim = new
+                .iter()
+                .rev()
+                .find(|p| !p.ready)
+                .or(new.last())
+                .map(|p| p.key);
+            return victim.map_or(Step::Done, Step::Delete);
+        }
+        Step::Done
+    }
+}

@@ -1,0 +1,189 @@
+//! The kubelet's part: container wake-ups, OOM kills, back-off, restarts and readiness.
+
+use super::{ContainerRef, Event, Note, World, container_in};
+use crate::engine::SimTime;
+use crate::model::backoff::go_duration;
+use crate::model::container::{ContainerState, Termination};
+use crate::model::record::{EventKind, Recorder};
+use crate::model::units::Bytes;
+
+impl<R: Recorder> World<'_, R> {
+    /// Starts container `c` at `now` and arms its readiness and wake-up. Pods of the
+    /// initial state start warm: already running and ready, as in a cluster that was
+    /// serving before the scenario began.
+    pub(super) fn start_container(&mut self, now: SimTime, c: ContainerRef) {
+        let rps = self.pod(c.pod).map_or(0.0, |p| p.rps);
+        let warm = self.warm_start;
+        let Some(container) = container_in(&mut self.pods, c) else {
+            return;
+        };
+        container.start(now, warm);
+        container.set_rps(rps);
+        if !warm {
+            let ready_at = now + container.spec.readiness_delay;
+            container.timer = Some(self.queue.schedule(ready_at, Event::Ready(c)));
+        }
+        self.rewake(now, c);
+    }
+
+    /// Re-predicts container `c`'s next wake-up and moves its event if it changed.
+    pub(super) fn rewake(&mut self, now: SimTime, c: ContainerRef) {
+        let Some(pod) = self.pods[c.pod.slot as usize].as_mut() else {
+            return;
+        };
+        let container = &mut pod.containers[usize::from(c.idx)];
+        let at = container.next_wake().max(now);
+        if at == container.wake_at && container.wake.is_some() {
+            return;
+        }
+        container.wake_at = at;
+        if at == SimTime::NEVER {
+            if let Some(k) = container.wake.take() {
+                self.queue.cancel(k);
+            }
+        } else {
+            self.queue
+                .reschedule(&mut container.wake, at, Event::Wake(c));
+        }
+    }
+
+    pub(super) fn on_wake(&mut self, now: SimTime, c: ContainerRef) {
+        let Some(container) = container_in(&mut self.pods, c) else {
+            return;
+        };
+        container.wake = None;
+        container.wake_at = SimTime::NEVER;
+        container.advance(now);
+        container.note_peak();
+        if container.at_limit() {
+            self.oom_kill(now, c);
+            return;
+        }
+        container.apply_due_changes(now);
+        self.rewake(now, c);
+    }
+
+    /// After a request (per-request fidelity): kill at once if over the limit, or bring
+    /// the wake-up forward if the request moved it.
+    pub(super) fn after_jump(&mut self, now: SimTime, c: ContainerRef) {
+        let Some(container) = container_in(&mut self.pods, c) else {
+            return;
+        };
+        if container.at_limit() {
+            container.note_peak();
+            self.oom_kill(now, c);
+        } else if container.next_wake() < container.wake_at {
+            self.rewake(now, c);
+        }
+    }
+
+    /// The kernel's OOM killer at the container's cgroup limit: exit 137, memory freed,
+    /// pod not ready, and the kubelet's back-off decides when it starts again.
+    pub(super) fn oom_kill(&mut self, now: SimTime, c: ContainerRef) {
+        let Some(container) = container_in(&mut self.pods, c) else {
+            return;
+        };
+        let usage = Bytes(container.usage() as u64);
+        let largest = container.largest_law();
+        container.terminate(now, Termination::OomKilled);
+        container.stats.oom_kills += 1;
+        container.stats.first_oom.get_or_insert(now);
+        let wait = container.backoff.wait_after(now);
+        let limit = Bytes(container.limit() as u64);
+        let name = container.name().to_string();
+        let mut keys = [container.wake.take(), container.timer.take()];
+        container.wake_at = SimTime::NEVER;
+        for k in keys.iter_mut().filter_map(Option::take) {
+            self.queue.cancel(k);
+        }
+        let mut message = format!("memory {usage} reached limit {limit}");
+        if let Some((law, bytes)) = largest {
+            message += &format!("; largest component {law} {}", Bytes(bytes as u64));
+        }
+        let reason = Termination::OomKilled;
+        self.emit(
+            now,
+            Some(c.pod),
+            Some(c.idx),
+            Note {
+                kind: EventKind::OomKilled,
+                reason: reason.reason(),
+                exit_code: Some(reason.exit_code()),
+                message: &message,
+            },
+        );
+        self.update_pod_readiness(now, c.pod);
+        if wait.is_zero() {
+            self.restart(now, c);
+        } else {
+            let pod = self.pod(c.pod).map_or("", |p| p.name()).to_string();
+            let message = format!(
+                "back-off {} restarting failed container={name} pod={pod}",
+                go_duration(wait)
+            );
+            self.emit(
+                now,
+                Some(c.pod),
+                Some(c.idx),
+                Note {
+                    kind: EventKind::BackOff,
+                    reason: "CrashLoopBackOff",
+                    exit_code: None,
+                    message: &message,
+                },
+            );
+            let key = self.queue.schedule(now + wait, Event::Restart(c));
+            if let Some(container) = container_in(&mut self.pods, c) {
+                container.timer = Some(key);
+            }
+        }
+    }
+
+    pub(super) fn on_restart(&mut self, now: SimTime, c: ContainerRef) {
+        if let Some(container) = container_in(&mut self.pods, c) {
+            container.timer = None;
+            self.restart(now, c);
+        }
+    }
+
+    /// The kubelet starts a crashed container again (`Next` on its back-off entry).
+    fn restart(&mut self, now: SimTime, c: ContainerRef) {
+        let Some(container) = container_in(&mut self.pods, c) else {
+            return;
+        };
+        let ContainerState::Terminated { finished, .. } = container.state else {
+            return;
+        };
+        container.backoff.record_restart(finished, now);
+        container.restart_count += 1;
+        let message = format!(
+            "restarted container {} (restart {}) after {}",
+            container.name(),
+            container.restart_count,
+            go_duration(now - finished)
+        );
+        self.emit(
+            now,
+            Some(c.pod),
+            Some(c.idx),
+            Note {
+                kind: EventKind::Restarted,
+                reason: "Started",
+                exit_code: None,
+                message: &message,
+            },
+        );
+        self.start_container(now, c);
+    }
+
+    pub(super) fn on_container_ready(&mut self, now: SimTime, c: ContainerRef) {
+        let Some(container) = container_in(&mut self.pods, c) else {
+            return;
+        };
+        container.timer = None;
+        if let ContainerState::Running { ready, .. } = &mut container.state {
+            *ready = true;
+        }
+        self.update_pod_readiness(now, c.pod);
+    }
+}

@@ -1,0 +1,254 @@
+//! The simulated cluster and its event loop.
+//!
+//! [`World`] owns nodes, pods, workloads and services, and turns each event into state
+//! changes and records. Its behaviour is split by concept:
+//!
+//! - `kubelet`: container lifecycle — wake-ups, OOM kills, back-off, restarts, readiness;
+//! - `pods`: pod creation, placement, deletion;
+//! - `deployment`: the Deployment controller (rollouts, scaling) and timeline actions;
+//! - `routing`: traffic rates, endpoints, request outcomes;
+//! - `scrape`: sampling for the time series (never changes the outcome).
+
+mod deployment;
+mod kubelet;
+mod pods;
+mod routing;
+mod scrape;
+
+use std::collections::VecDeque;
+
+use super::config::SimConfig;
+use super::container::Container;
+use super::node::Node;
+use super::outcome::{ContainerTally, RunOutcome};
+use super::pod::{Pod, PodKey};
+use super::record::{EventKind, EventRecord, Recorder};
+use super::traffic::RequestTally;
+use crate::engine::{EventQueue, RngStreams, SimTime};
+use deployment::Workload;
+use routing::Service;
+
+/// A container of a live pod.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+struct ContainerRef {
+    pod: PodKey,
+    idx: u16,
+}
+
+/// What can happen.
+#[derive(Copy, Clone, Debug)]
+enum Event {
+    /// A container's laws change or its usage reaches the limit.
+    Wake(ContainerRef),
+    /// A crashed container's back-off has expired: the kubelet starts it again.
+    Restart(ContainerRef),
+    /// A container's readiness probe passes.
+    Ready(ContainerRef),
+    /// A service's noise grid point.
+    TrafficGrid(usize),
+    /// A discontinuity of a service's load profile.
+    TrafficBreak(usize),
+    /// Per-request fidelity: a request to a service.
+    Arrival(usize),
+    /// Scrape every container.
+    Scrape,
+    /// Apply timeline action `i`.
+    Action(usize),
+}
+
+/// The live pod `key` in `pods` (a free function so that only `pods` is borrowed).
+fn pod_in(pods: &mut [Option<Pod>], key: PodKey) -> Option<&mut Pod> {
+    pods[key.slot as usize]
+        .as_mut()
+        .filter(|p| p.key.uid == key.uid)
+}
+
+/// The live container `c` in `pods`.
+fn container_in(pods: &mut [Option<Pod>], c: ContainerRef) -> Option<&mut Container> {
+    pod_in(pods, c.pod).and_then(|p| p.containers.get_mut(usize::from(c.idx)))
+}
+
+/// What an event says, apart from where and when.
+struct Note<'a> {
+    kind: EventKind,
+    reason: &'a str,
+    exit_code: Option<i32>,
+    message: &'a str,
+}
+
+/// One replica of a scenario, from start to end.
+pub struct World<'c, R: Recorder> {
+    cfg: &'c SimConfig,
+    queue: EventQueue<Event>,
+    streams: RngStreams,
+    rec: R,
+    nodes: Vec<Node>,
+    pods: Vec<Option<Pod>>,
+    free_slots: Vec<u32>,
+    next_uid: u32,
+    pending: VecDeque<PodKey>,
+    workloads: Vec<Workload>,
+    services: Vec<Service>,
+    tallies: Vec<ContainerTally>,
+    events_processed: u64,
+    /// True while the initial pods are created (they start warm).
+    warm_start: bool,
+}
+
+impl<'c, R: Recorder> World<'c, R> {
+    /// A world for `cfg` drawing from `streams`, reporting to `rec`.
+    pub fn new(cfg: &'c SimConfig, streams: RngStreams, rec: R) -> Self {
+        let services = cfg
+            .traffic
+            .iter()
+            .map(|t| Service::new(t, &cfg.workloads[t.workload].name, &streams))
+            .collect();
+        World {
+            cfg,
+            queue: EventQueue::new(),
+            streams,
+            rec,
+            nodes: cfg.nodes.iter().cloned().map(Node::new).collect(),
+            pods: Vec::new(),
+            free_slots: Vec::new(),
+            next_uid: 0,
+            pending: VecDeque::new(),
+            workloads: cfg.workloads.iter().map(Workload::new).collect(),
+            services,
+            tallies: Vec::new(),
+            events_processed: 0,
+            warm_start: false,
+        }
+    }
+
+    /// Runs to the configured duration and returns the outcome and the recorder.
+    pub fn run(mut self) -> (RunOutcome, R) {
+        let end = SimTime::ZERO + self.cfg.duration;
+        self.init();
+        while let Some((now, event)) = self.queue.pop_until(end) {
+            self.events_processed += 1;
+            self.handle(now, event);
+        }
+        self.finish(end)
+    }
+
+    fn init(&mut self) {
+        let now = SimTime::ZERO;
+        self.warm_start = true;
+        for w in 0..self.workloads.len() {
+            self.reconcile(now, w);
+        }
+        self.warm_start = false;
+        for s in 0..self.services.len() {
+            self.start_service(now, s);
+        }
+        for (i, a) in self.cfg.actions.iter().enumerate() {
+            self.queue.schedule(a.at, Event::Action(i));
+        }
+        if self.rec.wants_samples() {
+            self.queue.schedule(now, Event::Scrape);
+        }
+    }
+
+    fn handle(&mut self, now: SimTime, event: Event) {
+        match event {
+            Event::Wake(c) => self.on_wake(now, c),
+            Event::Restart(c) => self.on_restart(now, c),
+            Event::Ready(c) => self.on_container_ready(now, c),
+            Event::TrafficGrid(s) => self.on_traffic_grid(now, s),
+            Event::TrafficBreak(s) => self.on_traffic_break(now, s),
+            Event::Arrival(s) => self.on_arrival(now, s),
+            Event::Scrape => self.on_scrape(now),
+            Event::Action(i) => self.on_action(now, i),
+        }
+    }
+
+    fn finish(mut self, end: SimTime) -> (RunOutcome, R) {
+        let mut requests = RequestTally::default();
+        for s in 0..self.services.len() {
+            self.account(end, s);
+            requests.add(&self.services[s].tally);
+        }
+        let live: Vec<PodKey> = self.pods.iter().flatten().map(|p| p.key).collect();
+        for key in live {
+            self.fold_tallies(key);
+        }
+        let outcome = RunOutcome {
+            containers: self.tallies,
+            requests,
+            events_processed: self.events_processed,
+        };
+        (outcome, self.rec)
+    }
+
+    fn pod(&self, key: PodKey) -> Option<&Pod> {
+        self.pods[key.slot as usize]
+            .as_ref()
+            .filter(|p| p.key.uid == key.uid)
+    }
+
+    fn pod_mut(&mut self, key: PodKey) -> Option<&mut Pod> {
+        pod_in(&mut self.pods, key)
+    }
+
+    /// Records an event about `pod` (and its container `container`, if any).
+    fn emit(&mut self, now: SimTime, pod: Option<PodKey>, container: Option<u16>, note: Note<'_>) {
+        let p = pod.and_then(|k| self.pods[k.slot as usize].as_ref());
+        let node = p
+            .and_then(|p| p.node)
+            .map_or("", |n| self.nodes[n].spec.name.as_str());
+        let container = match (p, container) {
+            (Some(p), Some(i)) => p.containers[usize::from(i)].name(),
+            _ => "",
+        };
+        self.rec.event(&EventRecord {
+            time: now,
+            node,
+            pod: p.map_or("", |p| p.name()),
+            container,
+            kind: note.kind,
+            reason: note.reason,
+            exit_code: note.exit_code,
+            message: note.message,
+        });
+    }
+
+    /// Adds a pod's container totals into the run's tallies (on deletion and at the end).
+    fn fold_tallies(&mut self, key: PodKey) {
+        let Some(pod) = self.pod(key) else { return };
+        let workload = self.cfg.workloads[pod.workload].name.as_str();
+        let mut folded = Vec::with_capacity(pod.containers.len());
+        for c in &pod.containers {
+            folded.push((c.name().to_string(), c.stats, c.restart_count));
+        }
+        let workload = workload.to_string();
+        for (name, stats, restarts) in folded {
+            let i = match self
+                .tallies
+                .iter()
+                .position(|t| t.workload == workload && t.container == name)
+            {
+                Some(i) => i,
+                None => {
+                    self.tallies.push(ContainerTally {
+                        workload: workload.clone(),
+                        container: name,
+                        oom_kills: 0,
+                        restarts: 0,
+                        first_oom: None,
+                        peak_bytes: 0.0,
+                    });
+                    self.tallies.len() - 1
+                }
+            };
+            let t = &mut self.tallies[i];
+            t.oom_kills += stats.oom_kills;
+            t.restarts += restarts;
+            t.first_oom = match (t.first_oom, stats.first_oom) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
+            t.peak_bytes = t.peak_bytes.max(stats.peak_bytes);
+        }
+    }
+}

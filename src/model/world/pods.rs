@@ -1,0 +1,196 @@
+//! Pods: creation, placement on nodes, readiness and deletion.
+
+use std::sync::Arc;
+
+use super::{ContainerRef, Note, World};
+use crate::engine::SimTime;
+use crate::model::container::Container;
+use crate::model::node::place;
+use crate::model::pod::{Pod, PodKey, PodTemplate, pod_name};
+use crate::model::record::{EventKind, Recorder};
+
+impl<R: Recorder> World<'_, R> {
+    /// Creates the next pod of workload `w` from `template` and tries to place it.
+    pub(super) fn create_pod(
+        &mut self,
+        now: SimTime,
+        w: usize,
+        template: Arc<PodTemplate>,
+        revision: u32,
+    ) -> PodKey {
+        let workload = &mut self.workloads[w];
+        let ordinal = workload.next_ordinal;
+        workload.next_ordinal += 1;
+        let wname = &self.cfg.workloads[w].name;
+        let slot = self.free_slots.pop().unwrap_or_else(|| {
+            self.pods.push(None);
+            (self.pods.len() - 1) as u32
+        });
+        let key = PodKey {
+            slot,
+            uid: self.next_uid,
+        };
+        self.next_uid += 1;
+        let containers = template
+            .containers
+            .iter()
+            .map(|spec| {
+                // Streams are named by workload, pod ordinal and container name — never by
+                // slot or uid — so variants keep their baseline's random numbers.
+                let stream = format!("pod/{wname}/{ordinal}/{}", spec.name);
+                Container::new(spec.clone(), self.cfg.backoff, self.streams.stream(&stream))
+            })
+            .collect();
+        self.pods[slot as usize] = Some(Pod {
+            key,
+            name: pod_name(wname, revision, ordinal),
+            workload: w,
+            revision,
+            node: None,
+            template,
+            containers,
+            ready: false,
+            rps: 0.0,
+        });
+        self.workloads[w].pods.push(key);
+        self.try_schedule(now, key);
+        key
+    }
+
+    /// Binds a pending pod to a node and starts its containers, or reports that none fits.
+    fn try_schedule(&mut self, now: SimTime, key: PodKey) -> bool {
+        let Some(pod) = self.pod(key) else {
+            return true;
+        };
+        let request = pod.template.memory_request();
+        let Some(n) = place(&self.nodes, request) else {
+            if !self.pending.contains(&key) {
+                self.pending.push_back(key);
+                let msg = format!("0/{} nodes have {request} of memory free", self.nodes.len());
+                self.emit(
+                    now,
+                    Some(key),
+                    None,
+                    Note {
+                        kind: EventKind::FailedScheduling,
+                        reason: "FailedScheduling",
+                        exit_code: None,
+                        message: &msg,
+                    },
+                );
+            }
+            return false;
+        };
+        self.nodes[n].requested.0 += request.0;
+        let count = {
+            let pod = self.pod_mut(key).expect("pod exists");
+            pod.node = Some(n);
+            pod.containers.len()
+        };
+        let msg = format!("assigned to {}", self.nodes[n].spec.name);
+        self.emit(
+            now,
+            Some(key),
+            None,
+            Note {
+                kind: EventKind::Scheduled,
+                reason: "Scheduled",
+                exit_code: None,
+                message: &msg,
+            },
+        );
+        for idx in 0..count as u16 {
+            let c = ContainerRef { pod: key, idx };
+            self.emit(
+                now,
+                Some(key),
+                Some(idx),
+                Note {
+                    kind: EventKind::Started,
+                    reason: "Started",
+                    exit_code: None,
+                    message: "",
+                },
+            );
+            self.start_container(now, c);
+        }
+        self.update_pod_readiness(now, key);
+        true
+    }
+
+    /// Places pods that were waiting for room, oldest first.
+    fn retry_pending(&mut self, now: SimTime) {
+        let waiting: Vec<PodKey> = self.pending.drain(..).collect();
+        for key in waiting {
+            // A pod that still does not fit is queued again by try_schedule.
+            self.try_schedule(now, key);
+        }
+    }
+
+    /// Deletes a pod: its containers stop, its requests leave the node, its endpoint goes.
+    pub(super) fn delete_pod(&mut self, now: SimTime, key: PodKey) {
+        let Some(pod) = self.pod(key) else { return };
+        let (w, was_ready) = (pod.workload, pod.ready);
+        let msg = format!("Stopping pod {}", pod.name());
+        self.emit(
+            now,
+            Some(key),
+            None,
+            Note {
+                kind: EventKind::Killing,
+                reason: "Killing",
+                exit_code: None,
+                message: &msg,
+            },
+        );
+        self.fold_tallies(key);
+        let pod = self.pods[key.slot as usize].take().expect("pod exists");
+        for c in pod.containers {
+            for k in [c.wake, c.timer].into_iter().flatten() {
+                self.queue.cancel(k);
+            }
+        }
+        if let Some(n) = pod.node {
+            self.nodes[n].requested.0 -= pod.template.memory_request().0;
+        }
+        self.free_slots.push(key.slot);
+        self.pending.retain(|&k| k != key);
+        self.workloads[w].pods.retain(|&k| k != key);
+        if was_ready {
+            self.endpoints_changed(now, w);
+        }
+        self.retry_pending(now);
+    }
+
+    /// Recomputes a pod's readiness from its containers; on a change, records it and
+    /// updates the service's endpoints and the Deployment controller.
+    pub(super) fn update_pod_readiness(&mut self, now: SimTime, key: PodKey) {
+        let Some(pod) = self.pod_mut(key) else { return };
+        let ready = pod.node.is_some() && pod.all_containers_ready();
+        if ready == pod.ready {
+            return;
+        }
+        pod.ready = ready;
+        let w = pod.workload;
+        let (kind, reason) = if ready {
+            (EventKind::Ready, "Ready")
+        } else {
+            (EventKind::NotReady, "ContainersNotReady")
+        };
+        self.emit(
+            now,
+            Some(key),
+            None,
+            Note {
+                kind,
+                reason,
+                exit_code: None,
+                message: "",
+            },
+        );
+        self.endpoints_changed(now, w);
+        if ready {
+            self.reconcile(now, w);
+        }
+    }
+}

@@ -1,0 +1,151 @@
+//! Streams each run's samples and events to CSV part files.
+
+use std::fs::File;
+use std::io::{self, BufWriter};
+use std::path::PathBuf;
+
+use crate::model::{EventRecord, Recorder, Sample};
+use crate::runner::SinkFactory;
+
+/// Column headers of `timeseries.csv`.
+pub const TIMESERIES_HEADER: &str =
+    "variant,replica,time_s,pod,container,working_set_bytes,limit_bytes";
+/// Column headers of `events.csv`.
+pub const EVENTS_HEADER: &str =
+    "variant,replica,time_s,node,pod,container,event,reason,exit_code,message";
+
+/// Opens part files in a staging folder, one pair per run.
+pub struct CsvSinks {
+    parts: PathBuf,
+    variants: Vec<String>,
+    timeseries_replicas: u32,
+}
+
+impl CsvSinks {
+    /// Sinks writing into `parts`, for runs of `variants`, keeping time series for the
+    /// first `timeseries_replicas` replicas.
+    pub fn new(parts: PathBuf, variants: Vec<String>, timeseries_replicas: u32) -> Self {
+        CsvSinks {
+            parts,
+            variants,
+            timeseries_replicas,
+        }
+    }
+
+    /// The part file of one run's time series.
+    pub fn timeseries_part(&self, variant: usize, replica: u32) -> PathBuf {
+        self.parts.join(format!("ts-{variant:04}-{replica:07}.csv"))
+    }
+
+    /// The part file of one run's events.
+    pub fn events_part(&self, variant: usize, replica: u32) -> PathBuf {
+        self.parts.join(format!("ev-{variant:04}-{replica:07}.csv"))
+    }
+}
+
+fn writer(path: PathBuf) -> io::Result<csv::Writer<BufWriter<File>>> {
+    let file = BufWriter::with_capacity(1 << 16, File::create(path)?);
+    Ok(csv::WriterBuilder::new()
+        .has_headers(false)
+        .from_writer(file))
+}
+
+/// One run's CSV writers. Write errors are kept and reported when the run is closed.
+pub struct CsvSink {
+    variant: String,
+    replica: String,
+    timeseries: Option<csv::Writer<BufWriter<File>>>,
+    events: csv::Writer<BufWriter<File>>,
+    error: Option<io::Error>,
+    buf: [String; 4],
+}
+
+impl CsvSink {
+    fn keep(&mut self, r: csv::Result<()>) {
+        if let Err(e) = r
+            && self.error.is_none()
+        {
+            self.error = Some(io::Error::other(e));
+        }
+    }
+}
+
+impl SinkFactory for CsvSinks {
+    type Sink = CsvSink;
+
+    fn open(&self, variant: usize, replica: u32) -> io::Result<CsvSink> {
+        let timeseries = if replica < self.timeseries_replicas {
+            Some(writer(self.timeseries_part(variant, replica))?)
+        } else {
+            None
+        };
+        Ok(CsvSink {
+            variant: self.variants[variant].clone(),
+            replica: replica.to_string(),
+            timeseries,
+            events: writer(self.events_part(variant, replica))?,
+            error: None,
+            buf: Default::default(),
+        })
+    }
+
+    fn close(&self, sink: CsvSink) -> io::Result<()> {
+        if let Some(e) = sink.error {
+            return Err(e);
+        }
+        if let Some(mut ts) = sink.timeseries {
+            ts.flush()?;
+        }
+        let mut ev = sink.events;
+        ev.flush()
+    }
+}
+
+impl Recorder for CsvSink {
+    fn wants_samples(&self) -> bool {
+        self.timeseries.is_some()
+    }
+
+    fn sample(&mut self, s: &Sample<'_>) {
+        let Some(w) = self.timeseries.as_mut() else {
+            return;
+        };
+        use std::fmt::Write;
+        let [time, ws, limit, _] = &mut self.buf;
+        time.clear();
+        ws.clear();
+        limit.clear();
+        let _ = write!(time, "{}", s.time.secs_millis());
+        let _ = write!(ws, "{}", s.working_set);
+        if let Some(l) = s.limit {
+            let _ = write!(limit, "{l}");
+        }
+        let r = w.write_record([
+            self.variant.as_str(),
+            self.replica.as_str(),
+            time,
+            s.pod,
+            s.container,
+            ws,
+            limit,
+        ]);
+        self.keep(r);
+    }
+
+    fn event(&mut self, e: &EventRecord<'_>) {
+        let exit = e.exit_code.map_or_else(String::new, |c| c.to_string());
+        let r = self.events.write_record([
+            self.variant.as_str(),
+            self.replica.as_str(),
+            &e.time.secs_millis().to_string(),
+            e.node,
+            e.pod,
+            e.container,
+            e.kind.as_str(),
+            e.reason,
+            &exit,
+            e.message,
+        ]);
+        self.keep(r);
+    }
+}

@@ -1,0 +1,23 @@
+//! Number and time formats shared by the outputs.
+
+use crate::engine::SimTime;
+
+/// `1h58m`, `4m12s`, `37s`: simulated time for people.
+pub fn human_time(t: SimTime) -> String {
+    let s = t.as_nanos() / 1_000_000_000;
+    match (s / 3600, (s / 60) % 60, s % 60) {
+        (0, 0, sec) => format!("{sec}s"),
+        (0, m, sec) => format!("{m}m{sec:02}s"),
+        (h, m, _) => format!("{h}h{m:02}m"),
+    }
+}
+
+/// An optional instant as seconds with millisecond precision, empty when absent.
+pub fn opt_secs(t: Option<SimTime>) -> String {
+    t.map_or_else(String::new, |t| t.secs_millis().to_string())
+}
+
+/// A count that is an expected value in the fluid fidelity, rounded for CSV.
+pub fn count(x: f64) -> String {
+    format!("{:.0}", x.max(0.0))
+}

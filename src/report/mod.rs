@@ -1,0 +1,21 @@
+//! Outputs: CSV files, the run metadata and the printed table.
+//!
+//! Small outputs (summary, per-container totals, metadata, table) are pure functions of
+//! the results. Large ones (time series, events) stream from each run into part files
+//! that are joined in (variant, replica) order at the end. Everything is written into a
+//! staging folder that replaces the output folder only when complete, so a failed run
+//! leaves no partial output.
+
+mod csv_sink;
+mod format;
+mod metadata;
+mod output_dir;
+mod summary;
+mod table;
+
+pub use csv_sink::{CsvSinks, EVENTS_HEADER, TIMESERIES_HEADER};
+pub use format::human_time;
+pub use metadata::run_json;
+pub use output_dir::OutputDir;
+pub use summary::{containers_csv, summary_csv};
+pub use table::table;

@@ -1,0 +1,92 @@
+//! `summary.csv` (one row per variant and replica) and `containers.csv` (one row per
+//! variant, replica and container).
+
+use super::format::{count, opt_secs};
+use crate::model::traffic::ResponseFlag;
+use crate::runner::ReplicaResult;
+use crate::scenario::Scenario;
+
+fn to_bytes(w: csv::Writer<Vec<u8>>) -> Vec<u8> {
+    w.into_inner().expect("writing to memory cannot fail")
+}
+
+/// `summary.csv`: per run, OOM kills, first OOM, restarts, requests and 503s by flag.
+pub fn summary_csv(scenario: &Scenario, results: &[ReplicaResult]) -> Vec<u8> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let mut header = vec![
+        "variant",
+        "replica",
+        "seed",
+        "oom_kills",
+        "first_oom_s",
+        "first_oom_container",
+        "restarts",
+        "requests",
+        "errors_503",
+    ];
+    let flag_columns: Vec<String> = ResponseFlag::ALL
+        .iter()
+        .map(|f| format!("errors_503_{}", f.as_str().to_lowercase()))
+        .collect();
+    header.extend(flag_columns.iter().map(String::as_str));
+    w.write_record(&header).expect("in memory");
+    for r in results {
+        let o = &r.outcome;
+        let first = o
+            .containers
+            .iter()
+            .filter(|c| c.first_oom.is_some())
+            .min_by_key(|c| c.first_oom)
+            .map_or_else(String::new, |c| format!("{}/{}", c.workload, c.container));
+        let mut row = vec![
+            scenario.variants[r.variant].name.clone(),
+            r.replica.to_string(),
+            scenario.seed.to_string(),
+            o.oom_kills().to_string(),
+            opt_secs(o.first_oom()),
+            first,
+            o.restarts().to_string(),
+            count(o.requests.requests),
+            count(o.requests.total_503()),
+        ];
+        row.extend(
+            ResponseFlag::ALL
+                .iter()
+                .map(|&f| count(o.requests.errors(f))),
+        );
+        w.write_record(&row).expect("in memory");
+    }
+    to_bytes(w)
+}
+
+/// `containers.csv`: per run and container, OOM kills, restarts, first OOM and peak.
+pub fn containers_csv(scenario: &Scenario, results: &[ReplicaResult]) -> Vec<u8> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record([
+        "variant",
+        "replica",
+        "workload",
+        "container",
+        "oom_kills",
+        "restarts",
+        "first_oom_s",
+        "peak_working_set_bytes",
+    ])
+    .expect("in memory");
+    for r in results {
+        for c in &r.outcome.containers {
+            w.write_record([
+                scenario.variants[r.variant].name.as_str(),
+                &r.replica.to_string(),
+                &c.workload,
+                &c.container,
+                &c.oom_kills.to_string(),
+                &c.restarts.to_string(),
+                &opt_secs(c.first_oom),
+                &format!("{:.0}", c.peak_bytes),
+            ])
+            .expect("in memory");
+        }
+    }
+    to_bytes(w)
+}

@@ -1,0 +1,223 @@
+//! From a scenario spec to a validated model configuration, with every semantic check
+//! that the YAML types cannot express (names, references, limits ≥ requests, …).
+
+mod template;
+mod timeline;
+mod traffic;
+
+pub use template::pod_template;
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use serde_saphyr::Location;
+
+use super::error::Problem;
+use super::spec::{FidelitySpec, KubeletSpec, NodeGroupSpec, S, ScenarioSpec, WorkloadY};
+use crate::engine::SimDuration;
+use crate::model::backoff::BackoffPolicy;
+use crate::model::node::NodeSpec;
+use crate::model::{Fidelity, SimConfig, WorkloadSpec};
+
+/// Builds the model configuration of `spec`.
+pub fn build(spec: &ScenarioSpec) -> Result<SimConfig, Problem> {
+    check_scenario_name(&spec.name)?;
+    let duration = positive(&spec.duration.value.0, spec.duration.referenced, "duration")?;
+    let scrape_interval = positive(
+        &spec.scrape_interval.value.0,
+        spec.scrape_interval.referenced,
+        "scrapeInterval",
+    )?;
+    if spec.replicas.value == 0 {
+        return Err(Problem::new(
+            spec.replicas.referenced,
+            "`replicas` is 0",
+            "a number of runs ≥ 1",
+        ));
+    }
+    let workloads = workloads(spec)?;
+    let traffic = traffic::services(spec)?;
+    let actions = timeline::actions(spec)?;
+    Ok(SimConfig {
+        duration,
+        scrape_interval,
+        fidelity: match spec.fidelity {
+            FidelitySpec::Fluid => Fidelity::Fluid,
+            FidelitySpec::PerRequest => Fidelity::PerRequest,
+        },
+        backoff: backoff(&spec.kubelet)?,
+        nodes: nodes(&spec.nodes)?,
+        workloads,
+        traffic,
+        actions,
+    })
+}
+
+fn workloads(spec: &ScenarioSpec) -> Result<Vec<WorkloadSpec>, Problem> {
+    let mut seen = HashSet::new();
+    spec.workloads
+        .iter()
+        .map(|w| {
+            check_dns_label(&w.name, "workload")?;
+            if !seen.insert(w.name.value.as_str()) {
+                return Err(duplicate(&w.name, "workload"));
+            }
+            check_containers(w)?;
+            Ok(WorkloadSpec {
+                name: w.name.value.clone(),
+                replicas: w.replicas,
+                template: Arc::new(pod_template(w, spec.mesh.as_ref())?),
+            })
+        })
+        .collect()
+}
+
+fn check_containers(w: &WorkloadY) -> Result<(), Problem> {
+    if w.containers.is_empty() {
+        return Err(Problem::new(
+            w.name.referenced,
+            format!("workload `{}` has no containers", w.name.value),
+            "containers: [{name: app, resources: …, memory: …}]",
+        ));
+    }
+    let mut seen = HashSet::new();
+    for c in &w.containers {
+        check_dns_label(&c.name, "container")?;
+        if !seen.insert(c.name.value.as_str()) || c.name.value == super::istio::PROXY_NAME {
+            return Err(duplicate(&c.name, "container"));
+        }
+    }
+    Ok(())
+}
+
+fn backoff(k: &KubeletSpec) -> Result<BackoffPolicy, Problem> {
+    let mut policy = if k.feature_gates.reduce_default_crash_loop_back_off_decay {
+        BackoffPolicy::reduced_decay()
+    } else {
+        BackoffPolicy::default()
+    };
+    if let Some(max) = &k.crash_loop_back_off.max_container_restart_period {
+        policy.max = positive(&max.value.0, max.referenced, "maxContainerRestartPeriod")?;
+        policy.initial = policy.initial.min(policy.max);
+    }
+    Ok(policy)
+}
+
+fn nodes(groups: &[NodeGroupSpec]) -> Result<Vec<NodeSpec>, Problem> {
+    if groups.is_empty() {
+        return Err(Problem::new(
+            Location::UNKNOWN,
+            "the scenario has no nodes",
+            "nodes: [{name: worker, count: 3, capacity: 16Gi}]",
+        ));
+    }
+    let mut out = Vec::new();
+    for g in groups {
+        check_dns_label(&g.name, "node")?;
+        let capacity = g.capacity.value.0;
+        let allocatable = g.allocatable.as_ref().map_or(capacity, |a| a.value.0);
+        if allocatable > capacity {
+            let at = g
+                .allocatable
+                .as_ref()
+                .map_or(g.name.referenced, |a| a.referenced);
+            return Err(Problem::new(
+                at,
+                format!("allocatable {allocatable} exceeds capacity {capacity}"),
+                "allocatable ≤ capacity (capacity minus system and kube reservations)",
+            ));
+        }
+        for i in 0..g.count {
+            let name = if g.count == 1 {
+                g.name.value.clone()
+            } else {
+                format!("{}-{i}", g.name.value)
+            };
+            out.push(NodeSpec {
+                name,
+                capacity,
+                allocatable,
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// `d` if it is not zero.
+pub(super) fn positive(d: &SimDuration, at: Location, what: &str) -> Result<SimDuration, Problem> {
+    if d.is_zero() {
+        Err(Problem::new(
+            at,
+            format!("`{what}` is zero"),
+            "a positive duration such as 30s or 24h",
+        ))
+    } else {
+        Ok(*d)
+    }
+}
+
+fn duplicate(name: &S<String>, what: &str) -> Problem {
+    Problem::new(
+        name.referenced,
+        format!("{what} name `{}` is used twice", name.value),
+        format!("a unique {what} name"),
+    )
+}
+
+/// Kubernetes names: lowercase letters, digits and `-`, starting and ending
+/// alphanumeric, at most 63 characters (RFC 1123 label).
+fn check_dns_label(name: &S<String>, what: &str) -> Result<(), Problem> {
+    let n = &name.value;
+    let ok = !n.is_empty()
+        && n.len() <= 63
+        && n.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !n.starts_with('-')
+        && !n.ends_with('-');
+    if ok {
+        Ok(())
+    } else {
+        Err(Problem::new(
+            name.referenced,
+            format!("`{n}` is not a valid {what} name"),
+            "lowercase letters, digits and '-', at most 63 characters (e.g. payment-service)",
+        ))
+    }
+}
+
+/// The scenario name becomes a folder name.
+fn check_scenario_name(name: &S<String>) -> Result<(), Problem> {
+    let n = &name.value;
+    let ok = !n.is_empty()
+        && !n.starts_with('.')
+        && n.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b));
+    if ok {
+        Ok(())
+    } else {
+        Err(Problem::new(
+            name.referenced,
+            format!("`{n}` cannot be a scenario name"),
+            "letters, digits, '-', '_' and '.' (it names the output folder)",
+        ))
+    }
+}
+
+/// The index of workload `name`, or a problem listing the workloads.
+pub(super) fn workload_index(spec: &ScenarioSpec, name: &S<String>) -> Result<usize, Problem> {
+    spec.workloads
+        .iter()
+        .position(|w| w.name.value == name.value)
+        .ok_or_else(|| {
+            let names: Vec<_> = spec
+                .workloads
+                .iter()
+                .map(|w| w.name.value.as_str())
+                .collect();
+            Problem::new(
+                name.referenced,
+                format!("no workload named `{}`", name.value),
+                format!("one of: {}", names.join(", ")),
+            )
+        })
+}

@@ -1,0 +1,189 @@
+//! Timeline entries to model actions, tracking each workload's template revisions so
+//! that a rollback returns to the previous one (`kubectl rollout undo`).
+
+use std::sync::Arc;
+
+use super::{pod_template, workload_index};
+use crate::engine::SimTime;
+use crate::model::{Action, TimedAction};
+use crate::scenario::error::Problem;
+use crate::scenario::istio::{self, PROXY_NAME};
+use crate::scenario::path;
+use crate::scenario::spec::{
+    ResourceListSpec, ScenarioSpec, SetResourcesSpec, TemplateChangeSpec, TimelineEntry, WorkloadY,
+};
+
+/// A workload's revisions, oldest first; the last is current.
+type History = Vec<(u32, WorkloadY)>;
+
+/// The scenario's timeline as model actions, in time order.
+pub fn actions(spec: &ScenarioSpec) -> Result<Vec<TimedAction>, Problem> {
+    let mut entries: Vec<&TimelineEntry> = spec.timeline.iter().collect();
+    entries.sort_by_key(|e| e.at.value.0);
+    let mut histories: Vec<History> = spec
+        .workloads
+        .iter()
+        .map(|w| vec![(1, w.clone())])
+        .collect();
+    let mut next_revision = vec![2u32; spec.workloads.len()];
+    let mut out = Vec::with_capacity(entries.len());
+    for e in entries {
+        let (key, action) = action(spec, e, &mut histories, &mut next_revision)?;
+        out.push(TimedAction {
+            at: SimTime::ZERO + e.at.value.0,
+            name: e.name.clone().unwrap_or_else(|| key.to_string()),
+            action,
+        });
+    }
+    Ok(out)
+}
+
+fn action(
+    spec: &ScenarioSpec,
+    e: &TimelineEntry,
+    histories: &mut [History],
+    next_revision: &mut [u32],
+) -> Result<(&'static str, Action), Problem> {
+    let given = [
+        e.helm_upgrade.is_some(),
+        e.set_resources.is_some(),
+        e.rollback.is_some(),
+        e.scale.is_some(),
+    ];
+    if given.iter().filter(|&&g| g).count() != 1 {
+        return Err(Problem::new(
+            e.at.referenced,
+            "a timeline entry needs exactly one action",
+            "one of helmUpgrade, setResources, rollback, scale",
+        ));
+    }
+    let mesh = spec.mesh.as_ref();
+    let changed = if let Some(c) = &e.helm_upgrade {
+        let w = workload_index(spec, &c.workload)?;
+        Some(("helm-upgrade", w, upgraded(current(&histories[w]), c)?))
+    } else if let Some(c) = &e.set_resources {
+        let w = workload_index(spec, &c.workload)?;
+        Some((
+            "set-resources",
+            w,
+            with_resources(current(&histories[w]), c, spec)?,
+        ))
+    } else {
+        None
+    };
+    if let Some((key, w, new)) = changed {
+        let template = Arc::new(pod_template(&new, mesh)?);
+        let revision = next_revision[w];
+        next_revision[w] += 1;
+        histories[w].push((revision, new));
+        let action = Action::Rollout {
+            workload: w,
+            template,
+            revision,
+        };
+        return Ok((key, action));
+    }
+    if let Some(r) = &e.rollback {
+        let w = workload_index(spec, &r.workload)?;
+        let h = &mut histories[w];
+        if h.len() < 2 {
+            return Err(Problem::new(
+                r.workload.referenced,
+                format!(
+                    "`{}` has no previous revision to roll back to",
+                    r.workload.value
+                ),
+                "a rollback after a helmUpgrade or setResources of the same workload",
+            ));
+        }
+        let previous = h.remove(h.len() - 2);
+        let template = Arc::new(pod_template(&previous.1, mesh)?);
+        let revision = previous.0;
+        h.push(previous);
+        return Ok((
+            "rollback",
+            Action::Rollout {
+                workload: w,
+                template,
+                revision,
+            },
+        ));
+    }
+    let s = e.scale.as_ref().expect("exactly one action");
+    let w = workload_index(spec, &s.workload)?;
+    Ok((
+        "scale",
+        Action::Scale {
+            workload: w,
+            replicas: s.replicas,
+        },
+    ))
+}
+
+fn current(h: &History) -> &WorkloadY {
+    &h.last().expect("a workload always has a revision").1
+}
+
+/// The workload after a Helm upgrade: annotations merged, values set by path.
+fn upgraded(w: &WorkloadY, c: &TemplateChangeSpec) -> Result<WorkloadY, Problem> {
+    let mut new = w.clone();
+    new.annotations.extend(c.annotations.clone());
+    if c.set.is_empty() {
+        return Ok(new);
+    }
+    let mut value = serde_json::to_value(&new).expect("specs serialise");
+    for (p, v) in &c.set {
+        path::set(&mut value, p, v.value.clone())
+            .map_err(|m| Problem::new(v.referenced, m, "a path relative to the workload"))?;
+    }
+    serde_json::from_value(value).map_err(|e| {
+        let at = c
+            .set
+            .values()
+            .next()
+            .map_or(c.workload.referenced, |v| v.referenced);
+        Problem::new(
+            at,
+            format!("helmUpgrade `set`: {e}"),
+            "values of the workload's own form",
+        )
+    })
+}
+
+/// The workload after `kubectl set resources`.
+fn with_resources(
+    w: &WorkloadY,
+    c: &SetResourcesSpec,
+    spec: &ScenarioSpec,
+) -> Result<WorkloadY, Problem> {
+    let mut new = w.clone();
+    let merge = |into: &mut ResourceListSpec, from: &ResourceListSpec| {
+        if from.memory.is_some() {
+            into.memory = from.memory.clone();
+        }
+        if from.cpu.is_some() {
+            into.cpu = from.cpu.clone();
+        }
+    };
+    let target = if c.container.value == PROXY_NAME && istio::injected(spec.mesh.as_ref(), w) {
+        &mut new.proxy.resources
+    } else if let Some(k) = new
+        .containers
+        .iter_mut()
+        .find(|k| k.name.value == c.container.value)
+    {
+        &mut k.resources
+    } else {
+        return Err(Problem::new(
+            c.container.referenced,
+            format!(
+                "workload `{}` has no container `{}`",
+                w.name.value, c.container.value
+            ),
+            "the name of one of the workload's containers (or istio-proxy)",
+        ));
+    };
+    merge(&mut target.requests, &c.requests);
+    merge(&mut target.limits, &c.limits);
+    Ok(new)
+}

@@ -1,0 +1,175 @@
+//! Istio's sidecar injection, as far as memory is concerned.
+//!
+//! When a scenario has a `mesh:`, every workload gets an `istio-proxy` container unless
+//! its pod template says `sidecar.istio.io/inject: "false"` (the namespace is taken to be
+//! labelled `istio-injection=enabled`). The proxy's settings come, lowest precedence
+//! first, from Istio's Helm defaults, `mesh.proxy`, the pod annotations
+//! (`sidecar.istio.io/proxyCPU`, `proxyMemory`, `proxyCPULimit`, `proxyMemoryLimit`,
+//! `proxy.istio.io/config`), and the workload's `proxy:` block (what `kubectl set
+//! resources -c istio-proxy` changes).
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+use serde_saphyr::Location;
+
+use super::error::Problem;
+use super::quantity::{parse_bytes, parse_millicpu};
+use super::spec::{MeshSpec, S, WorkloadY};
+use crate::engine::SimDuration;
+use crate::model::units::{Bytes, MilliCpu};
+
+/// The sidecar's container name.
+pub const PROXY_NAME: &str = "istio-proxy";
+
+/// Helm `global.proxy.resources` defaults (REFERENCE.md: requests 100m / 128Mi, limits
+/// 2000m / 1024Mi).
+pub const PROXY_REQUEST_CPU: MilliCpu = MilliCpu(100);
+/// See [`PROXY_REQUEST_CPU`].
+pub const PROXY_REQUEST_MEMORY: Bytes = Bytes::mib(128);
+/// See [`PROXY_REQUEST_CPU`].
+pub const PROXY_LIMIT_CPU: MilliCpu = MilliCpu(2000);
+/// See [`PROXY_REQUEST_CPU`].
+pub const PROXY_LIMIT_MEMORY: Bytes = Bytes::mib(1024);
+
+/// `PILOT_TRACE_SAMPLING` default, percent (REFERENCE.md).
+pub const DEFAULT_TRACE_SAMPLING_PERCENT: f64 = 1.0;
+
+/// Zipkin tracer `flush_interval_ms` default (REFERENCE.md).
+pub const ZIPKIN_FLUSH_INTERVAL: SimDuration = SimDuration::from_secs(5);
+
+/// `readinessProbe.initialDelaySeconds` of Istio's injection template. Not in
+/// REFERENCE.md (UNCONFIRMED).
+pub const PROXY_READINESS_DELAY: SimDuration = SimDuration::from_secs(1);
+
+/// Memory per buffered span. REFERENCE.md gives none (UNCONFIRMED): a Zipkin span with
+/// Envoy's usual tags is on the order of a kilobyte.
+pub const DEFAULT_SPAN_SIZE: Bytes = Bytes(1024);
+
+/// Spans per second the collector accepts from one proxy. REFERENCE.md gives none
+/// (UNCONFIRMED): chosen so that 1 % sampling never backs up at realistic rates.
+pub const DEFAULT_COLLECTOR_CAPACITY: f64 = 200.0;
+
+const INJECT: &str = "sidecar.istio.io/inject";
+const PROXY_CONFIG: &str = "proxy.istio.io/config";
+
+/// Annotations Istio reads that meshmem understands, with their expected form.
+const KNOWN: [(&str, &str); 6] = [
+    (INJECT, "\"true\" or \"false\""),
+    ("sidecar.istio.io/proxyCPU", "a CPU quantity such as 100m"),
+    (
+        "sidecar.istio.io/proxyMemory",
+        "a memory quantity such as 128Mi",
+    ),
+    ("sidecar.istio.io/proxyCPULimit", "a CPU quantity such as 2"),
+    (
+        "sidecar.istio.io/proxyMemoryLimit",
+        "a memory quantity such as 1Gi",
+    ),
+    (
+        PROXY_CONFIG,
+        "ProxyConfig as JSON, e.g. {\"tracing\":{\"sampling\":1}}",
+    ),
+];
+
+/// `true` when the workload gets a sidecar.
+pub fn injected(mesh: Option<&MeshSpec>, w: &WorkloadY) -> bool {
+    mesh.is_some() && w.annotations.get(INJECT).is_none_or(|v| v.value != "false")
+}
+
+/// Checks the Istio annotations a workload carries; unknown `*.istio.io` keys are
+/// reported, since a typo there silently changes nothing in a real cluster either.
+pub fn check_annotations(annotations: &BTreeMap<String, S<String>>) -> Result<(), Problem> {
+    for (key, value) in annotations {
+        if key.contains("istio.io/") && !KNOWN.iter().any(|(k, _)| k == key) {
+            let known: Vec<_> = KNOWN.iter().map(|(k, _)| *k).collect();
+            return Err(Problem::new(
+                value.referenced,
+                format!("annotation `{key}` is not one meshmem understands"),
+                format!("one of {}", known.join(", ")),
+            ));
+        }
+    }
+    if let Some(v) = annotations.get(INJECT)
+        && v.value != "true"
+        && v.value != "false"
+    {
+        return Err(Problem::new(
+            v.referenced,
+            format!("`{INJECT}` is `{}`", v.value),
+            KNOWN[0].1,
+        ));
+    }
+    Ok(())
+}
+
+/// A memory annotation's value.
+pub fn memory_annotation(
+    annotations: &BTreeMap<String, S<String>>,
+    key: &str,
+) -> Result<Option<(Bytes, Location)>, Problem> {
+    annotations
+        .get(key)
+        .map(|v| {
+            parse_bytes(&v.value)
+                .map(|b| (b, v.referenced))
+                .map_err(|e| Problem::new(v.referenced, format!("`{key}`: {e}"), ""))
+        })
+        .transpose()
+}
+
+/// A CPU annotation's value.
+pub fn cpu_annotation(
+    annotations: &BTreeMap<String, S<String>>,
+    key: &str,
+) -> Result<Option<(MilliCpu, Location)>, Problem> {
+    annotations
+        .get(key)
+        .map(|v| {
+            parse_millicpu(&v.value)
+                .map(|c| (c, v.referenced))
+                .map_err(|e| Problem::new(v.referenced, format!("`{key}`: {e}"), ""))
+        })
+        .transpose()
+}
+
+/// The parts of `ProxyConfig` meshmem reads; other fields are accepted and ignored.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ProxyConfig {
+    #[serde(default)]
+    tracing: Option<TracingConfig>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct TracingConfig {
+    #[serde(default)]
+    sampling: Option<f64>,
+}
+
+/// The sampling percentage a proxy uses: `proxy.istio.io/config` `tracing.sampling`
+/// when non-zero (values over 100 fall back to 1, as Istio does), else the mesh's.
+pub fn trace_sampling_percent(
+    mesh: &MeshSpec,
+    annotations: &BTreeMap<String, S<String>>,
+) -> Result<f64, Problem> {
+    let mesh_default = mesh
+        .trace_sampling
+        .as_ref()
+        .map_or(DEFAULT_TRACE_SAMPLING_PERCENT, |s| s.value);
+    let Some(raw) = annotations.get(PROXY_CONFIG) else {
+        return Ok(mesh_default);
+    };
+    let config: ProxyConfig = serde_json::from_str(&raw.value).map_err(|e| {
+        Problem::new(
+            raw.referenced,
+            format!("`{PROXY_CONFIG}` is not valid ProxyConfig JSON: {e}"),
+            KNOWN[5].1,
+        )
+    })?;
+    Ok(match config.tracing.and_then(|t| t.sampling) {
+        Some(s) if s > 100.0 => 1.0,
+        Some(s) if s > 0.0 => s,
+        _ => mesh_default,
+    })
+}

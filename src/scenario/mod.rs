@@ -1,0 +1,152 @@
+//! Scenario files: format, quantities and durations, validation, variants.
+//!
+//! Three layers: the YAML is read into [`spec`] structs (unknown keys rejected, locations
+//! kept), each variant patches that spec, and [`build`](build::build) turns a spec into a
+//! validated [`SimConfig`]. Every problem names the file, line and column, and the form
+//! that was expected.
+
+pub mod build;
+pub mod duration;
+pub mod error;
+pub mod istio;
+pub mod path;
+pub mod quantity;
+pub mod spec;
+pub mod variant;
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+
+use sha2::{Digest, Sha256};
+
+pub use error::{InvalidScenario, Problem, ScenarioError};
+
+use crate::model::SimConfig;
+use spec::ScenarioSpec;
+
+/// Name of the unpatched scenario among its variants.
+pub const BASELINE: &str = "baseline";
+
+/// Time series are written for this many replicas per variant unless the scenario says
+/// otherwise.
+pub const DEFAULT_TIMESERIES_REPLICAS: u32 = 3;
+
+/// One variant of a scenario, ready to run.
+#[derive(Clone, Debug)]
+pub struct Variant {
+    /// `baseline` or the variant's name.
+    pub name: String,
+    /// What it changes.
+    pub description: String,
+    /// The model configuration.
+    pub config: SimConfig,
+}
+
+/// A loaded, validated scenario.
+#[derive(Clone, Debug)]
+pub struct Scenario {
+    /// The file it came from.
+    pub file: PathBuf,
+    /// Scenario name (output folder).
+    pub name: String,
+    /// Description.
+    pub description: String,
+    /// SHA-256 of the file's bytes, hex.
+    pub sha256: String,
+    /// Seed of all random streams.
+    pub seed: u64,
+    /// Runs per variant.
+    pub replicas: u32,
+    /// Replicas per variant whose time series are written.
+    pub timeseries_replicas: u32,
+    /// The baseline first, then each variant.
+    pub variants: Vec<Variant>,
+}
+
+/// Reads and validates the scenario at `path`.
+pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
+    let text = std::fs::read_to_string(path).map_err(|source| ScenarioError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    parse(path, &text)
+}
+
+/// Validates scenario text; `path` is used in messages and recorded as its origin.
+pub fn parse(path: &Path, text: &str) -> Result<Scenario, ScenarioError> {
+    let invalid =
+        |p: Problem| ScenarioError::Invalid(Box::new(InvalidScenario::new(path, text, p)));
+    let spec = read_spec(text).map_err(invalid)?;
+    let mut variants = vec![Variant {
+        name: BASELINE.to_string(),
+        description: spec.description.clone(),
+        config: build::build(&spec).map_err(invalid)?,
+    }];
+    let mut names = HashSet::from([BASELINE.to_string()]);
+    for v in &spec.variants {
+        if !names.insert(v.name.value.clone()) {
+            return Err(invalid(Problem::new(
+                v.name.referenced,
+                format!(
+                    "variant name `{}` is used twice (or is `baseline`)",
+                    v.name.value
+                ),
+                "a unique variant name other than `baseline`",
+            )));
+        }
+        let patched = variant::apply(&spec, v).map_err(invalid)?;
+        let config = build::build(&patched).map_err(|p| invalid(p.or_at(v.name.referenced)))?;
+        variants.push(Variant {
+            name: v.name.value.clone(),
+            description: v.description.clone(),
+            config,
+        });
+    }
+    Ok(Scenario {
+        file: path.to_path_buf(),
+        name: spec.name.value.clone(),
+        description: spec.description.clone(),
+        sha256: Sha256::digest(text.as_bytes())
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect(),
+        seed: spec.seed,
+        replicas: spec.replicas.value,
+        timeseries_replicas: spec
+            .output
+            .timeseries_replicas
+            .unwrap_or(DEFAULT_TIMESERIES_REPLICAS),
+        variants,
+    })
+}
+
+/// Reads YAML into the spec, strictly (no `yes`/`no` booleans, no duplicate keys).
+fn read_spec(text: &str) -> Result<ScenarioSpec, Problem> {
+    let options = serde_saphyr::options! { strict_booleans: true };
+    serde_saphyr::from_str_with_options(text, options).map_err(|e| {
+        let at = e.location().unwrap_or(serde_saphyr::Location::UNKNOWN);
+        let full = e.without_snippet().to_string();
+        let message = match full.rsplit_once(" at line ") {
+            Some((m, _)) => m.to_string(),
+            None => full,
+        };
+        let expected = expected_form(&message);
+        Problem::new(at, message, expected)
+    })
+}
+
+/// A hint for the terse messages of the YAML reader.
+fn expected_form(message: &str) -> String {
+    let hints = [
+        ("invalid u32", "a whole number ≥ 0"),
+        ("invalid u64", "a whole number ≥ 0"),
+        ("invalid f64", "a number"),
+        ("invalid boolean", "true or false"),
+        ("missing field", "the field named above"),
+        ("unknown field", "one of the fields listed above"),
+    ];
+    hints
+        .iter()
+        .find(|(k, _)| message.contains(k))
+        .map_or_else(String::new, |(_, h)| (*h).to_string())
+}

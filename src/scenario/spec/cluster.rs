@@ -1,0 +1,57 @@
+//! Nodes and kubelet settings.
+
+use serde::{Deserialize, Serialize};
+
+use super::S;
+use crate::scenario::duration::Duration;
+use crate::scenario::quantity::Memory;
+
+/// A group of identical nodes.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct NodeGroupSpec {
+    /// Node name, or prefix when `count` > 1 (`worker-0`, `worker-1`, …).
+    pub name: S<String>,
+    /// Number of nodes.
+    #[serde(default = "one")]
+    pub count: u32,
+    /// Memory capacity.
+    pub capacity: S<Memory>,
+    /// Memory allocatable to pods (defaults to capacity).
+    #[serde(default)]
+    pub allocatable: Option<S<Memory>>,
+}
+
+fn one() -> u32 {
+    1
+}
+
+/// Kubelet configuration.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct KubeletSpec {
+    /// `crashLoopBackOff` in KubeletConfiguration.
+    #[serde(default)]
+    pub crash_loop_back_off: CrashLoopBackOffSpec,
+    /// Feature gates that change the model.
+    #[serde(default)]
+    pub feature_gates: FeatureGates,
+}
+
+/// KubeletConfiguration's `crashLoopBackOff` (feature `KubeletCrashLoopBackOffMax`).
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct CrashLoopBackOffSpec {
+    /// Cap of the restart back-off (default 300 s).
+    #[serde(default)]
+    pub max_container_restart_period: Option<S<Duration>>,
+}
+
+/// Kubelet feature gates the model knows.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct FeatureGates {
+    /// Back-off 1 s → 60 s instead of 10 s → 300 s (alpha in 1.33, off by default).
+    #[serde(rename = "ReduceDefaultCrashLoopBackOffDecay", default)]
+    pub reduce_default_crash_loop_back_off_decay: bool,
+}

@@ -1,0 +1,42 @@
+//! Istio mesh-wide settings.
+
+use serde::{Deserialize, Serialize};
+
+use super::S;
+use super::workload::ProxySpec;
+use crate::scenario::duration::Duration;
+use crate::scenario::quantity::Memory;
+
+/// Mesh-wide Istio settings (istiod Helm values and MeshConfig).
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct MeshSpec {
+    /// Trace sampling in percent (`PILOT_TRACE_SAMPLING`, Helm `pilot.traceSampling`);
+    /// default 1.
+    #[serde(default)]
+    pub trace_sampling: Option<S<f64>>,
+    /// The tracer and its collector.
+    #[serde(default)]
+    pub tracing: TracingSpec,
+    /// Defaults of every injected `istio-proxy` (Helm `global.proxy`).
+    #[serde(default)]
+    pub proxy: ProxySpec,
+}
+
+/// The proxies' tracer (Zipkin) and the collector behind it.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct TracingSpec {
+    /// Memory per buffered span.
+    #[serde(default)]
+    pub span_size: Option<S<Memory>>,
+    /// Spans per second the collector accepts from one proxy.
+    #[serde(default)]
+    pub collector_capacity: Option<S<f64>>,
+    /// Exporter flush interval (Zipkin `flush_interval_ms`, default 5 s).
+    #[serde(default)]
+    pub flush_interval: Option<S<Duration>>,
+    /// Buffered spans beyond which new ones are dropped (default: no cap).
+    #[serde(default)]
+    pub max_spans: Option<u64>,
+}

@@ -1,0 +1,131 @@
+//! The scenario file format: serde structs mirroring the YAML, keys in camelCase as in
+//! Kubernetes manifests. Unknown keys are errors. Values that later checks need to point
+//! at are kept with their source location (`Spanned`).
+//!
+//! These structs also serialise, so that a variant can patch a scenario by value path and
+//! read it back (see `variant.rs`).
+
+mod cluster;
+mod mesh;
+mod timeline;
+mod traffic;
+mod workload;
+
+pub use cluster::{CrashLoopBackOffSpec, FeatureGates, KubeletSpec, NodeGroupSpec};
+pub use mesh::{MeshSpec, TracingSpec};
+pub use timeline::{ScaleSpec, SetResourcesSpec, TemplateChangeSpec, TimelineEntry, WorkloadRef};
+pub use traffic::{DiurnalY, NoiseY, RampY, SpikeY, StepY, TrafficSpec};
+pub use workload::{
+    BaselineY, ContainerY, InFlightY, LeakY, MemoryLawsSpec, ProxySpec, ResourceListSpec,
+    ResourcesSpec, TraceBufferY, WorkloadY,
+};
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use serde_saphyr::{Location, Spanned};
+
+use super::duration::Duration;
+use crate::engine::SimDuration;
+
+/// A value with the place in the file it came from.
+pub type S<T> = Spanned<T>;
+
+/// A value with no known place (defaults, values set by a variant).
+pub fn unplaced<T>(value: T) -> S<T> {
+    Spanned::new(value, Location::UNKNOWN, Location::UNKNOWN)
+}
+
+/// How traffic drives the model.
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FidelitySpec {
+    /// Rates with noise (default).
+    #[default]
+    Fluid,
+    /// One event per request.
+    PerRequest,
+}
+
+/// A whole scenario file.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ScenarioSpec {
+    /// Name; also the output folder's name.
+    pub name: S<String>,
+    /// What the scenario shows, for people.
+    #[serde(default)]
+    pub description: String,
+    /// Simulated time per run.
+    pub duration: S<Duration>,
+    /// Seed of every random stream.
+    #[serde(default)]
+    pub seed: u64,
+    /// Monte Carlo runs per variant.
+    #[serde(default = "default_replicas")]
+    pub replicas: S<u32>,
+    /// Interval between scrapes.
+    #[serde(default = "default_scrape_interval")]
+    pub scrape_interval: S<Duration>,
+    /// Traffic fidelity.
+    #[serde(default)]
+    pub fidelity: FidelitySpec,
+    /// Kubelet settings shared by all nodes.
+    #[serde(default)]
+    pub kubelet: KubeletSpec,
+    /// Node groups.
+    pub nodes: Vec<NodeGroupSpec>,
+    /// Istio mesh settings; when present, workloads get an `istio-proxy` sidecar.
+    #[serde(default)]
+    pub mesh: Option<MeshSpec>,
+    /// Deployments (each with a Service of the same name).
+    pub workloads: Vec<WorkloadY>,
+    /// Load per service.
+    #[serde(default)]
+    pub traffic: Vec<TrafficSpec>,
+    /// Changes during the run.
+    #[serde(default)]
+    pub timeline: Vec<TimelineEntry>,
+    /// Named patches compared against the baseline on the same random streams.
+    #[serde(default)]
+    pub variants: Vec<VariantSpec>,
+    /// Output settings.
+    #[serde(default)]
+    pub output: OutputSpec,
+}
+
+fn default_replicas() -> S<u32> {
+    unplaced(1)
+}
+
+/// Prometheus' usual scrape interval.
+fn default_scrape_interval() -> S<Duration> {
+    unplaced(Duration(SimDuration::from_secs(15)))
+}
+
+/// A named patch of the scenario.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct VariantSpec {
+    /// Variant name (not `baseline`).
+    pub name: S<String>,
+    /// What it changes, for people.
+    #[serde(default)]
+    pub description: String,
+    /// Values to set, by path (`workloads[api].replicas: 5`).
+    #[serde(default)]
+    pub set: BTreeMap<String, S<serde_json::Value>>,
+    /// Timeline entries added to the scenario's.
+    #[serde(default)]
+    pub timeline: Vec<TimelineEntry>,
+}
+
+/// Output settings.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct OutputSpec {
+    /// Replicas per variant whose time series are written (default 3; summaries and
+    /// events cover every replica).
+    #[serde(default)]
+    pub timeseries_replicas: Option<u32>,
+}

@@ -1,0 +1,81 @@
+//! Timeline entries: changes applied during a run.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::S;
+use super::workload::ResourceListSpec;
+use crate::scenario::duration::Duration;
+
+/// One change at one instant. Exactly one action key must be given.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct TimelineEntry {
+    /// When, from the start of the run.
+    pub at: S<Duration>,
+    /// Name shown in events; defaults to the action's key.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// `helm upgrade` changing the workload's values: a new pod template, rolled out.
+    #[serde(default)]
+    pub helm_upgrade: Option<TemplateChangeSpec>,
+    /// `kubectl set resources`: a new pod template, rolled out.
+    #[serde(default)]
+    pub set_resources: Option<SetResourcesSpec>,
+    /// `kubectl rollout undo`: back to the previous template, rolled out.
+    #[serde(default)]
+    pub rollback: Option<WorkloadRef>,
+    /// `kubectl scale`.
+    #[serde(default)]
+    pub scale: Option<ScaleSpec>,
+}
+
+/// A change to a workload's pod template.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct TemplateChangeSpec {
+    /// Workload name.
+    pub workload: S<String>,
+    /// Annotations to set on the pod template (merged).
+    #[serde(default)]
+    pub annotations: BTreeMap<String, S<String>>,
+    /// Other workload values to set, by path relative to the workload
+    /// (`containers[app].memory.leak.perSecond: 1Ki`).
+    #[serde(default)]
+    pub set: BTreeMap<String, S<serde_json::Value>>,
+}
+
+/// `kubectl set resources deploy/W -c C --requests=… --limits=…`.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct SetResourcesSpec {
+    /// Workload name.
+    pub workload: S<String>,
+    /// Container name (`istio-proxy` for the sidecar).
+    pub container: S<String>,
+    /// Requests to set.
+    #[serde(default)]
+    pub requests: ResourceListSpec,
+    /// Limits to set.
+    #[serde(default)]
+    pub limits: ResourceListSpec,
+}
+
+/// Names a workload.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct WorkloadRef {
+    /// Workload name.
+    pub workload: S<String>,
+}
+
+/// `kubectl scale deploy/W --replicas=N`.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ScaleSpec {
+    /// Workload name.
+    pub workload: S<String>,
+    /// New replica count.
+    pub replicas: u32,
+}

@@ -1,0 +1,159 @@
+//! Workloads, containers, resources and memory laws.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::S;
+use crate::scenario::duration::Duration;
+use crate::scenario::quantity::{Cpu, Memory};
+
+/// A Deployment and its Service.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct WorkloadY {
+    /// Name of the Deployment and Service.
+    pub name: S<String>,
+    /// Replicas.
+    #[serde(default = "one")]
+    pub replicas: u32,
+    /// Pod template annotations (Istio's `sidecar.istio.io/*` and
+    /// `proxy.istio.io/config` are understood).
+    #[serde(default)]
+    pub annotations: BTreeMap<String, S<String>>,
+    /// Application containers.
+    pub containers: Vec<ContainerY>,
+    /// Overrides for this workload's injected `istio-proxy`.
+    #[serde(default)]
+    pub proxy: ProxySpec,
+}
+
+fn one() -> u32 {
+    1
+}
+
+/// A container.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ContainerY {
+    /// Container name.
+    pub name: S<String>,
+    /// Requests and limits.
+    #[serde(default)]
+    pub resources: ResourcesSpec,
+    /// Memory laws.
+    #[serde(default)]
+    pub memory: MemoryLawsSpec,
+    /// Time from start until its readiness probe passes (default 0s).
+    #[serde(default)]
+    pub readiness_delay: Option<Duration>,
+}
+
+/// The `istio-proxy` container's settings (mesh defaults or per-workload overrides).
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ProxySpec {
+    /// Requests and limits; per workload, this is what `kubectl set resources -c
+    /// istio-proxy` changes, and it wins over the `sidecar.istio.io/proxy*` annotations.
+    #[serde(default)]
+    pub resources: ResourcesSpec,
+    /// Memory laws other than the trace buffer (which `mesh.tracing` configures).
+    #[serde(default)]
+    pub memory: MemoryLawsSpec,
+    /// Time from start until ready (Istio's injected probe: 1s).
+    #[serde(default)]
+    pub readiness_delay: Option<Duration>,
+}
+
+/// `resources:` as in a container spec.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ResourcesSpec {
+    /// Requests.
+    #[serde(default)]
+    pub requests: ResourceListSpec,
+    /// Limits.
+    #[serde(default)]
+    pub limits: ResourceListSpec,
+}
+
+/// `requests:` or `limits:`.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ResourceListSpec {
+    /// Memory.
+    #[serde(default)]
+    pub memory: Option<S<Memory>>,
+    /// CPU.
+    #[serde(default)]
+    pub cpu: Option<S<Cpu>>,
+}
+
+/// Memory laws of a container.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct MemoryLawsSpec {
+    /// Idle resident memory after a start-up ramp.
+    #[serde(default)]
+    pub baseline: Option<BaselineY>,
+    /// Requests in flight × bytes each.
+    #[serde(default)]
+    pub in_flight: Option<InFlightY>,
+    /// A tracer buffer drained by an exporter.
+    #[serde(default)]
+    pub trace_buffer: Option<S<TraceBufferY>>,
+    /// Memory never freed.
+    #[serde(default)]
+    pub leak: Option<LeakY>,
+}
+
+/// `baseline:`.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct BaselineY {
+    /// Resident size once started.
+    pub size: Memory,
+    /// Linear ramp from start (default 0s).
+    #[serde(default)]
+    pub ramp: Option<Duration>,
+}
+
+/// `inFlight:`.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct InFlightY {
+    /// Time each request is in flight.
+    pub latency: Duration,
+    /// Bytes each request holds.
+    pub per_request: Memory,
+}
+
+/// `traceBuffer:` for a container's own tracer.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct TraceBufferY {
+    /// Percent of requests traced.
+    pub sampling: S<f64>,
+    /// Memory per span.
+    pub span_size: Memory,
+    /// Spans per second the exporter delivers.
+    pub export_rate: S<f64>,
+    /// Exporter flush interval (default 5s).
+    #[serde(default)]
+    pub flush_interval: Option<S<Duration>>,
+    /// Cap on buffered spans.
+    #[serde(default)]
+    pub max_spans: Option<u64>,
+}
+
+/// `leak:`.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct LeakY {
+    /// Bytes kept per request.
+    #[serde(default)]
+    pub per_request: Option<Memory>,
+    /// Bytes kept per second.
+    #[serde(default)]
+    pub per_second: Option<Memory>,
+}
