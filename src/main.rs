@@ -53,6 +53,11 @@ struct RunArgs {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // Reports keep their lines whole when read by a program or a log, wrapped on a terminal.
+    let wrap = std::io::stderr().is_terminal();
+    let _ = miette::set_hook(Box::new(move |_| {
+        Box::new(miette::MietteHandlerOpts::new().wrap_lines(wrap).build())
+    }));
     let result = match cli.command.unwrap_or(Command::Run(RunArgs {
         out: PathBuf::from("output"),
         ..RunArgs::default()

@@ -1,0 +1,86 @@
+//! Helpers shared by the integration tests.
+
+use std::path::Path;
+
+use meshmem::engine::SimTime;
+use meshmem::model::{EventKind, EventRecord, Recorder, RunOutcome, Sample};
+use meshmem::runner;
+use meshmem::scenario::{self, Scenario};
+
+/// An event as the tests look at it.
+#[derive(Clone, Debug)]
+pub struct Ev {
+    pub time: SimTime,
+    pub pod: String,
+    pub container: String,
+    pub kind: EventKind,
+    pub reason: String,
+    pub exit_code: Option<i32>,
+    pub message: String,
+}
+
+/// Keeps every event (and samples, when asked).
+#[derive(Default)]
+pub struct Collect {
+    pub events: Vec<Ev>,
+    pub samples: Vec<(SimTime, String, String, u64, Option<u64>)>,
+    pub keep_samples: bool,
+}
+
+impl Recorder for Collect {
+    fn wants_samples(&self) -> bool {
+        self.keep_samples
+    }
+    fn sample(&mut self, s: &Sample<'_>) {
+        self.samples.push((s.time, s.pod.into(), s.container.into(), s.working_set, s.limit));
+    }
+    fn event(&mut self, e: &EventRecord<'_>) {
+        self.events.push(Ev {
+            time: e.time,
+            pod: e.pod.into(),
+            container: e.container.into(),
+            kind: e.kind,
+            reason: e.reason.into(),
+            exit_code: e.exit_code,
+            message: e.message.into(),
+        });
+    }
+}
+
+/// A scenario from inline YAML; panics with the error report if invalid.
+pub fn inline(yaml: &str) -> Scenario {
+    scenario::parse(Path::new("inline.yaml"), yaml).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// A shipped scenario.
+pub fn shipped(name: &str) -> Scenario {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios").join(name);
+    scenario::load(&path).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// Index of variant `name`.
+pub fn variant(s: &Scenario, name: &str) -> usize {
+    s.variants
+        .iter()
+        .position(|v| v.name == name)
+        .unwrap_or_else(|| panic!("no variant {name}"))
+}
+
+/// Runs one replica and keeps its events.
+pub fn run(s: &Scenario, variant: usize, replica: u32) -> (RunOutcome, Collect) {
+    runner::run_one(s, variant, replica, Collect::default())
+}
+
+/// Runs one replica and keeps events and samples.
+pub fn run_sampled(s: &Scenario, variant: usize, replica: u32) -> (RunOutcome, Collect) {
+    let rec = Collect {
+        keep_samples: true,
+        ..Collect::default()
+    };
+    runner::run_one(s, variant, replica, rec)
+}
+
+/// Seconds as a float, for assertions.
+pub fn secs(t: SimTime) -> f64 {
+    t.as_secs_f64()
+}
