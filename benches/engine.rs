@@ -17,7 +17,9 @@ const STEPS: usize = 100_000;
 
 fn increments() -> Vec<u64> {
     let mut rng = RngStreams::new(1, 0).stream("bench");
-    (0..STEPS).map(|_| rng.random_range(1..2_000_000_000u64)).collect()
+    (0..STEPS)
+        .map(|_| rng.random_range(1..2_000_000_000u64))
+        .collect()
 }
 
 fn engine_hold(inc: &[u64]) -> u64 {
@@ -75,8 +77,12 @@ fn hold(c: &mut Criterion) {
     let inc = increments();
     let mut g = c.benchmark_group("hold");
     g.throughput(Throughput::Elements(STEPS as u64));
-    g.bench_function("bare_binary_heap", |b| b.iter(|| bare_heap_hold(black_box(&inc))));
-    g.bench_function("engine_event_queue", |b| b.iter(|| engine_hold(black_box(&inc))));
+    g.bench_function("bare_binary_heap", |b| {
+        b.iter(|| bare_heap_hold(black_box(&inc)))
+    });
+    g.bench_function("engine_event_queue", |b| {
+        b.iter(|| engine_hold(black_box(&inc)))
+    });
     g.bench_function("engine_with_reschedule", |b| {
         b.iter(|| engine_hold_with_reschedule(black_box(&inc)))
     });

@@ -33,7 +33,11 @@ fn scaled(c: &mut Criterion) {
     g.sample_size(10);
     g.throughput(Throughput::Elements(outcome.events_processed));
     g.bench_function("fluid_one_replica", |b| {
-        b.iter(|| runner::run_one(black_box(&s), 0, 0, Discard).0.events_processed)
+        b.iter(|| {
+            runner::run_one(black_box(&s), 0, 0, Discard)
+                .0
+                .events_processed
+        })
     });
     g.finish();
 }

@@ -37,7 +37,10 @@ fn run_bad(yaml: &str) -> (String, bool) {
 fn expect(yaml: &str, line_col: &str, fragments: &[&str]) {
     let (stderr, wrote) = run_bad(yaml);
     assert!(!wrote, "an output folder was written");
-    assert!(stderr.contains(&format!("bad.yaml:{line_col}")), "no location {line_col} in:\n{stderr}");
+    assert!(
+        stderr.contains(&format!("bad.yaml:{line_col}")),
+        "no location {line_col} in:\n{stderr}"
+    );
     for f in fragments {
         assert!(stderr.contains(f), "missing `{f}` in:\n{stderr}");
     }
@@ -59,27 +62,50 @@ fn a_good_scenario_checks_clean() {
 
 #[test]
 fn wrong_type_is_reported_with_its_location() {
-    expect(&GOOD.replace("duration: 1h", "duration: 1h\nreplicas: many"), "3:11", &["invalid u32", "a whole number"]);
+    expect(
+        &GOOD.replace("duration: 1h", "duration: 1h\nreplicas: many"),
+        "3:11",
+        &["invalid u32", "a whole number"],
+    );
 }
 
 #[test]
 fn unknown_key_is_an_error_not_ignored() {
-    expect(&GOOD.replace("duration: 1h", "duration: 1h\nreplicaz: 3"), "3:1", &["unknown field `replicaz`", "replicas"]);
+    expect(
+        &GOOD.replace("duration: 1h", "duration: 1h\nreplicaz: 3"),
+        "3:1",
+        &["unknown field `replicaz`", "replicas"],
+    );
 }
 
 #[test]
 fn unknown_quantity_suffix_names_the_expected_form() {
-    expect(&GOOD.replace("256Mi", "12Qi"), "10:28", &["`12Qi`", "512Mi, 1.5Gi"]);
+    expect(
+        &GOOD.replace("256Mi", "12Qi"),
+        "10:28",
+        &["`12Qi`", "512Mi, 1.5Gi"],
+    );
 }
 
 #[test]
 fn negative_duration_is_rejected() {
-    expect(&GOOD.replace("duration: 1h", "duration: -5s"), "2:11", &["negative duration `-5s`", "2h45m"]);
+    expect(
+        &GOOD.replace("duration: 1h", "duration: -5s"),
+        "2:11",
+        &["negative duration `-5s`", "2h45m"],
+    );
 }
 
 #[test]
 fn limit_below_request_points_at_the_limit() {
-    expect(&GOOD.replace("256Mi", "100Mi"), "10:28", &["memory limit 100Mi is below its request 128Mi", "at least as large as the request"]);
+    expect(
+        &GOOD.replace("256Mi", "100Mi"),
+        "10:28",
+        &[
+            "memory limit 100Mi is below its request 128Mi",
+            "at least as large as the request",
+        ],
+    );
 }
 
 #[test]
@@ -90,7 +116,8 @@ fn unknown_workload_in_traffic_lists_the_workloads() {
 
 #[test]
 fn bad_variant_path_points_at_the_variant() {
-    let yaml = format!("{GOOD}variants:\n  - name: v\n    set:\n      workloads[api].replicas: 3\n");
+    let yaml =
+        format!("{GOOD}variants:\n  - name: v\n    set:\n      workloads[api].replicas: 3\n");
     expect(&yaml, "14:32", &["no element `api`"]);
 }
 

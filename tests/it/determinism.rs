@@ -19,12 +19,23 @@ fn run_into(out: &Path, threads: &str) {
 #[test]
 fn outputs_are_byte_identical_across_runs_and_thread_counts() {
     let dir = tempfile::tempdir().unwrap();
-    let (one, two, again) = (dir.path().join("1"), dir.path().join("2"), dir.path().join("2b"));
+    let (one, two, again) = (
+        dir.path().join("1"),
+        dir.path().join("2"),
+        dir.path().join("2b"),
+    );
     run_into(&one, "1");
     run_into(&two, "2");
     run_into(&again, "2");
-    for file in ["timeseries.csv", "events.csv", "summary.csv", "containers.csv", "run.json"] {
-        let read = |root: &Path| std::fs::read(root.join("trace-sampling-leak").join(file)).unwrap();
+    for file in [
+        "timeseries.csv",
+        "events.csv",
+        "summary.csv",
+        "containers.csv",
+        "run.json",
+    ] {
+        let read =
+            |root: &Path| std::fs::read(root.join("trace-sampling-leak").join(file)).unwrap();
         let a = read(&one);
         assert!(a.len() > 100, "{file} is nearly empty");
         assert!(a == read(&two), "{file} differs between 1 and 2 threads");

@@ -59,11 +59,18 @@ fn fluid_and_per_request_agree_on_time_to_first_oom() {
     let mean = |x: &[f64]| x.iter().sum::<f64>() / x.len() as f64;
     let (mf, me) = (mean(&fluid), mean(&exact));
     assert!((900.0..1800.0).contains(&mf), "fluid mean {mf}");
-    assert!((mf - me).abs() / me < 0.02, "means differ: fluid {mf}, per-request {me}");
+    assert!(
+        (mf - me).abs() / me < 0.02,
+        "means differ: fluid {mf}, per-request {me}"
+    );
     // KS critical value at α = 0.01 for two samples of 120: 1.628·√(2/120) = 0.210.
     let d = ks(&fluid, &exact);
     assert!(d < 0.21, "KS distance {d}");
     // The spread comes from the traffic noise, common to both (same streams).
-    let paired = fluid.iter().zip(&exact).map(|(f, e)| ((f - e) / e).abs()).fold(0.0, f64::max);
+    let paired = fluid
+        .iter()
+        .zip(&exact)
+        .map(|(f, e)| ((f - e) / e).abs())
+        .fold(0.0, f64::max);
     assert!(paired < 0.05, "largest paired difference {paired}");
 }

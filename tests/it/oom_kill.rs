@@ -30,9 +30,21 @@ traffic:
 "#,
     );
     let (_, rec) = run(&s, 0, 0);
-    let kill = rec.events.iter().find(|e| e.kind == EventKind::OomKilled).unwrap();
-    assert!((secs(kill.time) - 4596.0).abs() < 1e-3, "killed at {}", secs(kill.time));
-    assert!(kill.message.contains("largest component leak"), "{}", kill.message);
+    let kill = rec
+        .events
+        .iter()
+        .find(|e| e.kind == EventKind::OomKilled)
+        .unwrap();
+    assert!(
+        (secs(kill.time) - 4596.0).abs() < 1e-3,
+        "killed at {}",
+        secs(kill.time)
+    );
+    assert!(
+        kill.message.contains("largest component leak"),
+        "{}",
+        kill.message
+    );
 }
 
 #[test]

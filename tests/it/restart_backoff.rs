@@ -39,13 +39,24 @@ fn restart_backoff_doubles_from_zero_to_five_minutes() {
     let s = inline(CRASH_EVERY_10S);
     let (outcome, rec) = run(&s, 0, 0);
     let w = waits(&rec.events);
-    assert_eq!(&w[..9], &[0.0, 10.0, 20.0, 40.0, 80.0, 160.0, 300.0, 300.0, 300.0]);
+    assert_eq!(
+        &w[..9],
+        &[0.0, 10.0, 20.0, 40.0, 80.0, 160.0, 300.0, 300.0, 300.0]
+    );
     // Kill instants: each start + 10 s exactly.
-    let first_kill = rec.events.iter().find(|e| e.kind == EventKind::OomKilled).unwrap();
+    let first_kill = rec
+        .events
+        .iter()
+        .find(|e| e.kind == EventKind::OomKilled)
+        .unwrap();
     assert_eq!(secs(first_kill.time), 10.0);
     assert_eq!(first_kill.exit_code, Some(137));
     assert_eq!(first_kill.reason, "OOMKilled");
-    let restarted = rec.events.iter().filter(|e| e.kind == EventKind::Restarted).count();
+    let restarted = rec
+        .events
+        .iter()
+        .filter(|e| e.kind == EventKind::Restarted)
+        .count();
     assert_eq!(outcome.restarts() as usize, restarted);
 }
 
@@ -60,7 +71,11 @@ fn backoff_messages_use_go_durations_like_the_kubelet() {
         .map(|e| e.message.as_str())
         .collect();
     assert!(messages[0].starts_with("back-off 10s restarting failed container=app pod=app-"));
-    assert!(messages[4].starts_with("back-off 2m40s "), "{}", messages[4]);
+    assert!(
+        messages[4].starts_with("back-off 2m40s "),
+        "{}",
+        messages[4]
+    );
     assert!(messages[5].starts_with("back-off 5m0s "), "{}", messages[5]);
 }
 
@@ -96,7 +111,10 @@ fn a_container_that_ran_over_ten_minutes_restarts_at_once_and_backoff_starts_ove
         .filter(|e| e.kind == EventKind::OomKilled)
         .map(|e| secs(e.time))
         .collect();
-    assert!((kills[0] - 1000.0).abs() < 1e-6 && (kills[1] - 2000.0).abs() < 1e-6, "{kills:?}");
+    assert!(
+        (kills[0] - 1000.0).abs() < 1e-6 && (kills[1] - 2000.0).abs() < 1e-6,
+        "{kills:?}"
+    );
 }
 
 #[test]
@@ -106,7 +124,10 @@ fn reduced_decay_feature_gate_backs_off_from_one_second_to_one_minute() {
         "kubelet: {featureGates: {ReduceDefaultCrashLoopBackOffDecay: true}}\nnodes:",
     );
     let (_, rec) = run(&inline(&yaml), 0, 0);
-    assert_eq!(&waits(&rec.events)[..9], &[0.0, 1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 60.0, 60.0]);
+    assert_eq!(
+        &waits(&rec.events)[..9],
+        &[0.0, 1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 60.0, 60.0]
+    );
 }
 
 #[test]
@@ -116,7 +137,15 @@ fn a_crash_looping_pod_is_not_ready_while_its_container_is_down() {
     let kinds: Vec<EventKind> = rec
         .events
         .iter()
-        .filter(|e| matches!(e.kind, EventKind::OomKilled | EventKind::NotReady | EventKind::Ready | EventKind::Restarted))
+        .filter(|e| {
+            matches!(
+                e.kind,
+                EventKind::OomKilled
+                    | EventKind::NotReady
+                    | EventKind::Ready
+                    | EventKind::Restarted
+            )
+        })
         .map(|e| e.kind)
         .take(6)
         .collect();

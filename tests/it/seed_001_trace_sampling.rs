@@ -16,12 +16,33 @@ fn proxy_is_oom_killed_about_two_hours_after_sampling_goes_to_100_percent() {
         let proxy = outcome.container("payment-service", "istio-proxy").unwrap();
         let first = secs(proxy.first_oom.expect("every replica OOMs"));
         after_upgrade.push(first - UPGRADE_AT);
-        assert_eq!(outcome.container("payment-service", "payment-service").unwrap().oom_kills, 0);
+        assert_eq!(
+            outcome
+                .container("payment-service", "payment-service")
+                .unwrap()
+                .oom_kills,
+            0
+        );
         // It keeps happening: every pod is killed again roughly every two hours.
-        assert!(proxy.oom_kills >= 3 * 9, "only {} kills in 24 h", proxy.oom_kills);
-        let kill = rec.events.iter().find(|e| e.kind == EventKind::OomKilled).unwrap();
-        assert_eq!((kill.container.as_str(), kill.exit_code), ("istio-proxy", Some(137)));
-        assert!(kill.message.contains("largest component traceBuffer"), "{}", kill.message);
+        assert!(
+            proxy.oom_kills >= 3 * 9,
+            "only {} kills in 24 h",
+            proxy.oom_kills
+        );
+        let kill = rec
+            .events
+            .iter()
+            .find(|e| e.kind == EventKind::OomKilled)
+            .unwrap();
+        assert_eq!(
+            (kill.container.as_str(), kill.exit_code),
+            ("istio-proxy", Some(137))
+        );
+        assert!(
+            kill.message.contains("largest component traceBuffer"),
+            "{}",
+            kill.message
+        );
     }
     after_upgrade.sort_by(f64::total_cmp);
     let median = after_upgrade[after_upgrade.len() / 2];
@@ -47,7 +68,10 @@ fn proxy_idles_near_64mi_and_climbs_linearly_after_the_upgrade() {
     }
     // One hour after the upgrade the new proxies are about half way to 128Mi.
     for mib in proxy_at(UPGRADE_AT + 3600.0) {
-        assert!((85.0..=105.0).contains(&mib), "proxy at {mib} Mi an hour after the upgrade");
+        assert!(
+            (85.0..=105.0).contains(&mib),
+            "proxy at {mib} Mi an hour after the upgrade"
+        );
     }
 }
 

@@ -32,7 +32,13 @@ impl Recorder for Collect {
         self.keep_samples
     }
     fn sample(&mut self, s: &Sample<'_>) {
-        self.samples.push((s.time, s.pod.into(), s.container.into(), s.working_set, s.limit));
+        self.samples.push((
+            s.time,
+            s.pod.into(),
+            s.container.into(),
+            s.working_set,
+            s.limit,
+        ));
     }
     fn event(&mut self, e: &EventRecord<'_>) {
         self.events.push(Ev {
@@ -54,7 +60,9 @@ pub fn inline(yaml: &str) -> Scenario {
 
 /// A shipped scenario.
 pub fn shipped(name: &str) -> Scenario {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios").join(name);
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("scenarios")
+        .join(name);
     scenario::load(&path).unwrap_or_else(|e| panic!("{e}"))
 }
 
