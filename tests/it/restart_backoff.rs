@@ -64,12 +64,14 @@ fn restart_backoff_doubles_from_zero_to_five_minutes() {
 fn backoff_messages_use_go_durations_like_the_kubelet() {
     let s = inline(CRASH_EVERY_10S);
     let (_, rec) = run(&s, 0, 0);
-    let messages: Vec<&str> = rec
+    let backoffs: Vec<_> = rec
         .events
         .iter()
         .filter(|e| e.kind == EventKind::BackOff)
-        .map(|e| e.message.as_str())
         .collect();
+    let messages: Vec<&str> = backoffs.iter().map(|e| e.message.as_str()).collect();
+    assert!(messages[0].ends_with(&format!("pod={}", backoffs[0].pod)));
+    assert_eq!(backoffs[0].reason, "CrashLoopBackOff");
     assert!(messages[0].starts_with("back-off 10s restarting failed container=app pod=app-"));
     assert!(
         messages[4].starts_with("back-off 2m40s "),
