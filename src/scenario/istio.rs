@@ -14,7 +14,7 @@ use serde::Deserialize;
 use serde_saphyr::Location;
 
 use super::error::Problem;
-use super::quantity::{parse_bytes, parse_millicpu};
+use super::quantity::QuantityError;
 use super::spec::{MeshSpec, S, WorkloadY};
 use crate::engine::SimDuration;
 use crate::model::units::{Bytes, MilliCpu};
@@ -103,31 +103,17 @@ pub fn check_annotations(annotations: &BTreeMap<String, S<String>>) -> Result<()
     Ok(())
 }
 
-/// A memory annotation's value.
-pub fn memory_annotation(
+/// An annotation's value parsed by `parse` (a quantity parser), with its location.
+pub fn quantity_annotation<T>(
     annotations: &BTreeMap<String, S<String>>,
     key: &str,
-) -> Result<Option<(Bytes, Location)>, Problem> {
+    parse: fn(&str) -> Result<T, QuantityError>,
+) -> Result<Option<(T, Location)>, Problem> {
     annotations
         .get(key)
         .map(|v| {
-            parse_bytes(&v.value)
-                .map(|b| (b, v.referenced))
-                .map_err(|e| Problem::new(v.referenced, format!("`{key}`: {e}"), ""))
-        })
-        .transpose()
-}
-
-/// A CPU annotation's value.
-pub fn cpu_annotation(
-    annotations: &BTreeMap<String, S<String>>,
-    key: &str,
-) -> Result<Option<(MilliCpu, Location)>, Problem> {
-    annotations
-        .get(key)
-        .map(|v| {
-            parse_millicpu(&v.value)
-                .map(|c| (c, v.referenced))
+            parse(&v.value)
+                .map(|q| (q, v.referenced))
                 .map_err(|e| Problem::new(v.referenced, format!("`{key}`: {e}"), ""))
         })
         .transpose()

@@ -12,6 +12,7 @@ use crate::model::resources::{ResourceList, Resources};
 use crate::model::units::Bytes;
 use crate::scenario::error::Problem;
 use crate::scenario::istio::{self, PROXY_NAME};
+use crate::scenario::quantity::{parse_bytes, parse_millicpu};
 use crate::scenario::spec::{
     MemoryLawsSpec, MeshSpec, ResourceListSpec, ResourcesSpec, TraceBufferY, WorkloadY,
 };
@@ -57,17 +58,18 @@ fn proxy_container(w: &WorkloadY, mesh: &MeshSpec) -> Result<ContainerSpec, Prob
     };
     overlay(&mut req, &mut lim, &mesh.proxy.resources);
     let mut at = Location::UNKNOWN;
-    let annotated = |key| istio::memory_annotation(a, key);
-    if let Some((b, l)) = annotated("sidecar.istio.io/proxyMemory")? {
+    let memory = |key| istio::quantity_annotation(a, key, parse_bytes);
+    let cpu = |key| istio::quantity_annotation(a, key, parse_millicpu);
+    if let Some((b, l)) = memory("sidecar.istio.io/proxyMemory")? {
         (req.memory, at) = (Some(b), l);
     }
-    if let Some((b, l)) = annotated("sidecar.istio.io/proxyMemoryLimit")? {
+    if let Some((b, l)) = memory("sidecar.istio.io/proxyMemoryLimit")? {
         (lim.memory, at) = (Some(b), l);
     }
-    if let Some((c, _)) = istio::cpu_annotation(a, "sidecar.istio.io/proxyCPU")? {
+    if let Some((c, _)) = cpu("sidecar.istio.io/proxyCPU")? {
         req.cpu = Some(c);
     }
-    if let Some((c, _)) = istio::cpu_annotation(a, "sidecar.istio.io/proxyCPULimit")? {
+    if let Some((c, _)) = cpu("sidecar.istio.io/proxyCPULimit")? {
         lim.cpu = Some(c);
     }
     overlay(&mut req, &mut lim, &w.proxy.resources);
