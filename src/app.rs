@@ -140,6 +140,11 @@ pub fn run_scenario(
             runs.iter().map(|&(v, r)| sinks.timeseries_part(v, r)),
         )?;
         dir.join_parts(
+            "slo.csv",
+            report::SLO_HEADER,
+            runs.iter().map(|&(v, r)| sinks.slo_part(v, r)),
+        )?;
+        dir.join_parts(
             "events.csv",
             report::EVENTS_HEADER,
             runs.iter().map(|&(v, r)| sinks.events_part(v, r)),

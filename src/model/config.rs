@@ -47,6 +47,12 @@ pub enum Action {
         /// Revision number of that template.
         revision: u32,
     },
+    /// Switch mutual TLS on or off mesh-wide (PeerAuthentication), in place. Turning it
+    /// off is a security regression and counts as a policy violation.
+    SetMtls {
+        /// mTLS on.
+        enabled: bool,
+    },
     /// Set the desired replica count.
     Scale {
         /// Workload index.
@@ -86,4 +92,11 @@ pub struct SimConfig {
     pub traffic: Vec<ServiceTraffic>,
     /// Timeline, in time order.
     pub actions: Vec<TimedAction>,
+    /// Time for an endpoint change to reach the clients' proxies (EDS push). Requests
+    /// still sent to an endpoint that died fail with 503 UF meanwhile.
+    pub endpoint_propagation: SimDuration,
+    /// Availability SLO, as a fraction (0.999).
+    pub slo_target: f64,
+    /// Where "after" figures start (e.g. once mitigations have rolled out).
+    pub evaluate_after: SimTime,
 }

@@ -10,7 +10,8 @@
 use std::sync::Arc;
 
 use super::backoff::{BackoffPolicy, RestartBackoff};
-use super::memory::{Component, MemoryLaw, MemorySpec};
+use super::cpu::{CpuSpec, Load};
+use super::memory::{Component, Knob, MemoryLaw, MemorySpec};
 use super::resources::Resources;
 use crate::engine::{EventKey, SimDuration, SimRng, SimTime};
 
@@ -26,8 +27,17 @@ pub struct ContainerSpec {
     pub resources: Resources,
     /// Memory laws.
     pub memory: MemorySpec,
+    /// CPU needs (per request, worker threads).
+    pub cpu: CpuSpec,
     /// Time from start until the readiness probe passes.
     pub readiness_delay: SimDuration,
+}
+
+impl ContainerSpec {
+    /// The CPU limit in cores, if any.
+    pub fn cpu_limit_cores(&self) -> Option<f64> {
+        self.resources.limits.cpu.map(|c| c.as_cores())
+    }
 }
 
 /// Why a container stopped.
@@ -101,6 +111,7 @@ pub struct Container {
     laws: Vec<Component>,
     updated: SimTime,
     limit: f64,
+    load: Load,
 }
 
 impl Container {
@@ -124,6 +135,7 @@ impl Container {
             timer: None,
             updated: SimTime::ZERO,
             limit,
+            load: Load::IDLE,
         }
     }
 
@@ -234,11 +246,41 @@ impl Container {
         laws.min(crossing)
     }
 
-    /// Fluid fidelity: the pod now receives `rps` requests per second.
-    pub(crate) fn set_rps(&mut self, rps: f64) {
+    /// The pod now receives `rps` requests per second (after [`Container::advance`]).
+    pub(crate) fn set_rps(&mut self, rps: f64, fluid: bool) {
+        self.load = Load::new(&self.spec.cpu, self.spec.cpu_limit_cores(), rps, fluid);
         for law in &mut self.laws {
-            law.set_rps(rps);
+            law.set_load(&self.load);
         }
+    }
+
+    /// The load the container sees now.
+    pub fn load(&self) -> Load {
+        self.load
+    }
+
+    /// Time a request spends in this container now (its in-flight latency, stretched by
+    /// CPU throttling); zero when it holds no requests.
+    pub fn request_latency(&self) -> f64 {
+        self.spec
+            .memory
+            .in_flight
+            .map_or(0.0, |f| f.latency.as_secs_f64() * self.load.stretch)
+    }
+
+    /// Applies a runtime configuration change (after [`Container::advance`]).
+    pub(crate) fn reconfigure(&mut self, knob: Knob) {
+        for law in &mut self.laws {
+            law.reconfigure(knob);
+        }
+    }
+
+    /// Stats flushes queued in this container (Envoy's main thread backlog).
+    pub fn pending_flushes(&self) -> u32 {
+        self.laws
+            .iter()
+            .find_map(Component::pending_flushes)
+            .unwrap_or(0)
     }
 
     /// Per-request fidelity: a request arrives at `now` (after [`Container::advance`]).

@@ -8,6 +8,7 @@
 pub mod backoff;
 pub mod config;
 pub mod container;
+pub mod cpu;
 pub mod memory;
 pub mod node;
 pub mod outcome;
@@ -15,12 +16,13 @@ pub mod pod;
 pub mod qos;
 pub mod record;
 pub mod resources;
+pub mod slo;
 pub mod traffic;
 pub mod units;
 mod world;
 
 pub use config::{Action, Fidelity, SimConfig, TimedAction, WorkloadSpec};
-pub use outcome::{ContainerTally, RunOutcome};
-pub use record::{Discard, EventKind, EventRecord, Recorder, Sample};
+pub use outcome::{AfterStart, ContainerTally, RunOutcome};
+pub use record::{Discard, EventKind, EventRecord, Recorder, Sample, SloSample};
 pub use units::{Bytes, MilliCpu};
 pub use world::World;

@@ -2,6 +2,7 @@
 
 use crate::engine::SimTime;
 
+use super::slo::PeakBurn;
 use super::traffic::RequestTally;
 
 /// Totals for one container of one workload over a run (all its pods).
@@ -30,6 +31,23 @@ pub struct RunOutcome {
     pub requests: RequestTally,
     /// Events the engine processed (for throughput figures).
     pub events_processed: u64,
+    /// Peak error-budget burn over the run.
+    pub peak_burn: PeakBurn,
+    /// What happened from the evaluation start on.
+    pub after: AfterStart,
+    /// Security regressions applied (e.g. mTLS turned off).
+    pub policy_violations: u32,
+}
+
+/// Figures counted from the scenario's `evaluateAfter` instant.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct AfterStart {
+    /// OOM kills at or after the instant.
+    pub oom_kills: u32,
+    /// Requests and 503s after the instant.
+    pub requests: RequestTally,
+    /// Peak burn over windows entirely after the instant.
+    pub peak_burn: PeakBurn,
 }
 
 impl RunOutcome {

@@ -51,6 +51,8 @@ pub struct Pod {
     pub(crate) template: Arc<PodTemplate>,
     pub(crate) containers: Vec<Container>,
     pub(crate) ready: bool,
+    /// Deleted, draining until clients stop sending to it.
+    pub(crate) terminating: bool,
     /// Requests per second routed to this pod (fluid fidelity).
     pub(crate) rps: f64,
 }

@@ -20,6 +20,21 @@ pub struct Sample<'a> {
     pub limit: Option<u64>,
 }
 
+/// Traffic and error-budget burn over one bucket (a scrape interval).
+#[derive(Copy, Clone, Debug)]
+pub struct SloSample {
+    /// End of the bucket.
+    pub time: SimTime,
+    /// Requests in the bucket.
+    pub requests: f64,
+    /// 503s in the bucket, by flag (as `ResponseFlag::ALL`).
+    pub errors_503: [f64; 4],
+    /// Burn rate over the last 5 minutes.
+    pub burn_5m: f64,
+    /// Burn rate over the last hour.
+    pub burn_1h: f64,
+}
+
 /// What happened, in Kubernetes' words where Kubernetes has one.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub enum EventKind {
@@ -43,6 +58,8 @@ pub enum EventKind {
     Killing,
     /// A timeline action was applied.
     Action,
+    /// A change weakened security (e.g. mTLS turned off).
+    PolicyViolation,
 }
 
 impl EventKind {
@@ -59,6 +76,7 @@ impl EventKind {
             EventKind::NotReady => "NotReady",
             EventKind::Killing => "Killing",
             EventKind::Action => "Action",
+            EventKind::PolicyViolation => "PolicyViolation",
         }
     }
 }
@@ -94,6 +112,8 @@ pub trait Recorder {
     fn sample(&mut self, sample: &Sample<'_>);
     /// An event.
     fn event(&mut self, event: &EventRecord<'_>);
+    /// Traffic and burn over one bucket (only called when samples are wanted).
+    fn slo(&mut self, _sample: &SloSample) {}
 }
 
 /// A recorder that keeps nothing (benchmarks, planning searches).

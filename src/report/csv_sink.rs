@@ -4,7 +4,8 @@ use std::fs::File;
 use std::io::{self, BufWriter};
 use std::path::PathBuf;
 
-use crate::model::{EventRecord, Recorder, Sample};
+use super::format::{burn, count};
+use crate::model::{EventRecord, Recorder, Sample, SloSample};
 use crate::runner::SinkFactory;
 
 /// Column headers of `timeseries.csv`.
@@ -14,7 +15,10 @@ pub const TIMESERIES_HEADER: &str =
 pub const EVENTS_HEADER: &str =
     "variant,replica,time_s,node,pod,container,event,reason,exit_code,message";
 
-/// Opens part files in a staging folder, one pair per run.
+/// Column headers of `slo.csv`.
+pub const SLO_HEADER: &str = "variant,replica,time_s,requests,errors_503,errors_503_uh,errors_503_uf,errors_503_uc,errors_503_nr,burn_5m,burn_1h";
+
+/// Opens part files in a staging folder, one set per run.
 pub struct CsvSinks {
     parts: PathBuf,
     variants: Vec<String>,
@@ -37,6 +41,12 @@ impl CsvSinks {
         self.parts.join(format!("ts-{variant:04}-{replica:07}.csv"))
     }
 
+    /// The part file of one run's traffic and burn.
+    pub fn slo_part(&self, variant: usize, replica: u32) -> PathBuf {
+        self.parts
+            .join(format!("slo-{variant:04}-{replica:07}.csv"))
+    }
+
     /// The part file of one run's events.
     pub fn events_part(&self, variant: usize, replica: u32) -> PathBuf {
         self.parts.join(format!("ev-{variant:04}-{replica:07}.csv"))
@@ -55,6 +65,7 @@ pub struct CsvSink {
     variant: String,
     replica: String,
     timeseries: Option<csv::Writer<BufWriter<File>>>,
+    slo: Option<csv::Writer<BufWriter<File>>>,
     events: csv::Writer<BufWriter<File>>,
     error: Option<io::Error>,
     buf: [String; 4],
@@ -74,15 +85,19 @@ impl SinkFactory for CsvSinks {
     type Sink = CsvSink;
 
     fn open(&self, variant: usize, replica: u32) -> io::Result<CsvSink> {
-        let timeseries = if replica < self.timeseries_replicas {
-            Some(writer(self.timeseries_part(variant, replica))?)
+        let (timeseries, slo) = if replica < self.timeseries_replicas {
+            (
+                Some(writer(self.timeseries_part(variant, replica))?),
+                Some(writer(self.slo_part(variant, replica))?),
+            )
         } else {
-            None
+            (None, None)
         };
         Ok(CsvSink {
             variant: self.variants[variant].clone(),
             replica: replica.to_string(),
             timeseries,
+            slo,
             events: writer(self.events_part(variant, replica))?,
             error: None,
             buf: Default::default(),
@@ -93,8 +108,8 @@ impl SinkFactory for CsvSinks {
         if let Some(e) = sink.error {
             return Err(e);
         }
-        if let Some(mut ts) = sink.timeseries {
-            ts.flush()?;
+        for mut w in [sink.timeseries, sink.slo].into_iter().flatten() {
+            w.flush()?;
         }
         let mut ev = sink.events;
         ev.flush()
@@ -129,6 +144,21 @@ impl Recorder for CsvSink {
             ws,
             limit,
         ]);
+        self.keep(r);
+    }
+
+    fn slo(&mut self, s: &SloSample) {
+        let Some(w) = self.slo.as_mut() else { return };
+        let mut row = vec![
+            self.variant.clone(),
+            self.replica.clone(),
+            s.time.secs_millis().to_string(),
+            count(s.requests),
+            count(s.errors_503.iter().sum()),
+        ];
+        row.extend(s.errors_503.iter().map(|&e| count(e)));
+        row.extend([burn(s.burn_5m), burn(s.burn_1h)]);
+        let r = w.write_record(&row);
         self.keep(r);
     }
 

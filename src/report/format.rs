@@ -21,3 +21,8 @@ pub fn opt_secs(t: Option<SimTime>) -> String {
 pub fn count(x: f64) -> String {
     format!("{:.0}", x.max(0.0))
 }
+
+/// A burn rate with two decimals.
+pub fn burn(x: f64) -> String {
+    format!("{x:.2}")
+}

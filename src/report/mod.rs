@@ -13,7 +13,7 @@ mod output_dir;
 mod summary;
 mod table;
 
-pub use csv_sink::{CsvSinks, EVENTS_HEADER, TIMESERIES_HEADER};
+pub use csv_sink::{CsvSinks, EVENTS_HEADER, SLO_HEADER, TIMESERIES_HEADER};
 pub use format::human_time;
 pub use metadata::run_json;
 pub use output_dir::OutputDir;

@@ -1,7 +1,7 @@
 //! `summary.csv` (one row per variant and replica) and `containers.csv` (one row per
 //! variant, replica and container).
 
-use super::format::{count, opt_secs};
+use super::format::{burn, count, opt_secs};
 use crate::model::traffic::ResponseFlag;
 use crate::runner::ReplicaResult;
 use crate::scenario::Scenario;
@@ -29,6 +29,16 @@ pub fn summary_csv(scenario: &Scenario, results: &[ReplicaResult]) -> Vec<u8> {
         .map(|f| format!("errors_503_{}", f.as_str().to_lowercase()))
         .collect();
     header.extend(flag_columns.iter().map(String::as_str));
+    header.extend([
+        "peak_burn_5m",
+        "peak_burn_1h",
+        "oom_kills_after",
+        "requests_after",
+        "errors_503_after",
+        "peak_burn_5m_after",
+        "peak_burn_1h_after",
+        "policy_violations",
+    ]);
     w.write_record(&header).expect("in memory");
     for r in results {
         let o = &r.outcome;
@@ -54,6 +64,16 @@ pub fn summary_csv(scenario: &Scenario, results: &[ReplicaResult]) -> Vec<u8> {
                 .iter()
                 .map(|&f| count(o.requests.errors(f))),
         );
+        row.extend([
+            burn(o.peak_burn.burn_5m),
+            burn(o.peak_burn.burn_1h),
+            o.after.oom_kills.to_string(),
+            count(o.after.requests.requests),
+            count(o.after.requests.total_503()),
+            burn(o.after.peak_burn.burn_5m),
+            burn(o.after.peak_burn.burn_1h),
+            o.policy_violations.to_string(),
+        ]);
         w.write_record(&row).expect("in memory");
     }
     to_bytes(w)

@@ -12,18 +12,42 @@ fn mean(xs: impl Iterator<Item = f64>) -> f64 {
     if n == 0 { 0.0 } else { sum / n as f64 }
 }
 
+const HEADER: [&str; 10] = [
+    "variant",
+    "container",
+    "OOM kills/run",
+    "runs with OOM",
+    "first OOM (median)",
+    "restarts/run",
+    "503s/run",
+    "503 ratio",
+    "peak burn 1h",
+    "policy",
+];
+
+/// The variant-level cells (shown on a variant's first row).
+fn variant_cells(name: &str, runs: &[&ReplicaResult]) -> [String; 5] {
+    let errors = mean(runs.iter().map(|r| r.outcome.requests.total_503()));
+    let requests = mean(runs.iter().map(|r| r.outcome.requests.requests));
+    let ratio = if requests > 0.0 {
+        100.0 * errors / requests
+    } else {
+        0.0
+    };
+    let burn = mean(runs.iter().map(|r| r.outcome.peak_burn.burn_1h));
+    let violation = runs.iter().any(|r| r.outcome.policy_violations > 0);
+    [
+        name.to_string(),
+        format!("{errors:.0}"),
+        format!("{ratio:.3}%"),
+        format!("{burn:.1}×"),
+        if violation { "VIOLATION" } else { "ok" }.to_string(),
+    ]
+}
+
 /// A plain-text table of the results of one scenario.
 pub fn table(scenario: &Scenario, results: &[ReplicaResult]) -> String {
-    let mut rows: Vec<[String; 8]> = vec![[
-        "variant".into(),
-        "container".into(),
-        "OOM kills/run".into(),
-        "runs with OOM".into(),
-        "first OOM (median)".into(),
-        "restarts/run".into(),
-        "503s/run".into(),
-        "503 ratio".into(),
-    ]];
+    let mut rows: Vec<[String; 10]> = vec![HEADER.map(String::from)];
     for (v, variant) in scenario.variants.iter().enumerate() {
         let runs: Vec<&ReplicaResult> = results.iter().filter(|r| r.variant == v).collect();
         let n = runs.len();
@@ -36,8 +60,7 @@ pub fn table(scenario: &Scenario, results: &[ReplicaResult]) -> String {
                 }
             }
         }
-        let errors = mean(runs.iter().map(|r| r.outcome.requests.total_503()));
-        let requests = mean(runs.iter().map(|r| r.outcome.requests.requests));
+        let cells = variant_cells(&variant.name, &runs);
         for (i, (w, c)) in names.iter().enumerate() {
             let tallies: Vec<_> = runs
                 .iter()
@@ -48,19 +71,10 @@ pub fn table(scenario: &Scenario, results: &[ReplicaResult]) -> String {
             let median = firsts
                 .get(firsts.len().saturating_sub(1) / 2)
                 .map_or("-".to_string(), |&t| human_time(t));
-            let (name, e, ratio) = if i == 0 {
-                let ratio = if requests > 0.0 {
-                    100.0 * errors / requests
-                } else {
-                    0.0
-                };
-                (
-                    variant.name.clone(),
-                    format!("{errors:.0}"),
-                    format!("{ratio:.3}%"),
-                )
+            let [name, errors, ratio, burn, policy] = if i == 0 {
+                cells.clone()
             } else {
-                (String::new(), String::new(), String::new())
+                Default::default()
             };
             rows.push([
                 name,
@@ -72,23 +86,30 @@ pub fn table(scenario: &Scenario, results: &[ReplicaResult]) -> String {
                 format!("{}/{n}", firsts.len()),
                 median,
                 format!("{:.1}", mean(tallies.iter().map(|t| f64::from(t.restarts)))),
-                e,
+                errors,
                 ratio,
+                burn,
+                policy,
             ]);
         }
     }
-    let widths: Vec<usize> = (0..8)
+    render(&rows)
+}
+
+/// Columns padded to their widest cell; names left-aligned, numbers right-aligned.
+fn render(rows: &[[String; 10]]) -> String {
+    let widths: Vec<usize> = (0..10)
         .map(|i| rows.iter().map(|r| r[i].chars().count()).max().unwrap_or(0))
         .collect();
     let mut out = String::new();
-    for row in &rows {
+    for row in rows {
         let mut line = String::new();
         for (i, cell) in row.iter().enumerate() {
-            let pad = widths[i] - cell.chars().count();
+            let pad = " ".repeat(widths[i] - cell.chars().count());
             if i < 2 {
-                let _ = write!(line, "{cell}{}  ", " ".repeat(pad));
+                let _ = write!(line, "{cell}{pad}  ");
             } else {
-                let _ = write!(line, "{}{cell}  ", " ".repeat(pad));
+                let _ = write!(line, "{pad}{cell}  ");
             }
         }
         out.push_str(line.trim_end());

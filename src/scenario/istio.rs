@@ -50,11 +50,24 @@ pub const DEFAULT_SPAN_SIZE: Bytes = Bytes(1024);
 /// (UNCONFIRMED): chosen so that 1 % sampling never backs up at realistic rates.
 pub const DEFAULT_COLLECTOR_CAPACITY: f64 = 200.0;
 
+/// Envoy's `stats_flush_interval` default (REFERENCE.md).
+pub const ENVOY_STATS_FLUSH_INTERVAL: SimDuration = SimDuration::from_secs(5);
+
+/// Sidecar CPU per request: 0.20 vCPU per 1000 rps (REFERENCE.md, Istio's published
+/// sizing, 1.24 page).
+pub const PROXY_CPU_PER_REQUEST: SimDuration = SimDuration::from_nanos(200_000);
+
+/// Worker threads of a sidecar when `concurrency` is not set: Istio's injection default
+/// (UNCONFIRMED: not in REFERENCE.md).
+pub const PROXY_CONCURRENCY: u32 = 2;
+
 const INJECT: &str = "sidecar.istio.io/inject";
 const PROXY_CONFIG: &str = "proxy.istio.io/config";
+/// The stats flush interval annotation (Istio 1.28+, REFERENCE.md).
+pub const STATS_FLUSH_INTERVAL: &str = "sidecar.istio.io/statsFlushInterval";
 
 /// Annotations Istio reads that meshmem understands, with their expected form.
-const KNOWN: [(&str, &str); 6] = [
+const KNOWN: [(&str, &str); 7] = [
     (INJECT, "\"true\" or \"false\""),
     ("sidecar.istio.io/proxyCPU", "a CPU quantity such as 100m"),
     (
@@ -70,6 +83,7 @@ const KNOWN: [(&str, &str); 6] = [
         PROXY_CONFIG,
         "ProxyConfig as JSON, e.g. {\"tracing\":{\"sampling\":1}}",
     ),
+    (STATS_FLUSH_INTERVAL, "a duration such as 5s or 10s"),
 ];
 
 /// `true` when the workload gets a sidecar.
@@ -125,12 +139,27 @@ pub fn quantity_annotation<T>(
 struct ProxyConfig {
     #[serde(default)]
     tracing: Option<TracingConfig>,
+    #[serde(default)]
+    concurrency: Option<u32>,
 }
 
 #[derive(Debug, Default, Deserialize)]
 struct TracingConfig {
     #[serde(default)]
     sampling: Option<f64>,
+}
+
+fn proxy_config(annotations: &BTreeMap<String, S<String>>) -> Result<ProxyConfig, Problem> {
+    let Some(raw) = annotations.get(PROXY_CONFIG) else {
+        return Ok(ProxyConfig::default());
+    };
+    serde_json::from_str(&raw.value).map_err(|e| {
+        Problem::new(
+            raw.referenced,
+            format!("`{PROXY_CONFIG}` is not valid ProxyConfig JSON: {e}"),
+            KNOWN[5].1,
+        )
+    })
 }
 
 /// The sampling percentage a proxy uses: `proxy.istio.io/config` `tracing.sampling`
@@ -143,19 +172,46 @@ pub fn trace_sampling_percent(
         .trace_sampling
         .as_ref()
         .map_or(DEFAULT_TRACE_SAMPLING_PERCENT, |s| s.value);
-    let Some(raw) = annotations.get(PROXY_CONFIG) else {
-        return Ok(mesh_default);
-    };
-    let config: ProxyConfig = serde_json::from_str(&raw.value).map_err(|e| {
-        Problem::new(
-            raw.referenced,
-            format!("`{PROXY_CONFIG}` is not valid ProxyConfig JSON: {e}"),
-            KNOWN[5].1,
-        )
-    })?;
+    let config = proxy_config(annotations)?;
     Ok(match config.tracing.and_then(|t| t.sampling) {
         Some(s) if s > 100.0 => 1.0,
         Some(s) if s > 0.0 => s,
         _ => mesh_default,
     })
+}
+
+/// Worker threads: `concurrency` in `proxy.istio.io/config` (0 means one per core of the
+/// limit: no thread cap), else Istio's default of 2.
+pub fn worker_threads(annotations: &BTreeMap<String, S<String>>) -> Result<Option<u32>, Problem> {
+    Ok(match proxy_config(annotations)?.concurrency {
+        Some(0) => None,
+        Some(n) => Some(n),
+        None => Some(PROXY_CONCURRENCY),
+    })
+}
+
+/// Envoy's stats flush interval: the `sidecar.istio.io/statsFlushInterval` annotation,
+/// else Envoy's 5 s.
+pub fn stats_flush_interval(
+    annotations: &BTreeMap<String, S<String>>,
+) -> Result<SimDuration, Problem> {
+    let Some(raw) = annotations.get(STATS_FLUSH_INTERVAL) else {
+        return Ok(ENVOY_STATS_FLUSH_INTERVAL);
+    };
+    match super::duration::parse_duration(&raw.value) {
+        Ok(d) if d >= SimDuration::from_millis(1) && d <= SimDuration::from_secs(300) => Ok(d),
+        Ok(_) => Err(Problem::new(
+            raw.referenced,
+            format!(
+                "`{STATS_FLUSH_INTERVAL}` {} is outside Envoy's range",
+                raw.value
+            ),
+            "a duration from 1ms to 300s (Envoy's stats_flush_interval range)",
+        )),
+        Err(e) => Err(Problem::new(
+            raw.referenced,
+            format!("`{STATS_FLUSH_INTERVAL}`: {e}"),
+            "",
+        )),
+    }
 }

@@ -2,6 +2,7 @@
 
 use super::MemoryLaw;
 use crate::engine::{SimDuration, SimRng, SimTime};
+use crate::model::cpu::Load;
 use crate::model::units::Bytes;
 
 /// Idle resident memory and the time to reach it after a start.
@@ -63,6 +64,6 @@ impl MemoryLaw for Baseline {
             self.ramp_end = SimTime::NEVER;
         }
     }
-    fn set_rps(&mut self, _rps: f64) {}
+    fn set_load(&mut self, _load: &Load) {}
     fn on_request(&mut self, _now: SimTime, _rng: &mut SimRng) {}
 }

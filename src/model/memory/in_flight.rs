@@ -2,12 +2,14 @@
 //!
 //! Fluid fidelity uses Little's law: in flight = rps × latency, each holding a fixed
 //! number of bytes, so a spike shows at once. Per-request fidelity keeps each request
-//! until it completes `latency` later (a FIFO, since latency is fixed).
+//! until it completes `latency` later (a FIFO, since latency is fixed). CPU throttling
+//! stretches the latency (see `cpu.rs`), so a starved container holds more requests.
 
 use std::collections::VecDeque;
 
 use super::MemoryLaw;
 use crate::engine::{SimDuration, SimRng, SimTime};
+use crate::model::cpu::Load;
 use crate::model::units::Bytes;
 
 /// Per-request buffers and how long a request holds them.
@@ -22,7 +24,10 @@ pub struct InFlightSpec {
 #[derive(Clone, Debug)]
 pub(crate) struct InFlight {
     spec: InFlightSpec,
+    /// Requests per second held as a rate (fluid fidelity).
     rps: f64,
+    /// Latency stretch from CPU throttling.
+    stretch: f64,
     departures: VecDeque<SimTime>,
 }
 
@@ -31,6 +36,7 @@ impl InFlight {
         InFlight {
             spec,
             rps: 0.0,
+            stretch: 1.0,
             departures: VecDeque::new(),
         }
     }
@@ -41,7 +47,7 @@ impl MemoryLaw for InFlight {
         self.departures.clear();
     }
     fn bytes(&self) -> f64 {
-        let fluid = self.rps * self.spec.latency.as_secs_f64();
+        let fluid = self.rps * self.spec.latency.as_secs_f64() * self.stretch;
         (fluid + self.departures.len() as f64) * self.spec.per_request.as_f64()
     }
     fn slope(&self) -> f64 {
@@ -56,10 +62,13 @@ impl MemoryLaw for InFlight {
             self.departures.pop_front();
         }
     }
-    fn set_rps(&mut self, rps: f64) {
-        self.rps = rps;
+    fn set_load(&mut self, load: &Load) {
+        self.rps = if load.fluid { load.rps } else { 0.0 };
+        self.stretch = load.stretch;
     }
     fn on_request(&mut self, now: SimTime, _rng: &mut SimRng) {
-        self.departures.push_back(now + self.spec.latency);
+        let latency =
+            SimDuration::from_secs_f64_ceil(self.spec.latency.as_secs_f64() * self.stretch);
+        self.departures.push_back(now + latency);
     }
 }

@@ -2,6 +2,7 @@
 
 use super::MemoryLaw;
 use crate::engine::{SimRng, SimTime};
+use crate::model::cpu::Load;
 use crate::model::units::Bytes;
 
 /// Leak rates.
@@ -47,8 +48,8 @@ impl MemoryLaw for Leak {
         SimTime::NEVER
     }
     fn on_change(&mut self, _now: SimTime) {}
-    fn set_rps(&mut self, rps: f64) {
-        self.rps = rps;
+    fn set_load(&mut self, load: &Load) {
+        self.rps = if load.fluid { load.rps } else { 0.0 };
     }
     fn on_request(&mut self, _now: SimTime, _rng: &mut SimRng) {
         self.bytes += self.spec.per_request.as_f64();

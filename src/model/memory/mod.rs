@@ -6,26 +6,37 @@
 //! it will cross its limit instead of ticking.
 //!
 //! Two fidelities drive the laws:
-//! - fluid: [`MemoryLaw::set_rps`] gives the pod's request rate, and request-driven
+//! - fluid: [`MemoryLaw::set_load`] gives the pod's request rate, and request-driven
 //!   growth is a slope;
-//! - per request: the rate is zero and [`MemoryLaw::on_request`] applies each request as
-//!   a jump (and a departure, for requests in flight).
+//! - per request: [`MemoryLaw::on_request`] applies each request as a jump (and a
+//!   departure, for requests in flight); the rate still sets what scales with load as a
+//!   whole (connections, CPU).
 
 mod baseline;
+mod connections;
 mod in_flight;
 mod leak;
+mod stats;
 mod trace_buffer;
+mod xds_config;
 
 pub use baseline::BaselineSpec;
+pub use connections::ConnectionsSpec;
 pub use in_flight::InFlightSpec;
 pub use leak::LeakSpec;
+pub use stats::StatsSpec;
 pub use trace_buffer::TraceBufferSpec;
+pub use xds_config::{BYTES_PER_CLUSTER, BYTES_PER_HOST, XdsConfigSpec};
 
 use crate::engine::{SimRng, SimTime};
+use crate::model::cpu::Load;
 use baseline::Baseline;
+use connections::Connections;
 use in_flight::InFlight;
 use leak::Leak;
+use stats::Stats;
 use trace_buffer::TraceBuffer;
+use xds_config::XdsConfig;
 
 /// The memory laws of one container, each optional.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -38,6 +49,12 @@ pub struct MemorySpec {
     pub trace_buffer: Option<TraceBufferSpec>,
     /// Memory that is never given back, per request or per second.
     pub leak: Option<LeakSpec>,
+    /// Envoy: buffers of open connections (more with mTLS).
+    pub connections: Option<ConnectionsSpec>,
+    /// Envoy: clusters and endpoints of its configuration.
+    pub xds_config: Option<XdsConfigSpec>,
+    /// Envoy: stats and their periodic flush.
+    pub stats: Option<StatsSpec>,
 }
 
 impl MemorySpec {
@@ -54,8 +71,24 @@ impl MemorySpec {
                 .map(|s| Component::TraceBuffer(TraceBuffer::new(s))),
         );
         laws.extend(self.leak.map(|s| Component::Leak(Leak::new(s))));
+        laws.extend(
+            self.connections
+                .map(|s| Component::Connections(Connections::new(s))),
+        );
+        laws.extend(
+            self.xds_config
+                .map(|s| Component::XdsConfig(XdsConfig::new(s))),
+        );
+        laws.extend(self.stats.map(|s| Component::Stats(Stats::new(s))));
         laws
     }
+}
+
+/// A configuration change applied to running containers without a restart.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Knob {
+    /// Mutual TLS on or off (PeerAuthentication).
+    Mtls(bool),
 }
 
 /// A growth law: bytes held, and how they change between breakpoints.
@@ -74,8 +107,8 @@ pub(crate) trait MemoryLaw {
     fn next_change(&self, now: SimTime) -> SimTime;
     /// Applies whatever change is due at `now`.
     fn on_change(&mut self, now: SimTime);
-    /// Fluid fidelity: the pod now receives `rps` requests per second.
-    fn set_rps(&mut self, rps: f64);
+    /// The container's load changed (rate, CPU left over, throttling).
+    fn set_load(&mut self, load: &Load);
     /// Per-request fidelity: one request arrives at `now`.
     fn on_request(&mut self, now: SimTime, rng: &mut SimRng);
 }
@@ -87,6 +120,9 @@ pub(crate) enum Component {
     InFlight(InFlight),
     TraceBuffer(TraceBuffer),
     Leak(Leak),
+    Connections(Connections),
+    XdsConfig(XdsConfig),
+    Stats(Stats),
 }
 
 macro_rules! dispatch {
@@ -96,6 +132,9 @@ macro_rules! dispatch {
             Component::InFlight($law) => $body,
             Component::TraceBuffer($law) => $body,
             Component::Leak($law) => $body,
+            Component::Connections($law) => $body,
+            Component::XdsConfig($law) => $body,
+            Component::Stats($law) => $body,
         }
     };
 }
@@ -108,6 +147,24 @@ impl Component {
             Component::InFlight(_) => "inFlight",
             Component::TraceBuffer(_) => "traceBuffer",
             Component::Leak(_) => "leak",
+            Component::Connections(_) => "connections",
+            Component::XdsConfig(_) => "xdsConfig",
+            Component::Stats(_) => "stats",
+        }
+    }
+
+    /// Applies a runtime configuration change, if it concerns this law.
+    pub(crate) fn reconfigure(&mut self, knob: Knob) {
+        if let (Component::Connections(c), Knob::Mtls(on)) = (self, knob) {
+            c.set_mtls(on);
+        }
+    }
+
+    /// Stats flushes waiting or running, if this is the stats law.
+    pub(crate) fn pending_flushes(&self) -> Option<u32> {
+        match self {
+            Component::Stats(s) => Some(s.pending()),
+            _ => None,
         }
     }
 }
@@ -131,8 +188,8 @@ impl MemoryLaw for Component {
     fn on_change(&mut self, now: SimTime) {
         dispatch!(self, l => l.on_change(now))
     }
-    fn set_rps(&mut self, rps: f64) {
-        dispatch!(self, l => l.set_rps(rps))
+    fn set_load(&mut self, load: &Load) {
+        dispatch!(self, l => l.set_load(load))
     }
     fn on_request(&mut self, now: SimTime, rng: &mut SimRng) {
         dispatch!(self, l => l.on_request(now, rng))

@@ -15,6 +15,7 @@ use rand::RngExt;
 
 use super::MemoryLaw;
 use crate::engine::{SimDuration, SimRng, SimTime};
+use crate::model::cpu::Load;
 use crate::model::units::Bytes;
 
 /// The tracer buffer's inputs and exporter.
@@ -103,8 +104,12 @@ impl MemoryLaw for TraceBuffer {
             self.next_flush += self.spec.flush_interval;
         }
     }
-    fn set_rps(&mut self, rps: f64) {
-        self.in_rate = rps * self.spec.sampling;
+    fn set_load(&mut self, load: &Load) {
+        self.in_rate = if load.fluid {
+            load.rps * self.spec.sampling
+        } else {
+            0.0
+        };
     }
     fn on_request(&mut self, _now: SimTime, rng: &mut SimRng) {
         if rng.random_bool(self.spec.sampling.clamp(0.0, 1.0)) {

@@ -63,6 +63,16 @@ impl RequestTally {
         self.errors_503[flag as usize]
     }
 
+    /// This tally less an earlier snapshot of it.
+    pub fn since(&self, earlier: &RequestTally) -> RequestTally {
+        let mut out = *self;
+        out.requests -= earlier.requests;
+        for (a, b) in out.errors_503.iter_mut().zip(earlier.errors_503) {
+            *a -= b;
+        }
+        out
+    }
+
     /// Adds another tally into this one.
     pub fn add(&mut self, other: &RequestTally) {
         self.requests += other.requests;

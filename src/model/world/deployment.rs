@@ -7,9 +7,10 @@
 
 use std::sync::Arc;
 
-use super::{Note, World};
+use super::{ContainerRef, Note, World, container_in};
 use crate::engine::SimTime;
 use crate::model::config::{Action, WorkloadSpec};
+use crate::model::memory::Knob;
 use crate::model::pod::{Pod, PodKey, PodTemplate};
 use crate::model::record::{EventKind, Recorder};
 
@@ -56,6 +57,9 @@ impl<R: Recorder> World<'_, R> {
                 "scale {} to {replicas} replicas",
                 self.cfg.workloads[*workload].name
             ),
+            Action::SetMtls { enabled } => {
+                format!("mesh-wide mTLS {}", if *enabled { "on" } else { "off" })
+            }
         };
         let name = action.name.clone();
         self.emit(
@@ -84,6 +88,7 @@ impl<R: Recorder> World<'_, R> {
                 self.workloads[*workload].desired = *replicas;
                 self.reconcile(now, *workload);
             }
+            Action::SetMtls { enabled } => self.set_mtls(now, *enabled),
         }
     }
 
@@ -132,5 +137,34 @@ impl<R: Recorder> World<'_, R> {
             return victim.map_or(Step::Done, Step::Delete);
         }
         Step::Done
+    }
+
+    /// PeerAuthentication mesh-wide: every proxy switches now, new ones start that way.
+    fn set_mtls(&mut self, now: SimTime, enabled: bool) {
+        let knob = Knob::Mtls(enabled);
+        self.mesh_knob = Some(knob);
+        let keys: Vec<PodKey> = self.pods.iter().flatten().map(|p| p.key).collect();
+        for key in keys {
+            let count = self.pod(key).map_or(0, |p| p.containers.len());
+            for idx in 0..count as u16 {
+                let c = ContainerRef { pod: key, idx };
+                if let Some(container) = container_in(&mut self.pods, c) {
+                    container.advance(now);
+                    container.reconfigure(knob);
+                }
+                self.rewake(now, c);
+            }
+        }
+        if !enabled {
+            self.policy_violations += 1;
+            let note = Note {
+                kind: EventKind::PolicyViolation,
+                reason: "MtlsDisabled",
+                exit_code: None,
+                message: "mutual TLS turned off mesh-wide: service-to-service traffic is \
+                          plaintext and unauthenticated",
+            };
+            self.emit(now, None, None, note);
+        }
     }
 }

@@ -13,12 +13,16 @@ impl<R: Recorder> World<'_, R> {
     /// serving before the scenario began.
     pub(super) fn start_container(&mut self, now: SimTime, c: ContainerRef) {
         let rps = self.pod(c.pod).map_or(0.0, |p| p.rps);
-        let warm = self.warm_start;
+        let (warm, knob) = (self.warm_start, self.mesh_knob);
+        let fluid = self.cfg.fidelity == crate::model::Fidelity::Fluid;
         let Some(container) = container_in(&mut self.pods, c) else {
             return;
         };
         container.start(now, warm);
-        container.set_rps(rps);
+        if let Some(knob) = knob {
+            container.reconfigure(knob);
+        }
+        container.set_rps(rps, fluid);
         if !warm {
             let ready_at = now + container.spec.readiness_delay;
             container.timer = Some(self.queue.schedule(ready_at, Event::Ready(c)));
@@ -80,6 +84,10 @@ impl<R: Recorder> World<'_, R> {
     /// The kernel's OOM killer at the container's cgroup limit: exit 137, memory freed,
     /// pod not ready, and the kubelet's back-off decides when it starts again.
     pub(super) fn oom_kill(&mut self, now: SimTime, c: ContainerRef) {
+        self.reset_in_flight(c.pod);
+        if now >= self.cfg.evaluate_after {
+            self.kills_after += 1;
+        }
         let Some(container) = container_in(&mut self.pods, c) else {
             return;
         };

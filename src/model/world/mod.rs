@@ -19,10 +19,12 @@ use std::collections::VecDeque;
 
 use super::config::SimConfig;
 use super::container::Container;
+use super::memory::Knob;
 use super::node::Node;
-use super::outcome::{ContainerTally, RunOutcome};
+use super::outcome::{AfterStart, ContainerTally, RunOutcome};
 use super::pod::{Pod, PodKey};
 use super::record::{EventKind, EventRecord, Recorder};
+use super::slo::BurnWindows;
 use super::traffic::RequestTally;
 use crate::engine::{EventQueue, RngStreams, SimTime};
 use deployment::Workload;
@@ -50,6 +52,14 @@ enum Event {
     TrafficBreak(usize),
     /// Per-request fidelity: a request to a service.
     Arrival(usize),
+    /// An endpoint change reaches a service's clients.
+    EndpointsPropagated(usize),
+    /// End of a traffic bucket: error-budget burn.
+    SloTick,
+    /// The evaluation window starts.
+    EvaluationStart,
+    /// A terminating pod has drained and stops.
+    PodRemoved(PodKey),
     /// Scrape every container.
     Scrape,
     /// Apply timeline action `i`.
@@ -93,6 +103,14 @@ pub struct World<'c, R: Recorder> {
     events_processed: u64,
     /// True while the initial pods are created (they start warm).
     warm_start: bool,
+    /// A mesh-wide change every new container gets too (mTLS off).
+    mesh_knob: Option<Knob>,
+    burn: BurnWindows,
+    /// Request totals at the last bucket boundary and at the evaluation start.
+    at_last_bucket: RequestTally,
+    at_evaluation: RequestTally,
+    kills_after: u32,
+    policy_violations: u32,
 }
 
 impl<'c, R: Recorder> World<'c, R> {
@@ -118,6 +136,12 @@ impl<'c, R: Recorder> World<'c, R> {
             tallies: Vec::new(),
             events_processed: 0,
             warm_start: false,
+            mesh_knob: None,
+            burn: BurnWindows::new(cfg.slo_target, cfg.scrape_interval, cfg.evaluate_after),
+            at_last_bucket: RequestTally::default(),
+            at_evaluation: RequestTally::default(),
+            kills_after: 0,
+            policy_violations: 0,
         }
     }
 
@@ -148,6 +172,10 @@ impl<'c, R: Recorder> World<'c, R> {
         if self.rec.wants_samples() {
             self.queue.schedule(now, Event::Scrape);
         }
+        self.queue
+            .schedule(now + self.cfg.scrape_interval, Event::SloTick);
+        self.queue
+            .schedule(self.cfg.evaluate_after, Event::EvaluationStart);
     }
 
     fn handle(&mut self, now: SimTime, event: Event) {
@@ -158,17 +186,45 @@ impl<'c, R: Recorder> World<'c, R> {
             Event::TrafficGrid(s) => self.on_traffic_grid(now, s),
             Event::TrafficBreak(s) => self.on_traffic_break(now, s),
             Event::Arrival(s) => self.on_arrival(now, s),
+            Event::EndpointsPropagated(s) => self.on_endpoints_propagated(now, s),
+            Event::SloTick => self.on_slo_tick(now),
+            Event::EvaluationStart => self.at_evaluation = self.total_requests(now),
+            Event::PodRemoved(key) => self.remove_pod(now, key),
             Event::Scrape => self.on_scrape(now),
             Event::Action(i) => self.on_action(now, i),
         }
     }
 
-    fn finish(mut self, end: SimTime) -> (RunOutcome, R) {
-        let mut requests = RequestTally::default();
+    /// Requests and failures of every service so far.
+    fn total_requests(&mut self, now: SimTime) -> RequestTally {
+        let mut total = RequestTally::default();
         for s in 0..self.services.len() {
-            self.account(end, s);
-            requests.add(&self.services[s].tally);
+            self.account(now, s);
+            total.add(&self.services[s].tally);
         }
+        total
+    }
+
+    fn on_slo_tick(&mut self, now: SimTime) {
+        self.queue
+            .schedule(now + self.cfg.scrape_interval, Event::SloTick);
+        let total = self.total_requests(now);
+        let bucket = total.since(&self.at_last_bucket);
+        self.at_last_bucket = total;
+        let burn = self.burn.push(now, bucket.requests, bucket.total_503());
+        if self.rec.wants_samples() {
+            self.rec.slo(&super::record::SloSample {
+                time: now,
+                requests: bucket.requests,
+                errors_503: bucket.errors_503,
+                burn_5m: burn.burn_5m,
+                burn_1h: burn.burn_1h,
+            });
+        }
+    }
+
+    fn finish(mut self, end: SimTime) -> (RunOutcome, R) {
+        let requests = self.total_requests(end);
         let live: Vec<PodKey> = self.pods.iter().flatten().map(|p| p.key).collect();
         for key in live {
             self.fold_tallies(key);
@@ -177,6 +233,13 @@ impl<'c, R: Recorder> World<'c, R> {
             containers: self.tallies,
             requests,
             events_processed: self.events_processed,
+            peak_burn: self.burn.peak,
+            after: AfterStart {
+                oom_kills: self.kills_after,
+                requests: requests.since(&self.at_evaluation),
+                peak_burn: self.burn.peak_after,
+            },
+            policy_violations: self.policy_violations,
         };
         (outcome, self.rec)
     }

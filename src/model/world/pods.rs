@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use super::{ContainerRef, Note, World};
+use super::{ContainerRef, Event, Note, World};
 use crate::engine::SimTime;
 use crate::model::container::Container;
 use crate::model::node::place;
@@ -50,6 +50,7 @@ impl<R: Recorder> World<'_, R> {
             template,
             containers,
             ready: false,
+            terminating: false,
             rps: 0.0,
         });
         self.workloads[w].pods.push(key);
@@ -127,22 +128,41 @@ impl<R: Recorder> World<'_, R> {
         }
     }
 
-    /// Deletes a pod: its containers stop, its requests leave the node, its endpoint goes.
+    /// Deletes a pod gracefully: it leaves the endpoints at once but keeps serving what
+    /// clients still send it until they have learnt of the change, then stops.
     pub(super) fn delete_pod(&mut self, now: SimTime, key: PodKey) {
-        let Some(pod) = self.pod(key) else { return };
-        let (w, was_ready) = (pod.workload, pod.ready);
+        let Some(pod) = self.pod_mut(key) else { return };
+        if pod.terminating {
+            return;
+        }
+        let (w, was_ready, placed) = (pod.workload, pod.ready, pod.node.is_some());
+        pod.terminating = true;
+        pod.ready = false;
         let msg = format!("Stopping pod {}", pod.name());
-        self.emit(
-            now,
-            Some(key),
-            None,
-            Note {
-                kind: EventKind::Killing,
-                reason: "Killing",
-                exit_code: None,
-                message: &msg,
-            },
-        );
+        let note = Note {
+            kind: EventKind::Killing,
+            reason: "Killing",
+            exit_code: None,
+            message: &msg,
+        };
+        self.emit(now, Some(key), None, note);
+        self.workloads[w].pods.retain(|&k| k != key);
+        if was_ready {
+            self.endpoints_changed(now, w);
+        }
+        let grace = self.cfg.endpoint_propagation;
+        if placed && !grace.is_zero() {
+            self.queue.schedule(now + grace, Event::PodRemoved(key));
+        } else {
+            self.remove_pod(now, key);
+        }
+    }
+
+    /// The pod's containers stop; its requests leave the node.
+    pub(super) fn remove_pod(&mut self, now: SimTime, key: PodKey) {
+        if self.pod(key).is_none() {
+            return;
+        }
         self.fold_tallies(key);
         let pod = self.pods[key.slot as usize].take().expect("pod exists");
         for c in pod.containers {
@@ -155,9 +175,9 @@ impl<R: Recorder> World<'_, R> {
         }
         self.free_slots.push(key.slot);
         self.pending.retain(|&k| k != key);
-        self.workloads[w].pods.retain(|&k| k != key);
-        if was_ready {
-            self.endpoints_changed(now, w);
+        for s in 0..self.services.len() {
+            self.account(now, s);
+            self.spread(now, s);
         }
         self.retry_pending(now);
     }
@@ -166,7 +186,7 @@ impl<R: Recorder> World<'_, R> {
     /// updates the service's endpoints and the Deployment controller.
     pub(super) fn update_pod_readiness(&mut self, now: SimTime, key: PodKey) {
         let Some(pod) = self.pod_mut(key) else { return };
-        let ready = pod.node.is_some() && pod.all_containers_ready();
+        let ready = pod.node.is_some() && !pod.terminating && pod.all_containers_ready();
         if ready == pod.ready {
             return;
         }

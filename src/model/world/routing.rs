@@ -1,14 +1,21 @@
-//! Traffic: service rates, endpoints and request outcomes.
+//! Traffic: service rates, endpoints as clients see them, and request outcomes.
 //!
-//! Fluid fidelity spreads a service's rate evenly over its ready pods (Envoy's default
-//! round-robin balancing) and integrates requests and failures over time. Per-request
-//! fidelity draws Poisson arrivals at the same rate and sends each to the next ready pod
-//! in turn. A request that finds no ready pod fails with 503 UH.
+//! A service's ready pods form its endpoints; clients' proxies learn of a change only
+//! `endpoint_propagation` later (the EDS push). Clients spread the rate evenly over the
+//! endpoints they know (Envoy's round-robin). A request to a known endpoint that is no
+//! longer ready fails with 503 UF (connection refused); requests in flight on a pod whose
+//! container is killed fail with 503 UC (connection reset); with no endpoint known at
+//! all, 503 UH.
+//!
+//! Fluid fidelity integrates these rates over time; per-request fidelity draws Poisson
+//! arrivals at the same rate and sends each to the next known endpoint in turn.
+
+use std::collections::VecDeque;
 
 use rand_distr::{Distribution, Exp};
 
 use super::{ContainerRef, Event, World, container_in};
-use crate::engine::{EventKey, RngStreams, SimRng, SimTime};
+use crate::engine::{EventKey, RngStreams, SimDuration, SimRng, SimTime};
 use crate::model::config::Fidelity;
 use crate::model::pod::PodKey;
 use crate::model::record::Recorder;
@@ -21,8 +28,14 @@ pub(super) struct Service {
     arrivals: SimRng,
     /// Current rate, requests per second.
     rate: f64,
-    /// Ready endpoints, in pod creation order.
+    /// Ready pods, in creation order (the EndpointSlice).
     endpoints: Vec<PodKey>,
+    /// The endpoints clients route to: the EndpointSlice as it was a propagation ago.
+    view: Vec<PodKey>,
+    /// Endpoint snapshots on their way to the clients, with their arrival instants.
+    in_transit: VecDeque<(SimTime, Vec<PodKey>)>,
+    /// Rate of requests sent to known endpoints that are not ready (fluid).
+    failing_rate: f64,
     next_endpoint: usize,
     accounted: SimTime,
     arrival: Option<EventKey>,
@@ -37,6 +50,9 @@ impl Service {
             arrivals: streams.stream(&format!("traffic/{name}/arrivals")),
             rate: 0.0,
             endpoints: Vec::new(),
+            view: Vec::new(),
+            in_transit: VecDeque::new(),
+            failing_rate: 0.0,
             next_endpoint: 0,
             accounted: SimTime::ZERO,
             arrival: None,
@@ -50,8 +66,14 @@ impl<R: Recorder> World<'_, R> {
         &self.cfg.traffic[s]
     }
 
+    fn fluid(&self) -> bool {
+        self.cfg.fidelity == Fidelity::Fluid
+    }
+
     pub(super) fn start_service(&mut self, now: SimTime, s: usize) {
-        self.services[s].endpoints = self.ready_pods(self.services[s].workload);
+        let ready = self.ready_pods(self.services[s].workload);
+        self.services[s].endpoints = ready.clone();
+        self.services[s].view = ready;
         self.queue.schedule(now, Event::TrafficGrid(s));
         let b = self.traffic(s).profile.next_breakpoint(now);
         if b != SimTime::NEVER {
@@ -89,54 +111,104 @@ impl<R: Recorder> World<'_, R> {
         self.account(now, s);
         let rate = self.traffic(s).profile.rate_at(now) * self.services[s].noise.factor();
         self.services[s].rate = rate;
-        match self.cfg.fidelity {
-            Fidelity::Fluid => self.spread(now, s),
-            Fidelity::PerRequest => self.next_arrival(now, s),
+        self.spread(now, s);
+        if !self.fluid() {
+            self.next_arrival(now, s);
         }
     }
 
     /// Integrates requests and failures up to `now` (fluid fidelity).
     pub(super) fn account(&mut self, now: SimTime, s: usize) {
+        let fluid = self.fluid();
         let svc = &mut self.services[s];
-        if self.cfg.fidelity == Fidelity::Fluid {
-            let n = svc.rate * (now - svc.accounted).as_secs_f64();
-            svc.tally.requests += n;
-            if svc.endpoints.is_empty() {
-                svc.tally.fail(ResponseFlag::Uh, n);
+        if fluid {
+            let dt = (now - svc.accounted).as_secs_f64();
+            svc.tally.requests += svc.rate * dt;
+            if svc.view.is_empty() {
+                svc.tally.fail(ResponseFlag::Uh, svc.rate * dt);
+            } else {
+                svc.tally.fail(ResponseFlag::Uf, svc.failing_rate * dt);
             }
         }
         svc.accounted = now;
     }
 
-    /// A workload's ready pods changed: refresh the endpoints of its services.
+    /// A workload's ready pods changed: update its services' endpoints, which reach the
+    /// clients a propagation delay later.
     pub(super) fn endpoints_changed(&mut self, now: SimTime, w: usize) {
+        let delay = self.cfg.endpoint_propagation;
         for s in 0..self.services.len() {
-            if self.services[s].workload == w {
-                self.account(now, s);
-                self.services[s].endpoints = self.ready_pods(w);
-                if self.cfg.fidelity == Fidelity::Fluid {
-                    self.spread(now, s);
-                }
+            if self.services[s].workload != w {
+                continue;
             }
+            self.account(now, s);
+            let ready = self.ready_pods(w);
+            self.services[s].endpoints = ready.clone();
+            if delay.is_zero() {
+                self.services[s].view = ready;
+            } else {
+                self.services[s].in_transit.push_back((now + delay, ready));
+                self.queue
+                    .schedule(now + delay, Event::EndpointsPropagated(s));
+            }
+            self.spread(now, s);
         }
     }
 
-    /// Fluid fidelity: each ready pod gets an equal share, the others none.
-    fn spread(&mut self, now: SimTime, s: usize) {
+    pub(super) fn on_endpoints_propagated(&mut self, now: SimTime, s: usize) {
+        self.account(now, s);
+        let svc = &mut self.services[s];
+        while svc.in_transit.front().is_some_and(|(t, _)| *t <= now) {
+            if let Some((_, view)) = svc.in_transit.pop_front() {
+                svc.view = view;
+            }
+        }
+        self.spread(now, s);
+    }
+
+    /// Requests in flight on `pod` fail with 503 UC: its container was killed.
+    pub(super) fn reset_in_flight(&mut self, pod: PodKey) {
+        let Some(p) = self.pod(pod) else { return };
+        let latency = p
+            .containers
+            .iter()
+            .map(|c| c.request_latency())
+            .fold(0.0, f64::max);
+        let lost = p.rps * latency;
+        let w = p.workload;
+        for svc in self.services.iter_mut().filter(|s| s.workload == w) {
+            svc.tally.fail(ResponseFlag::Uc, lost);
+        }
+    }
+
+    /// `true` when `key` answers requests: ready, or draining after deletion.
+    fn serves(&self, key: PodKey) -> bool {
+        self.pod(key).is_some_and(|p| p.ready || p.terminating)
+    }
+
+    /// Each known endpoint gets an equal share: live ones serve it, the others fail it.
+    pub(super) fn spread(&mut self, now: SimTime, s: usize) {
         let svc = &self.services[s];
-        let share = svc.rate / svc.endpoints.len().max(1) as f64;
-        let pods = self.workloads[svc.workload].pods.clone();
-        for key in pods {
-            let rps = if self.pod(key).is_some_and(|p| p.ready) {
-                share
-            } else {
-                0.0
-            };
-            self.set_pod_rps(now, key, rps);
+        let share = svc.rate / svc.view.len().max(1) as f64;
+        let (serving, failing): (Vec<PodKey>, Vec<PodKey>) =
+            svc.view.iter().partition(|&&k| self.serves(k));
+        self.services[s].failing_rate = share * failing.len() as f64;
+        let others: Vec<PodKey> = self.workloads[self.services[s].workload]
+            .pods
+            .iter()
+            .copied()
+            .filter(|k| !serving.contains(k))
+            .collect();
+        for key in serving {
+            self.set_pod_rps(now, key, share);
+        }
+        for key in others {
+            self.set_pod_rps(now, key, 0.0);
         }
     }
 
     fn set_pod_rps(&mut self, now: SimTime, key: PodKey, rps: f64) {
+        let fluid = self.fluid();
         let Some(pod) = self.pod_mut(key) else { return };
         if pod.rps == rps {
             return;
@@ -148,7 +220,7 @@ impl<R: Recorder> World<'_, R> {
             if c.is_running() {
                 c.advance(now);
                 c.note_peak();
-                c.set_rps(rps);
+                c.set_rps(rps, fluid);
             }
             self.rewake(now, ContainerRef { pod: key, idx });
         }
@@ -162,7 +234,7 @@ impl<R: Recorder> World<'_, R> {
         }
         if let Ok(exp) = Exp::new(svc.rate) {
             let gap: f64 = exp.sample(&mut svc.arrivals);
-            let at = now + crate::engine::SimDuration::from_secs_f64_ceil(gap);
+            let at = now + SimDuration::from_secs_f64_ceil(gap);
             svc.arrival = Some(self.queue.schedule(at, Event::Arrival(s)));
         }
     }
@@ -171,12 +243,16 @@ impl<R: Recorder> World<'_, R> {
         let svc = &mut self.services[s];
         svc.arrival = None;
         svc.tally.requests += 1.0;
-        if svc.endpoints.is_empty() {
+        if svc.view.is_empty() {
             svc.tally.fail(ResponseFlag::Uh, 1.0);
         } else {
-            let key = svc.endpoints[svc.next_endpoint % svc.endpoints.len()];
+            let key = svc.view[svc.next_endpoint % svc.view.len()];
             svc.next_endpoint = svc.next_endpoint.wrapping_add(1);
-            self.deliver(now, key);
+            if self.serves(key) {
+                self.deliver(now, key);
+            } else {
+                self.services[s].tally.fail(ResponseFlag::Uf, 1.0);
+            }
         }
         self.next_arrival(now, s);
     }

@@ -1,10 +1,12 @@
 //! From a scenario spec to a validated model configuration, with every semantic check
 //! that the YAML types cannot express (names, references, limits ≥ requests, …).
 
+mod proxy;
 mod template;
 mod timeline;
 mod traffic;
 
+pub use proxy::MeshContext;
 pub use template::pod_template;
 
 use std::collections::HashSet;
@@ -14,7 +16,7 @@ use serde_saphyr::Location;
 
 use super::error::Problem;
 use super::spec::{FidelitySpec, KubeletSpec, NodeGroupSpec, S, ScenarioSpec, WorkloadY};
-use crate::engine::SimDuration;
+use crate::engine::{SimDuration, SimTime};
 use crate::model::backoff::BackoffPolicy;
 use crate::model::node::NodeSpec;
 use crate::model::{Fidelity, SimConfig, WorkloadSpec};
@@ -35,9 +37,29 @@ pub fn build(spec: &ScenarioSpec) -> Result<SimConfig, Problem> {
             "a number of runs ≥ 1",
         ));
     }
-    let workloads = workloads(spec)?;
+    let mesh = mesh_context(spec)?;
+    let workloads = workloads(spec, mesh.as_ref())?;
     let traffic = traffic::services(spec)?;
-    let actions = timeline::actions(spec)?;
+    let actions = timeline::actions(spec, mesh.as_ref())?;
+    let endpoint_propagation = match spec
+        .mesh
+        .as_ref()
+        .and_then(|m| m.endpoint_propagation.as_ref())
+    {
+        Some(d) => d.value.0,
+        None => DEFAULT_ENDPOINT_PROPAGATION,
+    };
+    let slo_target = match &spec.slo.target {
+        Some(t) if t.value > 0.0 && t.value < 100.0 => t.value / 100.0,
+        Some(t) => {
+            return Err(Problem::new(
+                t.referenced,
+                format!("SLO target {} is not a percentage below 100", t.value),
+                "a percentage such as 99.9",
+            ));
+        }
+        None => DEFAULT_SLO_TARGET,
+    };
     Ok(SimConfig {
         duration,
         scrape_interval,
@@ -50,10 +72,58 @@ pub fn build(spec: &ScenarioSpec) -> Result<SimConfig, Problem> {
         workloads,
         traffic,
         actions,
+        endpoint_propagation,
+        slo_target,
+        evaluate_after: SimTime::ZERO
+            + spec
+                .evaluate_after
+                .as_ref()
+                .map_or(SimDuration::ZERO, |d| d.value.0),
     })
 }
 
-fn workloads(spec: &ScenarioSpec) -> Result<Vec<WorkloadSpec>, Problem> {
+/// Time for an endpoint change to reach the clients' proxies: the kubelet notices, the
+/// EndpointSlice changes, istiod debounces (`PILOT_DEBOUNCE_AFTER` 100 ms, REFERENCE.md)
+/// and pushes EDS. The total is UNCONFIRMED.
+const DEFAULT_ENDPOINT_PROPAGATION: SimDuration = SimDuration::from_secs(1);
+
+/// A common availability SLO (99.9 %).
+const DEFAULT_SLO_TARGET: f64 = 0.999;
+
+/// What every proxy shares: the mesh's size.
+fn mesh_context(spec: &ScenarioSpec) -> Result<Option<MeshContext<'_>>, Problem> {
+    let Some(mesh) = spec.mesh.as_ref() else {
+        return Ok(None);
+    };
+    let workloads = spec.workloads.len() as u32;
+    let services = mesh.services.as_ref().map_or(workloads, |s| s.value);
+    if services < workloads {
+        let at = mesh
+            .services
+            .as_ref()
+            .map_or(Location::UNKNOWN, |s| s.referenced);
+        return Err(Problem::new(
+            at,
+            format!("the mesh has {services} services but the scenario simulates {workloads}"),
+            "at least as many services as workloads",
+        ));
+    }
+    let replicas: u32 = spec.workloads.iter().map(|w| w.replicas).sum();
+    let mean = (replicas as f64 / workloads.max(1) as f64).round().max(1.0) as u32;
+    Ok(Some(MeshContext {
+        mesh,
+        services,
+        endpoints_per_service: mesh
+            .endpoints_per_service
+            .as_ref()
+            .map_or(mean, |e| e.value),
+    }))
+}
+
+fn workloads(
+    spec: &ScenarioSpec,
+    mesh: Option<&MeshContext<'_>>,
+) -> Result<Vec<WorkloadSpec>, Problem> {
     let mut seen = HashSet::new();
     spec.workloads
         .iter()
@@ -66,7 +136,7 @@ fn workloads(spec: &ScenarioSpec) -> Result<Vec<WorkloadSpec>, Problem> {
             Ok(WorkloadSpec {
                 name: w.name.value.clone(),
                 replicas: w.replicas,
-                template: Arc::new(pod_template(w, spec.mesh.as_ref())?),
+                template: Arc::new(pod_template(w, mesh)?),
             })
         })
         .collect()

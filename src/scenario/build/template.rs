@@ -4,31 +4,22 @@ use std::sync::Arc;
 
 use serde_saphyr::Location;
 
+use super::proxy::{MeshContext, proxy_container};
 use crate::engine::SimDuration;
 use crate::model::container::ContainerSpec;
+use crate::model::cpu::CpuSpec;
 use crate::model::memory::{BaselineSpec, InFlightSpec, LeakSpec, MemorySpec, TraceBufferSpec};
 use crate::model::pod::PodTemplate;
 use crate::model::resources::{ResourceList, Resources};
 use crate::model::units::Bytes;
 use crate::scenario::error::Problem;
-use crate::scenario::istio::{self, PROXY_NAME};
-use crate::scenario::quantity::{parse_bytes, parse_millicpu};
+use crate::scenario::istio;
 use crate::scenario::spec::{
-    MemoryLawsSpec, MeshSpec, ResourceListSpec, ResourcesSpec, TraceBufferY, WorkloadY,
+    MemoryLawsSpec, ResourceListSpec, ResourcesSpec, TraceBufferY, WorkloadY,
 };
 
-/// Idle resident memory of an `istio-proxy` with a small config. REFERENCE.md gives
-/// per-cluster and per-host figures but no idle total (UNCONFIRMED).
-const PROXY_BASELINE: Bytes = Bytes::mib(40);
-/// Start-up ramp of the proxy's baseline (UNCONFIRMED).
-const PROXY_BASELINE_RAMP: SimDuration = SimDuration::from_secs(5);
-/// Request latency through the proxy (UNCONFIRMED).
-const PROXY_LATENCY: SimDuration = SimDuration::from_millis(20);
-/// Buffers per proxied request (UNCONFIRMED).
-const PROXY_BYTES_PER_REQUEST: Bytes = Bytes(32 << 10);
-
 /// The pod template of workload `w` (with its sidecar when injected).
-pub fn pod_template(w: &WorkloadY, mesh: Option<&MeshSpec>) -> Result<PodTemplate, Problem> {
+pub fn pod_template(w: &WorkloadY, mesh: Option<&MeshContext<'_>>) -> Result<PodTemplate, Problem> {
     istio::check_annotations(&w.annotations)?;
     let mut containers = Vec::with_capacity(w.containers.len() + 1);
     for c in &w.containers {
@@ -36,110 +27,21 @@ pub fn pod_template(w: &WorkloadY, mesh: Option<&MeshSpec>) -> Result<PodTemplat
             name: c.name.value.clone(),
             resources: resources(&c.resources)?,
             memory: memory_laws(&c.memory)?,
+            cpu: c.cpu.as_ref().map_or_else(CpuSpec::default, |c| CpuSpec {
+                per_request: c.per_request.0,
+                threads: c.threads,
+            }),
             readiness_delay: c.readiness_delay.map_or(SimDuration::ZERO, |d| d.0),
         }));
     }
-    if let Some(mesh) = mesh.filter(|m| istio::injected(Some(m), w)) {
-        containers.push(Arc::new(proxy_container(w, mesh)?));
+    if let Some(ctx) = mesh.filter(|m| istio::injected(Some(m.mesh), w)) {
+        containers.push(Arc::new(proxy_container(w, ctx)?));
     }
     Ok(PodTemplate { containers })
 }
 
-/// The injected `istio-proxy` of workload `w`.
-fn proxy_container(w: &WorkloadY, mesh: &MeshSpec) -> Result<ContainerSpec, Problem> {
-    let a = &w.annotations;
-    let mut req = ResourceList {
-        memory: Some(istio::PROXY_REQUEST_MEMORY),
-        cpu: Some(istio::PROXY_REQUEST_CPU),
-    };
-    let mut lim = ResourceList {
-        memory: Some(istio::PROXY_LIMIT_MEMORY),
-        cpu: Some(istio::PROXY_LIMIT_CPU),
-    };
-    overlay(&mut req, &mut lim, &mesh.proxy.resources);
-    let mut at = Location::UNKNOWN;
-    let memory = |key| istio::quantity_annotation(a, key, parse_bytes);
-    let cpu = |key| istio::quantity_annotation(a, key, parse_millicpu);
-    if let Some((b, l)) = memory("sidecar.istio.io/proxyMemory")? {
-        (req.memory, at) = (Some(b), l);
-    }
-    if let Some((b, l)) = memory("sidecar.istio.io/proxyMemoryLimit")? {
-        (lim.memory, at) = (Some(b), l);
-    }
-    if let Some((c, _)) = cpu("sidecar.istio.io/proxyCPU")? {
-        req.cpu = Some(c);
-    }
-    if let Some((c, _)) = cpu("sidecar.istio.io/proxyCPULimit")? {
-        lim.cpu = Some(c);
-    }
-    overlay(&mut req, &mut lim, &w.proxy.resources);
-    let resources = Resources::defaulted(req, lim);
-    check_request_fits(&resources, at)?;
-
-    let mut laws = memory_laws(&mesh.proxy.memory)?;
-    let own = memory_laws(&w.proxy.memory)?;
-    for spec in [&mesh.proxy.memory, &w.proxy.memory] {
-        if let Some(tb) = &spec.trace_buffer {
-            return Err(Problem::new(
-                tb.referenced,
-                "the istio-proxy's trace buffer is configured by `mesh.tracing` and the \
-                 sampling in `proxy.istio.io/config`",
-                "mesh.tracing: {spanSize, collectorCapacity, flushInterval, maxSpans}",
-            ));
-        }
-    }
-    laws.baseline = own.baseline.or(laws.baseline).or(Some(BaselineSpec {
-        size: PROXY_BASELINE,
-        ramp: PROXY_BASELINE_RAMP,
-    }));
-    laws.in_flight = own.in_flight.or(laws.in_flight).or(Some(InFlightSpec {
-        latency: PROXY_LATENCY,
-        per_request: PROXY_BYTES_PER_REQUEST,
-    }));
-    laws.leak = own.leak.or(laws.leak);
-    laws.trace_buffer = Some(proxy_trace_buffer(w, mesh)?);
-    let readiness_delay = w
-        .proxy
-        .readiness_delay
-        .or(mesh.proxy.readiness_delay)
-        .map_or(istio::PROXY_READINESS_DELAY, |d| d.0);
-    Ok(ContainerSpec {
-        name: PROXY_NAME.to_string(),
-        resources,
-        memory: laws,
-        readiness_delay,
-    })
-}
-
-/// The proxy's tracer buffer from `mesh.tracing` and the effective sampling.
-fn proxy_trace_buffer(w: &WorkloadY, mesh: &MeshSpec) -> Result<TraceBufferSpec, Problem> {
-    let t = &mesh.tracing;
-    let sampling = istio::trace_sampling_percent(mesh, &w.annotations)?;
-    if let Some(s) = &mesh.trace_sampling {
-        percent(s.value, s.referenced)?;
-    }
-    let export_rate = match &t.collector_capacity {
-        Some(c) => non_negative(c.value, c.referenced, "collectorCapacity")?,
-        None => istio::DEFAULT_COLLECTOR_CAPACITY,
-    };
-    Ok(TraceBufferSpec {
-        sampling: sampling / 100.0,
-        span_size: t
-            .span_size
-            .as_ref()
-            .map_or(istio::DEFAULT_SPAN_SIZE, |s| s.value.0),
-        export_rate,
-        flush_interval: positive_or(
-            t.flush_interval.as_ref(),
-            istio::ZIPKIN_FLUSH_INTERVAL,
-            "flushInterval",
-        )?,
-        max_spans: t.max_spans,
-    })
-}
-
 /// Applies the fields `spec` sets over `req` and `lim`.
-fn overlay(req: &mut ResourceList, lim: &mut ResourceList, spec: &ResourcesSpec) {
+pub(super) fn overlay(req: &mut ResourceList, lim: &mut ResourceList, spec: &ResourcesSpec) {
     let set = |list: &mut ResourceList, s: &ResourceListSpec| {
         if let Some(m) = &s.memory {
             list.memory = Some(m.value.0);
@@ -181,7 +83,7 @@ pub fn resources(spec: &ResourcesSpec) -> Result<Resources, Problem> {
     Ok(r)
 }
 
-fn check_request_fits(r: &Resources, at: Location) -> Result<(), Problem> {
+pub(super) fn check_request_fits(r: &Resources, at: Location) -> Result<(), Problem> {
     match (r.requests.memory, r.limits.memory) {
         (_, Some(Bytes(0))) => Err(Problem::new(
             at,
@@ -217,6 +119,9 @@ pub fn memory_laws(spec: &MemoryLawsSpec) -> Result<MemorySpec, Problem> {
             per_request: l.per_request.map_or(Bytes(0), |m| m.0),
             per_second: l.per_second.map_or(Bytes(0), |m| m.0),
         }),
+        connections: None,
+        xds_config: None,
+        stats: None,
     })
 }
 
@@ -234,7 +139,7 @@ fn trace_buffer(t: &TraceBufferY) -> Result<TraceBufferSpec, Problem> {
     })
 }
 
-fn percent(v: f64, at: Location) -> Result<f64, Problem> {
+pub(super) fn percent(v: f64, at: Location) -> Result<f64, Problem> {
     if (0.0..=100.0).contains(&v) {
         Ok(v)
     } else {
@@ -259,7 +164,7 @@ pub fn non_negative(v: f64, at: Location, what: &str) -> Result<f64, Problem> {
     }
 }
 
-fn positive_or(
+pub(super) fn positive_or(
     d: Option<&crate::scenario::spec::S<crate::scenario::duration::Duration>>,
     default: SimDuration,
     what: &str,

@@ -3,21 +3,25 @@
 
 use std::sync::Arc;
 
-use super::{pod_template, workload_index};
+use super::{MeshContext, pod_template, workload_index};
 use crate::engine::SimTime;
 use crate::model::{Action, TimedAction};
 use crate::scenario::error::Problem;
 use crate::scenario::istio::{self, PROXY_NAME};
 use crate::scenario::path;
 use crate::scenario::spec::{
-    ResourceListSpec, ScenarioSpec, SetResourcesSpec, TemplateChangeSpec, TimelineEntry, WorkloadY,
+    PeerAuthMode, ResourceListSpec, ScenarioSpec, SetResourcesSpec, TemplateChangeSpec,
+    TimelineEntry, WorkloadY,
 };
 
 /// A workload's revisions, oldest first; the last is current.
 type History = Vec<(u32, WorkloadY)>;
 
 /// The scenario's timeline as model actions, in time order.
-pub fn actions(spec: &ScenarioSpec) -> Result<Vec<TimedAction>, Problem> {
+pub fn actions(
+    spec: &ScenarioSpec,
+    mesh: Option<&MeshContext<'_>>,
+) -> Result<Vec<TimedAction>, Problem> {
     let mut entries: Vec<&TimelineEntry> = spec.timeline.iter().collect();
     entries.sort_by_key(|e| e.at.value.0);
     let mut histories: Vec<History> = spec
@@ -28,7 +32,7 @@ pub fn actions(spec: &ScenarioSpec) -> Result<Vec<TimedAction>, Problem> {
     let mut next_revision = vec![2u32; spec.workloads.len()];
     let mut out = Vec::with_capacity(entries.len());
     for e in entries {
-        let (key, action) = action(spec, e, &mut histories, &mut next_revision)?;
+        let (key, action) = action(spec, mesh, e, &mut histories, &mut next_revision)?;
         out.push(TimedAction {
             at: SimTime::ZERO + e.at.value.0,
             name: e.name.clone().unwrap_or_else(|| key.to_string()),
@@ -40,6 +44,7 @@ pub fn actions(spec: &ScenarioSpec) -> Result<Vec<TimedAction>, Problem> {
 
 fn action(
     spec: &ScenarioSpec,
+    mesh: Option<&MeshContext<'_>>,
     e: &TimelineEntry,
     histories: &mut [History],
     next_revision: &mut [u32],
@@ -49,15 +54,26 @@ fn action(
         e.set_resources.is_some(),
         e.rollback.is_some(),
         e.scale.is_some(),
+        e.peer_authentication.is_some(),
     ];
     if given.iter().filter(|&&g| g).count() != 1 {
         return Err(Problem::new(
             e.at.referenced,
             "a timeline entry needs exactly one action",
-            "one of helmUpgrade, setResources, rollback, scale",
+            "one of helmUpgrade, setResources, rollback, scale, peerAuthentication",
         ));
     }
-    let mesh = spec.mesh.as_ref();
+    if let Some(p) = &e.peer_authentication {
+        if spec.mesh.is_none() {
+            return Err(Problem::new(
+                e.at.referenced,
+                "peerAuthentication needs a mesh",
+                "a `mesh:` section in the scenario",
+            ));
+        }
+        let enabled = p.mode != PeerAuthMode::Disable;
+        return Ok(("peer-authentication", Action::SetMtls { enabled }));
+    }
     let changed = if let Some(c) = &e.helm_upgrade {
         let w = workload_index(spec, &c.workload)?;
         Some(("helm-upgrade", w, upgraded(current(&histories[w]), c)?))

@@ -21,6 +21,31 @@ pub struct MeshSpec {
     /// Defaults of every injected `istio-proxy` (Helm `global.proxy`).
     #[serde(default)]
     pub proxy: ProxySpec,
+    /// Services in the mesh, simulated or not (default: the scenario's workloads). Every
+    /// proxy holds a cluster per service unless a Sidecar scope narrows it.
+    #[serde(default)]
+    pub services: Option<S<u32>>,
+    /// Endpoints per service of the mesh (default: the scenario's mean replicas).
+    #[serde(default)]
+    pub endpoints_per_service: Option<S<u32>>,
+    /// Time for an endpoint change to reach the proxies (default 1s).
+    #[serde(default)]
+    pub endpoint_propagation: Option<S<Duration>>,
+    /// Mutual TLS between sidecars (default true: Istio's auto-mTLS).
+    #[serde(default)]
+    pub mtls: Option<bool>,
+}
+
+/// PeerAuthentication modes.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum PeerAuthMode {
+    /// mTLS required.
+    Strict,
+    /// mTLS accepted and used between sidecars.
+    Permissive,
+    /// Plain text.
+    Disable,
 }
 
 /// The proxies' tracer (Zipkin) and the collector behind it.

@@ -12,12 +12,15 @@ mod traffic;
 mod workload;
 
 pub use cluster::{CrashLoopBackOffSpec, FeatureGates, KubeletSpec, NodeGroupSpec};
-pub use mesh::{MeshSpec, TracingSpec};
-pub use timeline::{ScaleSpec, SetResourcesSpec, TemplateChangeSpec, TimelineEntry, WorkloadRef};
+pub use mesh::{MeshSpec, PeerAuthMode, TracingSpec};
+pub use timeline::{
+    PeerAuthenticationSpec, ScaleSpec, SetResourcesSpec, TemplateChangeSpec, TimelineEntry,
+    WorkloadRef,
+};
 pub use traffic::{DiurnalY, NoiseY, RampY, SpikeY, StepY, TrafficSpec};
 pub use workload::{
-    BaselineY, ContainerY, InFlightY, LeakY, MemoryLawsSpec, ProxySpec, ResourceListSpec,
-    ResourcesSpec, TraceBufferY, WorkloadY,
+    BaselineY, ConnectionsY, ContainerY, CpuY, InFlightY, LeakY, MemoryLawsSpec, ProxySpec,
+    ResourceListSpec, ResourcesSpec, ScopeY, StatsY, TraceBufferY, WorkloadY,
 };
 
 use std::collections::BTreeMap;
@@ -89,9 +92,25 @@ pub struct ScenarioSpec {
     /// Named patches compared against the baseline on the same random streams.
     #[serde(default)]
     pub variants: Vec<VariantSpec>,
+    /// Availability objective for error-budget burn.
+    #[serde(default)]
+    pub slo: SloSpec,
+    /// Instant from which the summary's `*_after` figures count (e.g. once a
+    /// mitigation has rolled out); default 0.
+    #[serde(default)]
+    pub evaluate_after: Option<S<Duration>>,
     /// Output settings.
     #[serde(default)]
     pub output: OutputSpec,
+}
+
+/// The availability SLO.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct SloSpec {
+    /// Target in percent (default 99.9).
+    #[serde(default)]
+    pub target: Option<S<f64>>,
 }
 
 fn default_replicas() -> S<u32> {

@@ -29,6 +29,17 @@ pub struct TimelineEntry {
     /// `kubectl scale`.
     #[serde(default)]
     pub scale: Option<ScaleSpec>,
+    /// A mesh-wide PeerAuthentication change, applied in place.
+    #[serde(default)]
+    pub peer_authentication: Option<PeerAuthenticationSpec>,
+}
+
+/// A mesh-wide `PeerAuthentication`.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct PeerAuthenticationSpec {
+    /// `STRICT`, `PERMISSIVE` or `DISABLE`.
+    pub mode: super::mesh::PeerAuthMode,
 }
 
 /// A change to a workload's pod template.

@@ -47,6 +47,64 @@ pub struct ContainerY {
     /// Time from start until its readiness probe passes (default 0s).
     #[serde(default)]
     pub readiness_delay: Option<Duration>,
+    /// CPU needs (default: none modelled).
+    #[serde(default)]
+    pub cpu: Option<CpuY>,
+}
+
+/// CPU needs of a process.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct CpuY {
+    /// CPU time per request (e.g. `200us`).
+    pub per_request: Duration,
+    /// Worker threads (default: not limited by threads).
+    #[serde(default)]
+    pub threads: Option<u32>,
+}
+
+/// Envoy stats and their flush.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct StatsY {
+    /// Stats per cluster the proxy sees.
+    #[serde(default)]
+    pub per_cluster: Option<u32>,
+    /// Stats independent of clusters (server, listeners).
+    #[serde(default)]
+    pub base: Option<u32>,
+    /// Memory per stat.
+    #[serde(default)]
+    pub bytes_per_stat: Option<Memory>,
+    /// Memory per stat of a flush snapshot.
+    #[serde(default)]
+    pub snapshot_bytes_per_stat: Option<Memory>,
+    /// CPU time per stat per flush (e.g. `1400ns`).
+    #[serde(default)]
+    pub cpu_per_stat: Option<Duration>,
+}
+
+/// Connection memory.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ConnectionsY {
+    /// Open connections per request per second.
+    #[serde(default)]
+    pub per_rps: Option<f64>,
+    /// Memory per connection with mTLS.
+    #[serde(default)]
+    pub tls_bytes: Option<Memory>,
+    /// Memory per plain-text connection.
+    #[serde(default)]
+    pub plain_bytes: Option<Memory>,
+}
+
+/// An Istio `Sidecar` resource's egress scope.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ScopeY {
+    /// Services the proxy sees (egress hosts).
+    pub services: S<u32>,
 }
 
 /// The `istio-proxy` container's settings (mesh defaults or per-workload overrides).
@@ -63,6 +121,19 @@ pub struct ProxySpec {
     /// Time from start until ready (Istio's injected probe: 1s).
     #[serde(default)]
     pub readiness_delay: Option<Duration>,
+    /// CPU per request (default 200us: Istio's 0.2 vCPU per 1000 rps); worker threads
+    /// come from `concurrency` in `proxy.istio.io/config` (default 2).
+    #[serde(default)]
+    pub cpu: Option<CpuY>,
+    /// Stats and their flush.
+    #[serde(default)]
+    pub stats: StatsY,
+    /// Connection memory.
+    #[serde(default)]
+    pub connections: ConnectionsY,
+    /// A `Sidecar` resource narrowing what the proxy sees.
+    #[serde(default)]
+    pub scope: Option<ScopeY>,
 }
 
 /// `resources:` as in a container spec.
