@@ -89,6 +89,8 @@ pub enum ContainerState {
 pub struct ContainerStats {
     /// OOM kills of this container.
     pub oom_kills: u32,
+    /// OOM kills from the evaluation start on.
+    pub oom_kills_after: u32,
     /// First OOM kill.
     pub first_oom: Option<SimTime>,
     /// Highest working set seen at an event (bytes).
@@ -164,7 +166,7 @@ impl Container {
     pub(crate) fn start(&mut self, now: SimTime, warm: bool) {
         self.updated = now;
         for law in &mut self.laws {
-            law.start(now, warm);
+            law.start(now, warm, &mut self.rng);
         }
         self.state = ContainerState::Running {
             since: now,

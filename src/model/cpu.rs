@@ -10,7 +10,8 @@
 //!
 //! The split "workers first" is a modelling choice: the quota is consumed by whichever
 //! threads run, and a busy proxy has many runnable worker threads against one main
-//! thread.
+//! thread. The scheduler still runs the main thread now and then, so it keeps at least
+//! `main_thread_min_share` of the quota however busy the workers are.
 
 use crate::engine::SimDuration;
 
@@ -21,6 +22,8 @@ pub struct CpuSpec {
     pub per_request: SimDuration,
     /// Worker threads (Envoy `concurrency`); None: not limited by threads.
     pub threads: Option<u32>,
+    /// Smallest fraction of the quota the main thread gets when workers saturate it.
+    pub main_thread_min_share: f64,
 }
 
 /// What a container's laws see of its load.
@@ -57,10 +60,15 @@ impl Load {
         } else {
             (demand, 1.0)
         };
+        let floor = if quota.is_finite() {
+            quota * cpu.main_thread_min_share
+        } else {
+            0.0
+        };
         Load {
             rps,
             fluid,
-            spare_cores: (quota - used).clamp(0.0, 1.0),
+            spare_cores: (quota - used).max(floor).clamp(0.0, 1.0),
             stretch,
         }
     }
@@ -74,6 +82,7 @@ mod tests {
         CpuSpec {
             per_request: SimDuration::from_nanos(200_000),
             threads: Some(2),
+            main_thread_min_share: 0.05,
         }
     }
 
@@ -87,7 +96,7 @@ mod tests {
     #[test]
     fn demand_beyond_the_quota_stretches_requests_and_starves_the_main_thread() {
         let l = Load::new(&sidecar(), Some(0.5), 5000.0, true);
-        assert_eq!(l.spare_cores, 0.0);
+        assert!((l.spare_cores - 0.025).abs() < 1e-12);
         assert!((l.stretch - 2.0).abs() < 1e-12);
     }
 

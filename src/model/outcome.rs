@@ -14,6 +14,8 @@ pub struct ContainerTally {
     pub container: String,
     /// OOM kills.
     pub oom_kills: u32,
+    /// OOM kills from the evaluation start on.
+    pub oom_kills_after: u32,
     /// Restarts by the kubelet.
     pub restarts: u32,
     /// First OOM kill.

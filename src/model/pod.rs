@@ -53,8 +53,10 @@ pub struct Pod {
     pub(crate) ready: bool,
     /// Deleted, draining until clients stop sending to it.
     pub(crate) terminating: bool,
-    /// Requests per second routed to this pod (fluid fidelity).
+    /// Requests per second routed to this pod.
     pub(crate) rps: f64,
+    /// The pod's relative share of its service's load (1 = even).
+    pub(crate) weight: f64,
 }
 
 impl Pod {

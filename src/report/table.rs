@@ -12,21 +12,25 @@ fn mean(xs: impl Iterator<Item = f64>) -> f64 {
     if n == 0 { 0.0 } else { sum / n as f64 }
 }
 
-const HEADER: [&str; 10] = [
+const COLUMNS: usize = 12;
+
+const HEADER: [&str; COLUMNS] = [
     "variant",
     "container",
     "OOM kills/run",
     "runs with OOM",
     "first OOM (median)",
     "restarts/run",
+    "OOM kills after",
     "503s/run",
     "503 ratio",
     "peak burn 1h",
+    "burn after 5m/1h",
     "policy",
 ];
 
 /// The variant-level cells (shown on a variant's first row).
-fn variant_cells(name: &str, runs: &[&ReplicaResult]) -> [String; 5] {
+fn variant_cells(name: &str, runs: &[&ReplicaResult]) -> [String; 6] {
     let errors = mean(runs.iter().map(|r| r.outcome.requests.total_503()));
     let requests = mean(runs.iter().map(|r| r.outcome.requests.requests));
     let ratio = if requests > 0.0 {
@@ -35,19 +39,24 @@ fn variant_cells(name: &str, runs: &[&ReplicaResult]) -> [String; 5] {
         0.0
     };
     let burn = mean(runs.iter().map(|r| r.outcome.peak_burn.burn_1h));
+    let after_5m = mean(runs.iter().map(|r| r.outcome.after.peak_burn.burn_5m));
+    let after_1h = mean(runs.iter().map(|r| r.outcome.after.peak_burn.burn_1h));
     let violation = runs.iter().any(|r| r.outcome.policy_violations > 0);
     [
         name.to_string(),
         format!("{errors:.0}"),
         format!("{ratio:.3}%"),
         format!("{burn:.1}×"),
+        format!("{after_5m:.1}× / {after_1h:.1}×"),
         if violation { "VIOLATION" } else { "ok" }.to_string(),
     ]
 }
 
-/// A plain-text table of the results of one scenario.
+/// A plain-text table of the results of one scenario. "After" columns count from the
+/// scenario's `evaluateAfter` (the whole run when it is 0); peak burns are means over
+/// replicas of each replica's peak.
 pub fn table(scenario: &Scenario, results: &[ReplicaResult]) -> String {
-    let mut rows: Vec<[String; 10]> = vec![HEADER.map(String::from)];
+    let mut rows: Vec<[String; COLUMNS]> = vec![HEADER.map(String::from)];
     for (v, variant) in scenario.variants.iter().enumerate() {
         let runs: Vec<&ReplicaResult> = results.iter().filter(|r| r.variant == v).collect();
         let n = runs.len();
@@ -71,7 +80,10 @@ pub fn table(scenario: &Scenario, results: &[ReplicaResult]) -> String {
             let median = firsts
                 .get(firsts.len().saturating_sub(1) / 2)
                 .map_or("-".to_string(), |&t| human_time(t));
-            let [name, errors, ratio, burn, policy] = if i == 0 {
+            let per_run = |f: fn(&crate::model::ContainerTally) -> u32| {
+                format!("{:.1}", mean(tallies.iter().map(|t| f64::from(f(t)))))
+            };
+            let [name, errors, ratio, burn, after, policy] = if i == 0 {
                 cells.clone()
             } else {
                 Default::default()
@@ -79,16 +91,15 @@ pub fn table(scenario: &Scenario, results: &[ReplicaResult]) -> String {
             rows.push([
                 name,
                 format!("{w}/{c}"),
-                format!(
-                    "{:.1}",
-                    mean(tallies.iter().map(|t| f64::from(t.oom_kills)))
-                ),
+                per_run(|t| t.oom_kills),
                 format!("{}/{n}", firsts.len()),
                 median,
-                format!("{:.1}", mean(tallies.iter().map(|t| f64::from(t.restarts)))),
+                per_run(|t| t.restarts),
+                per_run(|t| t.oom_kills_after),
                 errors,
                 ratio,
                 burn,
+                after,
                 policy,
             ]);
         }
@@ -97,8 +108,8 @@ pub fn table(scenario: &Scenario, results: &[ReplicaResult]) -> String {
 }
 
 /// Columns padded to their widest cell; names left-aligned, numbers right-aligned.
-fn render(rows: &[[String; 10]]) -> String {
-    let widths: Vec<usize> = (0..10)
+fn render(rows: &[[String; COLUMNS]]) -> String {
+    let widths: Vec<usize> = (0..COLUMNS)
         .map(|i| rows.iter().map(|r| r[i].chars().count()).max().unwrap_or(0))
         .collect();
     let mut out = String::new();

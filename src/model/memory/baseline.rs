@@ -34,7 +34,7 @@ impl Baseline {
 }
 
 impl MemoryLaw for Baseline {
-    fn start(&mut self, now: SimTime, warm: bool) {
+    fn start(&mut self, now: SimTime, warm: bool, _rng: &mut SimRng) {
         if warm || self.spec.ramp.is_zero() {
             self.bytes = self.spec.size.as_f64();
             self.slope = 0.0;

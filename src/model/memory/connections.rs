@@ -48,7 +48,7 @@ impl Connections {
 }
 
 impl MemoryLaw for Connections {
-    fn start(&mut self, _now: SimTime, _warm: bool) {}
+    fn start(&mut self, _now: SimTime, _warm: bool, _rng: &mut SimRng) {}
     fn bytes(&self) -> f64 {
         let per = if self.mtls {
             self.spec.tls_bytes

@@ -32,7 +32,7 @@ impl Leak {
 }
 
 impl MemoryLaw for Leak {
-    fn start(&mut self, _now: SimTime, _warm: bool) {
+    fn start(&mut self, _now: SimTime, _warm: bool, _rng: &mut SimRng) {
         self.bytes = 0.0;
     }
     fn bytes(&self) -> f64 {

@@ -28,7 +28,7 @@ pub use stats::StatsSpec;
 pub use trace_buffer::TraceBufferSpec;
 pub use xds_config::{BYTES_PER_CLUSTER, BYTES_PER_HOST, XdsConfigSpec};
 
-use crate::engine::{SimRng, SimTime};
+use crate::engine::{SimDuration, SimRng, SimTime};
 use crate::model::cpu::Load;
 use baseline::Baseline;
 use connections::Connections;
@@ -84,6 +84,13 @@ impl MemorySpec {
     }
 }
 
+/// The first tick of a periodic timer started at a random phase: in (0, `interval`].
+pub(crate) fn first_tick(interval: SimDuration, rng: &mut SimRng) -> SimDuration {
+    let u: f64 = rand::RngExt::random(rng);
+    SimDuration::from_secs_f64_ceil(interval.as_secs_f64() * (1.0 - u))
+        .max(SimDuration::from_nanos(1))
+}
+
 /// A configuration change applied to running containers without a restart.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub enum Knob {
@@ -95,7 +102,8 @@ pub enum Knob {
 pub(crate) trait MemoryLaw {
     /// The process (re)starts at `now` with nothing allocated; `warm` means it has in
     /// fact been running since before the simulation began (start-up work done).
-    fn start(&mut self, now: SimTime, warm: bool);
+    /// `rng` sets what a real process start leaves to chance (timer phases).
+    fn start(&mut self, now: SimTime, warm: bool, rng: &mut SimRng);
     /// Bytes held at the last update.
     fn bytes(&self) -> f64;
     /// Growth in bytes per second, constant until [`MemoryLaw::next_change`].
@@ -170,8 +178,8 @@ impl Component {
 }
 
 impl MemoryLaw for Component {
-    fn start(&mut self, now: SimTime, warm: bool) {
-        dispatch!(self, l => l.start(now, warm))
+    fn start(&mut self, now: SimTime, warm: bool, rng: &mut SimRng) {
+        dispatch!(self, l => l.start(now, warm, rng))
     }
     fn bytes(&self) -> f64 {
         dispatch!(self, l => l.bytes())

@@ -14,6 +14,7 @@
 //! shipped scenario fits the CPU per stat to the seed's 280 ms flush.
 
 use super::MemoryLaw;
+use super::first_tick;
 use crate::engine::{SimDuration, SimRng, SimTime};
 use crate::model::cpu::Load;
 use crate::model::units::Bytes;
@@ -74,10 +75,11 @@ impl Stats {
 }
 
 impl MemoryLaw for Stats {
-    fn start(&mut self, now: SimTime, _warm: bool) {
+    fn start(&mut self, now: SimTime, _warm: bool, rng: &mut SimRng) {
         self.pending = 0;
         self.progress = 0.0;
-        self.next_trigger = now + self.spec.flush_interval;
+        // The flush timer's phase depends on when the process happened to start.
+        self.next_trigger = now + first_tick(self.spec.flush_interval, rng);
     }
     fn bytes(&self) -> f64 {
         let count = self.spec.count as f64;
@@ -136,7 +138,11 @@ mod tests {
 
     /// Steps the law through its own changes until `end`; returns the pending flushes.
     fn run(mut s: Stats, cores: f64, end: SimTime) -> u32 {
-        s.start(SimTime::ZERO, true);
+        s.start(
+            SimTime::ZERO,
+            true,
+            &mut crate::engine::RngStreams::new(1, 0).stream("t"),
+        );
         s.cores = cores;
         let mut now = SimTime::ZERO;
         loop {

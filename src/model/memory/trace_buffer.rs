@@ -14,6 +14,7 @@
 use rand::RngExt;
 
 use super::MemoryLaw;
+use super::first_tick;
 use crate::engine::{SimDuration, SimRng, SimTime};
 use crate::model::cpu::Load;
 use crate::model::units::Bytes;
@@ -63,9 +64,9 @@ impl TraceBuffer {
 }
 
 impl MemoryLaw for TraceBuffer {
-    fn start(&mut self, now: SimTime, _warm: bool) {
+    fn start(&mut self, now: SimTime, _warm: bool, rng: &mut SimRng) {
         self.spans = 0.0;
-        self.next_flush = now + self.spec.flush_interval;
+        self.next_flush = now + first_tick(self.spec.flush_interval, rng);
     }
     fn bytes(&self) -> f64 {
         self.spans * self.spec.span_size.as_f64()

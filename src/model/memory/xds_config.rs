@@ -48,7 +48,7 @@ impl XdsConfig {
 }
 
 impl MemoryLaw for XdsConfig {
-    fn start(&mut self, _now: SimTime, _warm: bool) {}
+    fn start(&mut self, _now: SimTime, _warm: bool, _rng: &mut SimRng) {}
     fn bytes(&self) -> f64 {
         self.spec.bytes()
     }

@@ -25,4 +25,8 @@ pub struct ServiceTraffic {
     pub profile: LoadProfile,
     /// Random fluctuation around it.
     pub noise: NoiseSpec,
+    /// Spread of the load between pods: each pod draws a fixed weight, log-normal with
+    /// mean 1 and this standard deviation of its log (0: perfectly even). Real balancing
+    /// is uneven — keep-alive connections pin clients to pods, clients differ.
+    pub imbalance: f64,
 }

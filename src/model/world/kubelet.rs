@@ -85,12 +85,11 @@ impl<R: Recorder> World<'_, R> {
     /// pod not ready, and the kubelet's back-off decides when it starts again.
     pub(super) fn oom_kill(&mut self, now: SimTime, c: ContainerRef) {
         self.reset_in_flight(c.pod);
-        if now >= self.cfg.evaluate_after {
-            self.kills_after += 1;
-        }
+        let after = now >= self.cfg.evaluate_after;
         let Some(container) = container_in(&mut self.pods, c) else {
             return;
         };
+        container.stats.oom_kills_after += u32::from(after);
         let usage = Bytes(container.usage() as u64);
         let largest = container.largest_law();
         container.terminate(now, Termination::OomKilled);

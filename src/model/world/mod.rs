@@ -109,7 +109,6 @@ pub struct World<'c, R: Recorder> {
     /// Request totals at the last bucket boundary and at the evaluation start.
     at_last_bucket: RequestTally,
     at_evaluation: RequestTally,
-    kills_after: u32,
     policy_violations: u32,
 }
 
@@ -140,7 +139,6 @@ impl<'c, R: Recorder> World<'c, R> {
             burn: BurnWindows::new(cfg.slo_target, cfg.scrape_interval, cfg.evaluate_after),
             at_last_bucket: RequestTally::default(),
             at_evaluation: RequestTally::default(),
-            kills_after: 0,
             policy_violations: 0,
         }
     }
@@ -229,13 +227,14 @@ impl<'c, R: Recorder> World<'c, R> {
         for key in live {
             self.fold_tallies(key);
         }
+        let after_kills = self.tallies.iter().map(|t| t.oom_kills_after).sum();
         let outcome = RunOutcome {
             containers: self.tallies,
             requests,
             events_processed: self.events_processed,
             peak_burn: self.burn.peak,
             after: AfterStart {
-                oom_kills: self.kills_after,
+                oom_kills: after_kills,
                 requests: requests.since(&self.at_evaluation),
                 peak_burn: self.burn.peak_after,
             },
@@ -297,6 +296,7 @@ impl<'c, R: Recorder> World<'c, R> {
                         workload: workload.clone(),
                         container: name,
                         oom_kills: 0,
+                        oom_kills_after: 0,
                         restarts: 0,
                         first_oom: None,
                         peak_bytes: 0.0,
@@ -306,6 +306,7 @@ impl<'c, R: Recorder> World<'c, R> {
             };
             let t = &mut self.tallies[i];
             t.oom_kills += stats.oom_kills;
+            t.oom_kills_after += stats.oom_kills_after;
             t.restarts += restarts;
             t.first_oom = match (t.first_oom, stats.first_oom) {
                 (Some(a), Some(b)) => Some(a.min(b)),

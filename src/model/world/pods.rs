@@ -41,6 +41,7 @@ impl<R: Recorder> World<'_, R> {
                 Container::new(spec.clone(), self.cfg.backoff, self.streams.stream(&stream))
             })
             .collect();
+        let weight = self.load_weight(w, ordinal);
         self.pods[slot as usize] = Some(Pod {
             key,
             name: pod_name(wname, revision, ordinal),
@@ -52,6 +53,7 @@ impl<R: Recorder> World<'_, R> {
             ready: false,
             terminating: false,
             rps: 0.0,
+            weight,
         });
         self.workloads[w].pods.push(key);
         self.try_schedule(now, key);

@@ -12,7 +12,8 @@
 
 use std::collections::VecDeque;
 
-use rand_distr::{Distribution, Exp};
+use rand::RngExt;
+use rand_distr::{Distribution, Exp, StandardNormal};
 
 use super::{ContainerRef, Event, World, container_in};
 use crate::engine::{EventKey, RngStreams, SimDuration, SimRng, SimTime};
@@ -26,6 +27,7 @@ pub(super) struct Service {
     workload: usize,
     noise: Noise,
     arrivals: SimRng,
+    route: SimRng,
     /// Current rate, requests per second.
     rate: f64,
     /// Ready pods, in creation order (the EndpointSlice).
@@ -48,6 +50,7 @@ impl Service {
             workload: t.workload,
             noise: Noise::new(t.noise, streams.stream(&format!("traffic/{name}/noise"))),
             arrivals: streams.stream(&format!("traffic/{name}/arrivals")),
+            route: streams.stream(&format!("traffic/{name}/route")),
             rate: 0.0,
             endpoints: Vec::new(),
             view: Vec::new(),
@@ -181,18 +184,43 @@ impl<R: Recorder> World<'_, R> {
         }
     }
 
+    /// A new pod's share of its workload's load: a log-normal weight with mean 1 drawn
+    /// from the pod's own stream, or 1 when the service is balanced evenly.
+    pub(super) fn load_weight(&self, w: usize, ordinal: u32) -> f64 {
+        let sigma = self
+            .cfg
+            .traffic
+            .iter()
+            .find(|t| t.workload == w)
+            .map_or(0.0, |t| t.imbalance);
+        if sigma <= 0.0 {
+            return 1.0;
+        }
+        let name = &self.cfg.workloads[w].name;
+        let mut rng = self.streams.stream(&format!("pod/{name}/{ordinal}/weight"));
+        let z: f64 = StandardNormal.sample(&mut rng);
+        (sigma * z - sigma * sigma / 2.0).exp()
+    }
+
     /// `true` when `key` answers requests: ready, or draining after deletion.
     fn serves(&self, key: PodKey) -> bool {
         self.pod(key).is_some_and(|p| p.ready || p.terminating)
     }
 
-    /// Each known endpoint gets an equal share: live ones serve it, the others fail it.
+    /// A pod's weight (1 for a pod that is gone).
+    fn weight(&self, key: PodKey) -> f64 {
+        self.pod(key).map_or(1.0, |p| p.weight)
+    }
+
+    /// Each known endpoint gets its weighted share: live ones serve it, the others fail.
     pub(super) fn spread(&mut self, now: SimTime, s: usize) {
         let svc = &self.services[s];
-        let share = svc.rate / svc.view.len().max(1) as f64;
+        let total: f64 = svc.view.iter().map(|&k| self.weight(k)).sum();
+        let per_weight = if total > 0.0 { svc.rate / total } else { 0.0 };
         let (serving, failing): (Vec<PodKey>, Vec<PodKey>) =
             svc.view.iter().partition(|&&k| self.serves(k));
-        self.services[s].failing_rate = share * failing.len() as f64;
+        let failing_weight: f64 = failing.iter().map(|&k| self.weight(k)).sum();
+        self.services[s].failing_rate = per_weight * failing_weight;
         let others: Vec<PodKey> = self.workloads[self.services[s].workload]
             .pods
             .iter()
@@ -200,6 +228,7 @@ impl<R: Recorder> World<'_, R> {
             .filter(|k| !serving.contains(k))
             .collect();
         for key in serving {
+            let share = per_weight * self.weight(key);
             self.set_pod_rps(now, key, share);
         }
         for key in others {
@@ -246,8 +275,7 @@ impl<R: Recorder> World<'_, R> {
         if svc.view.is_empty() {
             svc.tally.fail(ResponseFlag::Uh, 1.0);
         } else {
-            let key = svc.view[svc.next_endpoint % svc.view.len()];
-            svc.next_endpoint = svc.next_endpoint.wrapping_add(1);
+            let key = self.pick_endpoint(s);
             if self.serves(key) {
                 self.deliver(now, key);
             } else {
@@ -255,6 +283,31 @@ impl<R: Recorder> World<'_, R> {
             }
         }
         self.next_arrival(now, s);
+    }
+
+    /// The endpoint a request goes to: round-robin when the load is even, otherwise a
+    /// draw weighted by the pods' shares.
+    fn pick_endpoint(&mut self, s: usize) -> PodKey {
+        let weights: Vec<f64> = self.services[s]
+            .view
+            .iter()
+            .map(|&k| self.weight(k))
+            .collect();
+        let svc = &mut self.services[s];
+        if weights.iter().all(|&w| w == 1.0) {
+            let key = svc.view[svc.next_endpoint % svc.view.len()];
+            svc.next_endpoint = svc.next_endpoint.wrapping_add(1);
+            return key;
+        }
+        let total: f64 = weights.iter().sum();
+        let mut x = svc.route.random::<f64>() * total;
+        for (&key, w) in svc.view.iter().zip(&weights) {
+            if x < *w {
+                return key;
+            }
+            x -= w;
+        }
+        *svc.view.last().expect("a non-empty view")
     }
 
     /// One request reaches every running container of pod `key`.

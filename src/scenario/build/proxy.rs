@@ -42,6 +42,11 @@ const SNAPSHOT_BYTES_PER_STAT: Bytes = Bytes(100);
 /// of a 400-service proxy took 280 ms at 1000 rps under a 500m limit.
 const CPU_PER_STAT: SimDuration = SimDuration::from_nanos(1_400);
 
+/// Fraction of the CFS quota Envoy's main thread keeps when worker threads saturate
+/// it. UNCONFIRMED: small, so a saturated proxy's flush slows down a lot but not to a
+/// halt.
+const MAIN_THREAD_MIN_SHARE: f64 = 0.05;
+
 /// Connections per rps and memory per connection, with and without mTLS. Together they
 /// put a sidecar at 1000 rps ~50 MB above idle, inside Istio's published 40–60 MB per
 /// 1000 rps (REFERENCE.md); the split itself is UNCONFIRMED.
@@ -95,11 +100,11 @@ pub fn proxy_container(w: &WorkloadY, ctx: &MeshContext<'_>) -> Result<Container
     memory.stats = Some(stats(own, global, &xds, w)?);
     memory.xds_config = Some(xds);
     memory.connections = Some(connections(own, global, mesh));
-    let cpu_per_request = own
-        .cpu
-        .as_ref()
-        .or(global.cpu.as_ref())
-        .map_or(istio::PROXY_CPU_PER_REQUEST, |c| c.per_request.0);
+    let cpu = own.cpu.as_ref().or(global.cpu.as_ref());
+    let cpu_per_request = cpu.map_or(istio::PROXY_CPU_PER_REQUEST, |c| c.per_request.0);
+    let main_thread_min_share = cpu
+        .and_then(|c| c.main_thread_min_share)
+        .unwrap_or(MAIN_THREAD_MIN_SHARE);
     Ok(ContainerSpec {
         name: PROXY_NAME.to_string(),
         resources: resources(w, mesh)?,
@@ -107,6 +112,7 @@ pub fn proxy_container(w: &WorkloadY, ctx: &MeshContext<'_>) -> Result<Container
         cpu: CpuSpec {
             per_request: cpu_per_request,
             threads: istio::worker_threads(&w.annotations)?,
+            main_thread_min_share,
         },
         readiness_delay: own
             .readiness_delay

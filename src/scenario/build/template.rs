@@ -30,6 +30,7 @@ pub fn pod_template(w: &WorkloadY, mesh: Option<&MeshContext<'_>>) -> Result<Pod
             cpu: c.cpu.as_ref().map_or_else(CpuSpec::default, |c| CpuSpec {
                 per_request: c.per_request.0,
                 threads: c.threads,
+                main_thread_min_share: c.main_thread_min_share.unwrap_or(0.0),
             }),
             readiness_delay: c.readiness_delay.map_or(SimDuration::ZERO, |d| d.0),
         }));

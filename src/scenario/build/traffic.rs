@@ -26,6 +26,10 @@ pub fn services(spec: &ScenarioSpec) -> Result<Vec<ServiceTraffic>, Problem> {
                 workload,
                 profile: profile(t)?,
                 noise: noise(t)?,
+                imbalance: match &t.imbalance {
+                    Some(i) => non_negative(i.value, i.referenced, "imbalance")?,
+                    None => 0.0,
+                },
             })
         })
         .collect()

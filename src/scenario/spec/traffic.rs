@@ -28,6 +28,10 @@ pub struct TrafficSpec {
     /// Random fluctuation.
     #[serde(default)]
     pub noise: NoiseY,
+    /// Spread of the load between pods (standard deviation of the log of each pod's
+    /// weight; default 0: perfectly even).
+    #[serde(default)]
+    pub imbalance: Option<S<f64>>,
 }
 
 /// The level jumps to `rps` at `at`.

@@ -61,6 +61,10 @@ pub struct CpuY {
     /// Worker threads (default: not limited by threads).
     #[serde(default)]
     pub threads: Option<u32>,
+    /// Fraction of the CPU limit a background (main) thread keeps when workers
+    /// saturate it (istio-proxy default 0.05).
+    #[serde(default)]
+    pub main_thread_min_share: Option<f64>,
 }
 
 /// Envoy stats and their flush.
