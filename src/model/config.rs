@@ -9,6 +9,7 @@ use super::backoff::BackoffPolicy;
 use super::node::NodeSpec;
 use super::pod::PodTemplate;
 use super::traffic::ServiceTraffic;
+use super::units::Bytes;
 use crate::engine::{SimDuration, SimTime};
 
 /// How traffic drives the model.
@@ -99,4 +100,29 @@ pub struct SimConfig {
     pub slo_target: f64,
     /// Where "after" figures start (e.g. once mitigations have rolled out).
     pub evaluate_after: SimTime,
+    /// The kubelet's node-pressure eviction.
+    pub eviction: EvictionConfig,
+}
+
+/// The kubelet's node-pressure eviction (REFERENCE.md, "node-pressure eviction").
+#[derive(Copy, Clone, Debug, PartialEq)]
+pub struct EvictionConfig {
+    /// Hard threshold on `memory.available` (default 100Mi).
+    pub threshold: Bytes,
+    /// Interval between the eviction manager's checks (10 s).
+    pub period: SimDuration,
+    /// How long a node keeps its memory-pressure taint (`evictionPressureTransitionPeriod`,
+    /// 5 m).
+    pub pressure_transition: SimDuration,
+}
+
+impl Default for EvictionConfig {
+    /// The kubelet's defaults (`defaults_linux.go`).
+    fn default() -> Self {
+        EvictionConfig {
+            threshold: Bytes::mib(100),
+            period: SimDuration::from_secs(10),
+            pressure_transition: SimDuration::from_secs(300),
+        }
+    }
 }

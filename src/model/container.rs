@@ -6,6 +6,11 @@
 //! Crossing the limit with nothing to reclaim runs the OOM killer in this cgroup
 //! (REFERENCE.md, "Linux OOM killer and cgroups"): the container is killed, exit code
 //! 137, reason `OOMKilled`, and everything it held is released.
+//!
+//! A JVM container keeps its laws on the heap: resident memory is the non-heap part plus
+//! the committed heap (at least `-Xms`). The heap reaching `-Xmx` is an application crash
+//! (`OutOfMemoryError`, exit 1), not an OOM kill; resident memory reaching the cgroup
+//! limit first is an OOM kill (REFERENCE.md, "JVM in a container").
 
 use std::sync::Arc;
 
@@ -13,10 +18,32 @@ use super::backoff::{BackoffPolicy, RestartBackoff};
 use super::cpu::{CpuSpec, Load};
 use super::memory::{Component, Knob, MemoryLaw, MemorySpec};
 use super::resources::Resources;
+use super::units::Bytes;
 use crate::engine::{EventKey, SimDuration, SimRng, SimTime};
 
 /// Exit code of a container killed by SIGKILL (128 + 9), as the runtime reports it.
 pub const EXIT_CODE_OOM_KILLED: i32 = 137;
+
+/// A HotSpot JVM's memory settings, resolved.
+#[derive(Copy, Clone, Debug, PartialEq)]
+pub struct JvmSpec {
+    /// `-Xmx`: the heap's ceiling.
+    pub max_heap: Bytes,
+    /// `-Xms`: heap committed from the start.
+    pub initial_heap: Bytes,
+    /// Metaspace, code cache, thread stacks, GC structures: resident outside the heap.
+    pub non_heap: Bytes,
+}
+
+/// A second process in a container with a fixed resident size (`pilot-agent` beside
+/// `envoy` in `istio-proxy`). The OOM killer picks processes, not containers.
+#[derive(Clone, Debug, PartialEq)]
+pub struct HelperProcess {
+    /// Process name.
+    pub name: String,
+    /// Its resident memory.
+    pub rss: Bytes,
+}
 
 /// A container in a pod template.
 #[derive(Clone, Debug, PartialEq)]
@@ -31,6 +58,12 @@ pub struct ContainerSpec {
     pub cpu: CpuSpec,
     /// Time from start until the readiness probe passes.
     pub readiness_delay: SimDuration,
+    /// JVM settings, when the process is a JVM (its laws are then on the heap).
+    pub jvm: Option<JvmSpec>,
+    /// Name of the main process (`java`, `envoy`, …), for OOM messages.
+    pub process: String,
+    /// A helper process beside the main one, if any.
+    pub helper: Option<HelperProcess>,
 }
 
 impl ContainerSpec {
@@ -43,8 +76,10 @@ impl ContainerSpec {
 /// Why a container stopped.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub enum Termination {
-    /// Killed by the kernel's OOM killer at its cgroup limit.
+    /// Killed by the kernel's OOM killer (container, pod or node out of memory).
     OomKilled,
+    /// The JVM's heap reached `-Xmx`: `java.lang.OutOfMemoryError`, the app exits.
+    OutOfMemoryError,
 }
 
 impl Termination {
@@ -52,6 +87,7 @@ impl Termination {
     pub fn reason(self) -> &'static str {
         match self {
             Termination::OomKilled => "OOMKilled",
+            Termination::OutOfMemoryError => "Error",
         }
     }
 
@@ -59,6 +95,7 @@ impl Termination {
     pub fn exit_code(self) -> i32 {
         match self {
             Termination::OomKilled => EXIT_CODE_OOM_KILLED,
+            Termination::OutOfMemoryError => 1,
         }
     }
 }
@@ -95,6 +132,10 @@ pub struct ContainerStats {
     pub first_oom: Option<SimTime>,
     /// Highest working set seen at an event (bytes).
     pub peak_bytes: f64,
+    /// Application crashes from heap exhaustion (`OutOfMemoryError`).
+    pub heap_crashes: u32,
+    /// OOM kills by the pod's or the node's OOM killer, not its own limit.
+    pub oom_kills_outside: u32,
 }
 
 /// A live container.
@@ -114,6 +155,8 @@ pub struct Container {
     updated: SimTime,
     limit: f64,
     load: Load,
+    /// Set by the kubelet when the pod is placed.
+    pub(crate) oom_score_adj: i32,
 }
 
 impl Container {
@@ -138,6 +181,7 @@ impl Container {
             updated: SimTime::ZERO,
             limit,
             load: Load::IDLE,
+            oom_score_adj: 0,
         }
     }
 
@@ -195,12 +239,41 @@ impl Container {
         self.updated = now;
     }
 
+    /// Bytes the laws hold (the heap, for a JVM) at the last update.
+    fn held(&self) -> f64 {
+        self.laws.iter().map(MemoryLaw::bytes).sum()
+    }
+
+    /// Growth of what the laws hold, bytes per second.
+    fn held_slope(&self) -> f64 {
+        self.laws.iter().map(MemoryLaw::slope).sum()
+    }
+
+    /// Resident memory for `held` bytes of laws.
+    fn resident(&self, held: f64) -> f64 {
+        match self.spec.jvm {
+            Some(j) => j.non_heap.as_f64() + held.max(j.initial_heap.as_f64()),
+            None => held,
+        }
+    }
+
     /// Working set at the last update, in bytes (zero when not running).
     pub fn usage(&self) -> f64 {
         if !self.is_running() {
             return 0.0;
         }
-        self.laws.iter().map(MemoryLaw::bytes).sum()
+        self.resident(self.held())
+    }
+
+    /// Growth of the working set, bytes per second, until the next wake-up.
+    pub fn slope(&self) -> f64 {
+        if !self.is_running() {
+            return 0.0;
+        }
+        match self.spec.jvm {
+            Some(j) if self.held() < j.initial_heap.as_f64() => 0.0,
+            _ => self.held_slope(),
+        }
     }
 
     /// Working set at `now` without changing any state, so that observing (scraping)
@@ -210,7 +283,20 @@ impl Container {
             return 0.0;
         }
         let dt = now.since(self.updated).as_secs_f64();
-        self.laws.iter().map(|l| l.bytes() + l.slope() * dt).sum()
+        let held: f64 = self.laws.iter().map(|l| l.bytes() + l.slope() * dt).sum();
+        self.resident(held)
+    }
+
+    /// Resident memory of the largest process and its name (the OOM killer's view).
+    pub fn largest_process(&self, now: SimTime) -> (&str, f64) {
+        let usage = self.usage_at(now);
+        match &self.spec.helper {
+            Some(h) if h.rss.as_f64() > usage - h.rss.as_f64() => {
+                (&h.name, h.rss.as_f64().min(usage))
+            }
+            Some(h) => (&self.spec.process, usage - h.rss.as_f64()),
+            None => (&self.spec.process, usage),
+        }
     }
 
     /// Applies whatever the laws have due at `now` (after [`Container::advance`]).
@@ -227,8 +313,43 @@ impl Container {
         self.is_running() && self.usage() + 0.5 >= self.limit
     }
 
-    /// The next instant this container needs attention: a law's own change or the
-    /// moment usage reaches the limit. Exact for piecewise-linear laws.
+    /// `true` when a JVM's heap has reached `-Xmx`.
+    pub(crate) fn heap_exhausted(&self) -> bool {
+        self.is_running()
+            && self
+                .spec
+                .jvm
+                .is_some_and(|j| self.held() + 0.5 >= j.max_heap.as_f64())
+    }
+
+    /// The instant what the laws hold rises past `level` from below (never if it is
+    /// already there): where a JVM's resident memory starts to follow its heap.
+    fn held_rises_to(&self, level: f64) -> SimTime {
+        if self.held() >= level {
+            SimTime::NEVER
+        } else {
+            self.held_reaches(level)
+        }
+    }
+
+    /// The instant what the laws hold reaches `level` (now if it already has).
+    fn held_reaches(&self, level: f64) -> SimTime {
+        let (held, slope) = (self.held(), self.held_slope());
+        if !level.is_finite() {
+            return SimTime::NEVER;
+        }
+        if held + 0.5 >= level {
+            return self.updated;
+        }
+        if slope <= 0.0 {
+            return SimTime::NEVER;
+        }
+        self.updated + SimDuration::from_secs_f64_ceil((level - held) / slope)
+    }
+
+    /// The next instant this container needs attention: a law's own change, the moment
+    /// usage reaches the limit, and for a JVM the heap reaching `-Xms` (where resident
+    /// memory starts to grow) or `-Xmx`. Exact for piecewise-linear laws.
     pub(crate) fn next_wake(&self) -> SimTime {
         if !self.is_running() {
             return SimTime::NEVER;
@@ -239,13 +360,15 @@ impl Container {
             .map(|l| l.next_change(self.updated))
             .min()
             .unwrap_or(SimTime::NEVER);
-        let slope: f64 = self.laws.iter().map(MemoryLaw::slope).sum();
-        if slope <= 0.0 || !self.limit.is_finite() {
-            return laws;
-        }
-        let headroom = (self.limit - self.usage()).max(0.0);
-        let crossing = self.updated + SimDuration::from_secs_f64_ceil(headroom / slope);
-        laws.min(crossing)
+        let held_limit = match self.spec.jvm {
+            Some(j) => self.limit - j.non_heap.as_f64(),
+            None => self.limit,
+        };
+        let jvm = self.spec.jvm.map_or(SimTime::NEVER, |j| {
+            self.held_rises_to(j.initial_heap.as_f64())
+                .min(self.held_reaches(j.max_heap.as_f64()))
+        });
+        laws.min(self.held_reaches(held_limit)).min(jvm)
     }
 
     /// The pod now receives `rps` requests per second (after [`Container::advance`]).

@@ -21,7 +21,7 @@ pub mod traffic;
 pub mod units;
 mod world;
 
-pub use config::{Action, Fidelity, SimConfig, TimedAction, WorkloadSpec};
+pub use config::{Action, EvictionConfig, Fidelity, SimConfig, TimedAction, WorkloadSpec};
 pub use outcome::{AfterStart, ContainerTally, RunOutcome};
 pub use record::{Discard, EventKind, EventRecord, Recorder, Sample, SloSample};
 pub use units::{Bytes, MilliCpu};

@@ -15,6 +15,9 @@ use super::units::Bytes;
 pub struct PodTemplate {
     /// Containers, in order.
     pub containers: Vec<Arc<ContainerSpec>>,
+    /// Pod-level memory limit (`spec.resources.limits.memory`, Kubernetes pod-level
+    /// resources): the pod's cgroup, shared by containers without limits of their own.
+    pub memory_limit: Option<Bytes>,
 }
 
 impl PodTemplate {
@@ -57,6 +60,8 @@ pub struct Pod {
     pub(crate) rps: f64,
     /// The pod's relative share of its service's load (1 = even).
     pub(crate) weight: f64,
+    /// Pending OOM of the pod-level cgroup, if it has a limit.
+    pub(crate) cgroup_wake: Option<crate::engine::EventKey>,
 }
 
 impl Pod {

@@ -46,6 +46,8 @@ pub enum EventKind {
     Started,
     /// The kernel killed a container at its memory limit (exit 137).
     OomKilled,
+    /// A container's process exited on its own error (a JVM's `OutOfMemoryError`).
+    Crashed,
     /// The kubelet holds a crashed container back before restarting it.
     BackOff,
     /// The kubelet restarted a crashed container.
@@ -60,6 +62,16 @@ pub enum EventKind {
     Action,
     /// A change weakened security (e.g. mTLS turned off).
     PolicyViolation,
+    /// The kubelet evicted the pod under node memory pressure.
+    Evicted,
+    /// The node's memory pressure condition changed.
+    NodePressure,
+    /// A VPA recommendation changed.
+    Recommendation,
+    /// A Prometheus alert started firing.
+    AlertFiring,
+    /// A Prometheus alert stopped firing.
+    AlertResolved,
 }
 
 impl EventKind {
@@ -70,6 +82,7 @@ impl EventKind {
             EventKind::FailedScheduling => "FailedScheduling",
             EventKind::Started => "Started",
             EventKind::OomKilled => "OOMKilled",
+            EventKind::Crashed => "Crashed",
             EventKind::BackOff => "BackOff",
             EventKind::Restarted => "Restarted",
             EventKind::Ready => "Ready",
@@ -77,6 +90,11 @@ impl EventKind {
             EventKind::Killing => "Killing",
             EventKind::Action => "Action",
             EventKind::PolicyViolation => "PolicyViolation",
+            EventKind::Evicted => "Evicted",
+            EventKind::NodePressure => "NodePressure",
+            EventKind::Recommendation => "Recommendation",
+            EventKind::AlertFiring => "AlertFiring",
+            EventKind::AlertResolved => "AlertResolved",
         }
     }
 }
@@ -100,6 +118,11 @@ pub struct EventRecord<'a> {
     pub exit_code: Option<i32>,
     /// Human-readable detail, as `kubectl describe` would show it.
     pub message: &'a str,
+    /// For OOM kills: the cgroup that ran out (`container`, `pod` or `node`).
+    pub cgroup: &'a str,
+    /// For OOM kills: the container whose memory was growing fastest in that cgroup —
+    /// not necessarily the one killed.
+    pub grew: &'a str,
 }
 
 /// Receives a run's records as they happen.

@@ -13,7 +13,7 @@ pub const TIMESERIES_HEADER: &str =
     "variant,replica,time_s,pod,container,working_set_bytes,limit_bytes";
 /// Column headers of `events.csv`.
 pub const EVENTS_HEADER: &str =
-    "variant,replica,time_s,node,pod,container,event,reason,exit_code,message";
+    "variant,replica,time_s,node,pod,container,event,reason,exit_code,cgroup,grew,message";
 
 /// Column headers of `slo.csv`.
 pub const SLO_HEADER: &str = "variant,replica,time_s,requests,errors_503,errors_503_uh,errors_503_uf,errors_503_uc,errors_503_nr,burn_5m,burn_1h";
@@ -174,6 +174,8 @@ impl Recorder for CsvSink {
             e.kind.as_str(),
             e.reason,
             &exit,
+            e.cgroup,
+            e.grew,
             e.message,
         ]);
         self.keep(r);

@@ -13,6 +13,8 @@
 //!   whole (connections, CPU).
 
 mod baseline;
+mod batch;
+mod cache;
 mod connections;
 mod in_flight;
 mod leak;
@@ -21,6 +23,8 @@ mod trace_buffer;
 mod xds_config;
 
 pub use baseline::BaselineSpec;
+pub use batch::BatchSpec;
+pub use cache::{CacheSpec, KeyBin, zipf_bins};
 pub use connections::ConnectionsSpec;
 pub use in_flight::InFlightSpec;
 pub use leak::LeakSpec;
@@ -31,6 +35,8 @@ pub use xds_config::{BYTES_PER_CLUSTER, BYTES_PER_HOST, XdsConfigSpec};
 use crate::engine::{SimDuration, SimRng, SimTime};
 use crate::model::cpu::Load;
 use baseline::Baseline;
+use batch::Batch;
+use cache::Cache;
 use connections::Connections;
 use in_flight::InFlight;
 use leak::Leak;
@@ -55,6 +61,10 @@ pub struct MemorySpec {
     pub xds_config: Option<XdsConfigSpec>,
     /// Envoy: stats and their periodic flush.
     pub stats: Option<StatsSpec>,
+    /// An application cache over a key universe.
+    pub cache: Option<CacheSpec>,
+    /// Batch work holding memory for a while.
+    pub batch: Option<BatchSpec>,
 }
 
 impl MemorySpec {
@@ -80,12 +90,19 @@ impl MemorySpec {
                 .map(|s| Component::XdsConfig(XdsConfig::new(s))),
         );
         laws.extend(self.stats.map(|s| Component::Stats(Stats::new(s))));
+        laws.extend(
+            self.cache
+                .as_ref()
+                .map(|s| Component::Cache(Cache::new(s.clone()))),
+        );
+        laws.extend(self.batch.map(|s| Component::Batch(Batch::new(s))));
         laws
     }
 }
 
 /// The first tick of a periodic timer started at a random phase: in (0, `interval`].
-pub(crate) fn first_tick(interval: SimDuration, rng: &mut SimRng) -> SimDuration {
+/// (Public for the model's other periodic loops.)
+pub fn first_tick(interval: SimDuration, rng: &mut SimRng) -> SimDuration {
     let u: f64 = rand::RngExt::random(rng);
     SimDuration::from_secs_f64_ceil(interval.as_secs_f64() * (1.0 - u))
         .max(SimDuration::from_nanos(1))
@@ -131,6 +148,8 @@ pub(crate) enum Component {
     Connections(Connections),
     XdsConfig(XdsConfig),
     Stats(Stats),
+    Cache(Cache),
+    Batch(Batch),
 }
 
 macro_rules! dispatch {
@@ -143,6 +162,8 @@ macro_rules! dispatch {
             Component::Connections($law) => $body,
             Component::XdsConfig($law) => $body,
             Component::Stats($law) => $body,
+            Component::Cache($law) => $body,
+            Component::Batch($law) => $body,
         }
     };
 }
@@ -158,6 +179,8 @@ impl Component {
             Component::Connections(_) => "connections",
             Component::XdsConfig(_) => "xdsConfig",
             Component::Stats(_) => "stats",
+            Component::Cache(_) => "cache",
+            Component::Batch(_) => "batch",
         }
     }
 

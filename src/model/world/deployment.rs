@@ -66,12 +66,7 @@ impl<R: Recorder> World<'_, R> {
             now,
             None,
             None,
-            Note {
-                kind: EventKind::Action,
-                reason: &name,
-                exit_code: None,
-                message: &message,
-            },
+            Note::new(EventKind::Action, &name, &message),
         );
         match &self.cfg.actions[i].action {
             Action::Rollout {
@@ -157,13 +152,12 @@ impl<R: Recorder> World<'_, R> {
         }
         if !enabled {
             self.policy_violations += 1;
-            let note = Note {
-                kind: EventKind::PolicyViolation,
-                reason: "MtlsDisabled",
-                exit_code: None,
-                message: "mutual TLS turned off mesh-wide: service-to-service traffic is \
+            let note = Note::new(
+                EventKind::PolicyViolation,
+                "MtlsDisabled",
+                "mutual TLS turned off mesh-wide: service-to-service traffic is \
                           plaintext and unauthenticated",
-            };
+            );
             self.emit(now, None, None, note);
         }
     }

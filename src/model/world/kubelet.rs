@@ -38,6 +38,7 @@ impl<R: Recorder> World<'_, R> {
         let container = &mut pod.containers[usize::from(c.idx)];
         let at = container.next_wake().max(now);
         if at == container.wake_at && container.wake.is_some() {
+            self.pressure_changed(now, c.pod);
             return;
         }
         container.wake_at = at;
@@ -49,6 +50,7 @@ impl<R: Recorder> World<'_, R> {
             self.queue
                 .reschedule(&mut container.wake, at, Event::Wake(c));
         }
+        self.pressure_changed(now, c.pod);
     }
 
     pub(super) fn on_wake(&mut self, now: SimTime, c: ContainerRef) {
@@ -59,67 +61,104 @@ impl<R: Recorder> World<'_, R> {
         container.wake_at = SimTime::NEVER;
         container.advance(now);
         container.note_peak();
-        if container.at_limit() {
-            self.oom_kill(now, c);
-            return;
-        }
-        container.apply_due_changes(now);
-        self.rewake(now, c);
-    }
-
-    /// After a request (per-request fidelity): kill at once if over the limit, or bring
-    /// the wake-up forward if the request moved it.
-    pub(super) fn after_jump(&mut self, now: SimTime, c: ContainerRef) {
-        let Some(container) = container_in(&mut self.pods, c) else {
-            return;
-        };
-        if container.at_limit() {
-            container.note_peak();
-            self.oom_kill(now, c);
-        } else if container.next_wake() < container.wake_at {
+        if !self.check_limits(now, c) {
+            if let Some(container) = container_in(&mut self.pods, c) {
+                container.apply_due_changes(now);
+            }
             self.rewake(now, c);
         }
     }
 
-    /// The kernel's OOM killer at the container's cgroup limit: exit 137, memory freed,
-    /// pod not ready, and the kubelet's back-off decides when it starts again.
-    pub(super) fn oom_kill(&mut self, now: SimTime, c: ContainerRef) {
+    /// Kills container `c` if it is at its limit (OOM kill) or, for a JVM, its heap is
+    /// exhausted (`OutOfMemoryError`); `true` if it died.
+    fn check_limits(&mut self, now: SimTime, c: ContainerRef) -> bool {
+        let Some(container) = container_in(&mut self.pods, c) else {
+            return false;
+        };
+        if container.at_limit() {
+            let name = container.name().to_string();
+            let mut message = format!(
+                "memory {} reached limit {}",
+                Bytes(container.usage() as u64),
+                Bytes(container.limit() as u64)
+            );
+            if let Some((law, bytes)) = container.largest_law() {
+                message += &format!("; largest component {law} {}", Bytes(bytes as u64));
+            }
+            self.crash(now, c, Termination::OomKilled, "container", &name, &message);
+            true
+        } else if container.heap_exhausted() {
+            let message = "java.lang.OutOfMemoryError: Java heap space".to_string();
+            self.crash(now, c, Termination::OutOfMemoryError, "", "", &message);
+            true
+        } else {
+            false
+        }
+    }
+
+    /// After a request (per-request fidelity): kill at once if over a limit, or bring
+    /// the wake-up forward if the request moved it.
+    pub(super) fn after_jump(&mut self, now: SimTime, c: ContainerRef) {
+        if let Some(container) = container_in(&mut self.pods, c) {
+            container.note_peak();
+        }
+        if self.check_limits(now, c) {
+            return;
+        }
+        let moved = container_in(&mut self.pods, c).is_some_and(|k| k.next_wake() < k.wake_at);
+        if moved {
+            self.rewake(now, c);
+        } else {
+            self.pressure_changed(now, c.pod);
+        }
+    }
+
+    /// Container `c` dies at `now`: OOM-killed (in `cgroup`, while `grew` was growing)
+    /// or crashed. Memory is freed, in-flight requests fail, the pod leaves the
+    /// endpoints, and the kubelet's back-off decides when it starts again.
+    pub(super) fn crash(
+        &mut self,
+        now: SimTime,
+        c: ContainerRef,
+        why: Termination,
+        cgroup: &str,
+        grew: &str,
+        message: &str,
+    ) {
         self.reset_in_flight(c.pod);
         let after = now >= self.cfg.evaluate_after;
         let Some(container) = container_in(&mut self.pods, c) else {
             return;
         };
-        container.stats.oom_kills_after += u32::from(after);
-        let usage = Bytes(container.usage() as u64);
-        let largest = container.largest_law();
-        container.terminate(now, Termination::OomKilled);
-        container.stats.oom_kills += 1;
-        container.stats.first_oom.get_or_insert(now);
+        container.terminate(now, why);
+        match (why, cgroup) {
+            (Termination::OomKilled, _) => {
+                container.stats.oom_kills += 1;
+                container.stats.oom_kills_after += u32::from(after);
+                container.stats.first_oom.get_or_insert(now);
+                container.stats.oom_kills_outside += u32::from(cgroup != "container");
+            }
+            (Termination::OutOfMemoryError, _) => container.stats.heap_crashes += 1,
+        }
         let wait = container.backoff.wait_after(now);
-        let limit = Bytes(container.limit() as u64);
         let name = container.name().to_string();
-        let mut keys = [container.wake.take(), container.timer.take()];
-        container.wake_at = SimTime::NEVER;
-        for k in keys.iter_mut().filter_map(Option::take) {
+        for k in [container.wake.take(), container.timer.take()]
+            .into_iter()
+            .flatten()
+        {
             self.queue.cancel(k);
         }
-        let mut message = format!("memory {usage} reached limit {limit}");
-        if let Some((law, bytes)) = largest {
-            message += &format!("; largest component {law} {}", Bytes(bytes as u64));
-        }
-        let reason = Termination::OomKilled;
-        self.emit(
-            now,
-            Some(c.pod),
-            Some(c.idx),
-            Note {
-                kind: EventKind::OomKilled,
-                reason: reason.reason(),
-                exit_code: Some(reason.exit_code()),
-                message: &message,
-            },
-        );
+        container.wake_at = SimTime::NEVER;
+        let kind = match why {
+            Termination::OomKilled => EventKind::OomKilled,
+            Termination::OutOfMemoryError => EventKind::Crashed,
+        };
+        let note = Note::new(kind, why.reason(), message)
+            .exit(why.exit_code())
+            .oom(cgroup, grew);
+        self.emit(now, Some(c.pod), Some(c.idx), note);
         self.update_pod_readiness(now, c.pod);
+        self.pressure_changed(now, c.pod);
         if wait.is_zero() {
             self.restart(now, c);
         } else {
@@ -132,12 +171,7 @@ impl<R: Recorder> World<'_, R> {
                 now,
                 Some(c.pod),
                 Some(c.idx),
-                Note {
-                    kind: EventKind::BackOff,
-                    reason: "CrashLoopBackOff",
-                    exit_code: None,
-                    message: &message,
-                },
+                Note::new(EventKind::BackOff, "CrashLoopBackOff", &message),
             );
             let key = self.queue.schedule(now + wait, Event::Restart(c));
             if let Some(container) = container_in(&mut self.pods, c) {
@@ -173,12 +207,7 @@ impl<R: Recorder> World<'_, R> {
             now,
             Some(c.pod),
             Some(c.idx),
-            Note {
-                kind: EventKind::Restarted,
-                reason: "Started",
-                exit_code: None,
-                message: &message,
-            },
+            Note::new(EventKind::Restarted, "Started", &message),
         );
         self.start_container(now, c);
     }

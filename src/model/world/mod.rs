@@ -12,6 +12,7 @@
 mod deployment;
 mod kubelet;
 mod pods;
+mod pressure;
 mod routing;
 mod scrape;
 
@@ -60,6 +61,14 @@ enum Event {
     EvaluationStart,
     /// A terminating pod has drained and stops.
     PodRemoved(PodKey),
+    /// A pod's cgroup reaches its pod-level limit.
+    PodCgroupFull(PodKey),
+    /// A node runs out of memory (the kernel's OOM killer).
+    NodeFull(usize),
+    /// The kubelet's eviction manager checks a node.
+    EvictionCheck(usize),
+    /// A node's memory-pressure taint may have lapsed.
+    PressureCleared(usize),
     /// Scrape every container.
     Scrape,
     /// Apply timeline action `i`.
@@ -84,6 +93,33 @@ struct Note<'a> {
     reason: &'a str,
     exit_code: Option<i32>,
     message: &'a str,
+    cgroup: &'a str,
+    grew: &'a str,
+}
+
+impl<'a> Note<'a> {
+    fn new(kind: EventKind, reason: &'a str, message: &'a str) -> Self {
+        Note {
+            kind,
+            reason,
+            exit_code: None,
+            message,
+            cgroup: "",
+            grew: "",
+        }
+    }
+
+    fn exit(mut self, code: i32) -> Self {
+        self.exit_code = Some(code);
+        self
+    }
+
+    /// For OOM kills: the cgroup that ran out and the container that grew the most.
+    fn oom(mut self, cgroup: &'a str, grew: &'a str) -> Self {
+        self.cgroup = cgroup;
+        self.grew = grew;
+        self
+    }
 }
 
 /// One replica of a scenario, from start to end.
@@ -167,6 +203,14 @@ impl<'c, R: Recorder> World<'c, R> {
         for (i, a) in self.cfg.actions.iter().enumerate() {
             self.queue.schedule(a.at, Event::Action(i));
         }
+        for n in 0..self.nodes.len() {
+            // The kubelet's housekeeping loop started at some moment before the run.
+            let name = format!("node/{}/kubelet", self.nodes[n].spec.name);
+            let mut rng = self.streams.stream(&name);
+            let period = self.cfg.eviction.period;
+            let phase = crate::model::memory::first_tick(period, &mut rng);
+            self.queue.schedule(now + phase, Event::EvictionCheck(n));
+        }
         if self.rec.wants_samples() {
             self.queue.schedule(now, Event::Scrape);
         }
@@ -188,6 +232,10 @@ impl<'c, R: Recorder> World<'c, R> {
             Event::SloTick => self.on_slo_tick(now),
             Event::EvaluationStart => self.at_evaluation = self.total_requests(now),
             Event::PodRemoved(key) => self.remove_pod(now, key),
+            Event::PodCgroupFull(key) => self.on_pod_cgroup_full(now, key),
+            Event::NodeFull(n) => self.on_node_full(now, n),
+            Event::EvictionCheck(n) => self.on_eviction_check(now, n),
+            Event::PressureCleared(n) => self.on_pressure_cleared(now, n),
             Event::Scrape => self.on_scrape(now),
             Event::Action(i) => self.on_action(now, i),
         }
@@ -272,6 +320,8 @@ impl<'c, R: Recorder> World<'c, R> {
             reason: note.reason,
             exit_code: note.exit_code,
             message: note.message,
+            cgroup: note.cgroup,
+            grew: note.grew,
         });
     }
 

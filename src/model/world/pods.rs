@@ -54,6 +54,7 @@ impl<R: Recorder> World<'_, R> {
             terminating: false,
             rps: 0.0,
             weight,
+            cgroup_wake: None,
         });
         self.workloads[w].pods.push(key);
         self.try_schedule(now, key);
@@ -66,28 +67,42 @@ impl<R: Recorder> World<'_, R> {
             return true;
         };
         let request = pod.template.memory_request();
-        let Some(n) = place(&self.nodes, request) else {
+        let w = pod.workload;
+        let same_workload = |n: usize| {
+            self.nodes[n]
+                .pods
+                .iter()
+                .filter(|&&k| self.pod(k).is_some_and(|p| p.workload == w))
+                .count()
+        };
+        let Some(n) = place(&self.nodes, request, now, same_workload) else {
             if !self.pending.contains(&key) {
                 self.pending.push_back(key);
-                let msg = format!("0/{} nodes have {request} of memory free", self.nodes.len());
+                let msg = format!(
+                    "0/{} nodes are available: insufficient memory ({request} requested) or memory pressure",
+                    self.nodes.len()
+                );
                 self.emit(
                     now,
                     Some(key),
                     None,
-                    Note {
-                        kind: EventKind::FailedScheduling,
-                        reason: "FailedScheduling",
-                        exit_code: None,
-                        message: &msg,
-                    },
+                    Note::new(EventKind::FailedScheduling, "FailedScheduling", &msg),
                 );
             }
             return false;
         };
         self.nodes[n].requested.0 += request.0;
+        self.nodes[n].pods.push(key);
+        self.update_risk(n);
+        let capacity = self.nodes[n].spec.capacity;
         let count = {
             let pod = self.pod_mut(key).expect("pod exists");
             pod.node = Some(n);
+            // The kubelet sets each container's oom_score_adj from the pod's QoS class.
+            let qos = pod.template.qos();
+            for c in &mut pod.containers {
+                c.oom_score_adj = qos.oom_score_adj(c.spec.resources.memory_request(), capacity);
+            }
             pod.containers.len()
         };
         let msg = format!("assigned to {}", self.nodes[n].spec.name);
@@ -95,12 +110,7 @@ impl<R: Recorder> World<'_, R> {
             now,
             Some(key),
             None,
-            Note {
-                kind: EventKind::Scheduled,
-                reason: "Scheduled",
-                exit_code: None,
-                message: &msg,
-            },
+            Note::new(EventKind::Scheduled, "Scheduled", &msg),
         );
         for idx in 0..count as u16 {
             let c = ContainerRef { pod: key, idx };
@@ -108,12 +118,7 @@ impl<R: Recorder> World<'_, R> {
                 now,
                 Some(key),
                 Some(idx),
-                Note {
-                    kind: EventKind::Started,
-                    reason: "Started",
-                    exit_code: None,
-                    message: "",
-                },
+                Note::new(EventKind::Started, "Started", ""),
             );
             self.start_container(now, c);
         }
@@ -122,7 +127,7 @@ impl<R: Recorder> World<'_, R> {
     }
 
     /// Places pods that were waiting for room, oldest first.
-    fn retry_pending(&mut self, now: SimTime) {
+    pub(super) fn retry_pending(&mut self, now: SimTime) {
         let waiting: Vec<PodKey> = self.pending.drain(..).collect();
         for key in waiting {
             // A pod that still does not fit is queued again by try_schedule.
@@ -141,12 +146,7 @@ impl<R: Recorder> World<'_, R> {
         pod.terminating = true;
         pod.ready = false;
         let msg = format!("Stopping pod {}", pod.name());
-        let note = Note {
-            kind: EventKind::Killing,
-            reason: "Killing",
-            exit_code: None,
-            message: &msg,
-        };
+        let note = Note::new(EventKind::Killing, "Killing", &msg);
         self.emit(now, Some(key), None, note);
         self.workloads[w].pods.retain(|&k| k != key);
         if was_ready {
@@ -157,6 +157,20 @@ impl<R: Recorder> World<'_, R> {
             self.queue.schedule(now + grace, Event::PodRemoved(key));
         } else {
             self.remove_pod(now, key);
+        }
+    }
+
+    /// The kubelet evicts a pod: it stops at once (grace period ~0) and leaves the
+    /// endpoints; clients learn of it a propagation later.
+    pub(super) fn evict(&mut self, now: SimTime, key: PodKey) {
+        let Some(pod) = self.pod_mut(key) else { return };
+        let (w, was_ready) = (pod.workload, pod.ready);
+        pod.ready = false;
+        pod.terminating = true;
+        self.workloads[w].pods.retain(|&k| k != key);
+        self.remove_pod(now, key);
+        if was_ready {
+            self.endpoints_changed(now, w);
         }
     }
 
@@ -172,8 +186,14 @@ impl<R: Recorder> World<'_, R> {
                 self.queue.cancel(k);
             }
         }
+        if let Some(k) = pod.cgroup_wake {
+            self.queue.cancel(k);
+        }
         if let Some(n) = pod.node {
             self.nodes[n].requested.0 -= pod.template.memory_request().0;
+            self.nodes[n].pods.retain(|&k| k != key);
+            self.update_risk(n);
+            self.repredict_node(now, n);
         }
         self.free_slots.push(key.slot);
         self.pending.retain(|&k| k != key);
@@ -199,17 +219,7 @@ impl<R: Recorder> World<'_, R> {
         } else {
             (EventKind::NotReady, "ContainersNotReady")
         };
-        self.emit(
-            now,
-            Some(key),
-            None,
-            Note {
-                kind,
-                reason,
-                exit_code: None,
-                message: "",
-            },
-        );
+        self.emit(now, Some(key), None, Note::new(kind, reason, ""));
         self.endpoints_changed(now, w);
         if ready {
             self.reconcile(now, w);

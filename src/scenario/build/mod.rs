@@ -19,6 +19,7 @@ use super::spec::{FidelitySpec, KubeletSpec, NodeGroupSpec, S, ScenarioSpec, Wor
 use crate::engine::{SimDuration, SimTime};
 use crate::model::backoff::BackoffPolicy;
 use crate::model::node::NodeSpec;
+use crate::model::units::Bytes;
 use crate::model::{Fidelity, SimConfig, WorkloadSpec};
 
 /// Builds the model configuration of `spec`.
@@ -74,6 +75,7 @@ pub fn build(spec: &ScenarioSpec) -> Result<SimConfig, Problem> {
         actions,
         endpoint_propagation,
         slo_target,
+        eviction: eviction(&spec.kubelet),
         evaluate_after: SimTime::ZERO
             + spec
                 .evaluate_after
@@ -160,6 +162,14 @@ fn check_containers(w: &WorkloadY) -> Result<(), Problem> {
     Ok(())
 }
 
+fn eviction(k: &KubeletSpec) -> crate::model::EvictionConfig {
+    let mut e = crate::model::EvictionConfig::default();
+    if let Some(m) = &k.eviction_hard.memory_available {
+        e.threshold = m.value.0;
+    }
+    e
+}
+
 fn backoff(k: &KubeletSpec) -> Result<BackoffPolicy, Problem> {
     let mut policy = if k.feature_gates.reduce_default_crash_loop_back_off_decay {
         BackoffPolicy::reduced_decay()
@@ -185,6 +195,20 @@ fn nodes(groups: &[NodeGroupSpec]) -> Result<Vec<NodeSpec>, Problem> {
     for g in groups {
         check_dns_label(&g.name, "node")?;
         let capacity = g.capacity.value.0;
+        if let Some(b) = g
+            .background
+            .as_ref()
+            .filter(|b| b.usage.value.0 >= capacity)
+        {
+            return Err(Problem::new(
+                b.usage.referenced,
+                format!(
+                    "background usage {} fills the node's capacity {capacity}",
+                    b.usage.value.0
+                ),
+                "background usage below the node's capacity",
+            ));
+        }
         let allocatable = g.allocatable.as_ref().map_or(capacity, |a| a.value.0);
         if allocatable > capacity {
             let at = g
@@ -203,10 +227,13 @@ fn nodes(groups: &[NodeGroupSpec]) -> Result<Vec<NodeSpec>, Problem> {
             } else {
                 format!("{}-{i}", g.name.value)
             };
+            let bg = g.background.as_ref();
             out.push(NodeSpec {
                 name,
                 capacity,
                 allocatable,
+                background_requested: bg.map_or(Bytes(0), |b| b.requested.value.0),
+                background_usage: bg.map_or(Bytes(0), |b| b.usage.value.0),
             });
         }
     }

@@ -7,7 +7,7 @@ use serde_saphyr::Location;
 
 use super::template::{check_request_fits, memory_laws, non_negative, overlay};
 use crate::engine::SimDuration;
-use crate::model::container::ContainerSpec;
+use crate::model::container::{ContainerSpec, HelperProcess};
 use crate::model::cpu::CpuSpec;
 use crate::model::memory::{
     BYTES_PER_CLUSTER, BYTES_PER_HOST, BaselineSpec, ConnectionsSpec, InFlightSpec, StatsSpec,
@@ -53,6 +53,9 @@ const MAIN_THREAD_MIN_SHARE: f64 = 0.05;
 const CONNECTIONS_PER_RPS: f64 = 1.0;
 const TLS_BYTES_PER_CONNECTION: Bytes = Bytes(48 << 10);
 const PLAIN_BYTES_PER_CONNECTION: Bytes = Bytes(16 << 10);
+
+/// Resident memory of `pilot-agent`, the second process of `istio-proxy`. UNCONFIRMED.
+const PILOT_AGENT_RSS: Bytes = Bytes::mib(30);
 
 /// What every proxy of the mesh shares.
 pub struct MeshContext<'a> {
@@ -118,6 +121,12 @@ pub fn proxy_container(w: &WorkloadY, ctx: &MeshContext<'_>) -> Result<Container
             .readiness_delay
             .or(global.readiness_delay)
             .map_or(istio::PROXY_READINESS_DELAY, |d| d.0),
+        jvm: None,
+        process: "envoy".to_string(),
+        helper: Some(HelperProcess {
+            name: "pilot-agent".to_string(),
+            rss: PILOT_AGENT_RSS,
+        }),
     })
 }
 

@@ -6,16 +6,19 @@ use serde_saphyr::Location;
 
 use super::proxy::{MeshContext, proxy_container};
 use crate::engine::SimDuration;
-use crate::model::container::ContainerSpec;
+use crate::model::container::{ContainerSpec, JvmSpec};
 use crate::model::cpu::CpuSpec;
-use crate::model::memory::{BaselineSpec, InFlightSpec, LeakSpec, MemorySpec, TraceBufferSpec};
+use crate::model::memory::{
+    BaselineSpec, BatchSpec, CacheSpec, InFlightSpec, LeakSpec, MemorySpec, TraceBufferSpec,
+    zipf_bins,
+};
 use crate::model::pod::PodTemplate;
 use crate::model::resources::{ResourceList, Resources};
 use crate::model::units::Bytes;
 use crate::scenario::error::Problem;
 use crate::scenario::istio;
 use crate::scenario::spec::{
-    MemoryLawsSpec, ResourceListSpec, ResourcesSpec, TraceBufferY, WorkloadY,
+    CacheY, JvmY, MemoryLawsSpec, ResourceListSpec, ResourcesSpec, S, TraceBufferY, WorkloadY,
 };
 
 /// The pod template of workload `w` (with its sidecar when injected).
@@ -33,12 +36,49 @@ pub fn pod_template(w: &WorkloadY, mesh: Option<&MeshContext<'_>>) -> Result<Pod
                 main_thread_min_share: c.main_thread_min_share.unwrap_or(0.0),
             }),
             readiness_delay: c.readiness_delay.map_or(SimDuration::ZERO, |d| d.0),
+            jvm: c
+                .jvm
+                .as_ref()
+                .map(|j| {
+                    jvm(
+                        j,
+                        resources(&c.resources).ok().and_then(|r| r.limits.memory),
+                    )
+                })
+                .transpose()?,
+            process: if c.jvm.is_some() {
+                "java".to_string()
+            } else {
+                c.name.value.clone()
+            },
+            helper: None,
         }));
     }
     if let Some(ctx) = mesh.filter(|m| istio::injected(Some(m.mesh), w)) {
         containers.push(Arc::new(proxy_container(w, ctx)?));
     }
-    Ok(PodTemplate { containers })
+    let memory_limit = w.resources.as_ref().and_then(|r| r.limits.memory.as_ref());
+    if let Some(m) = memory_limit {
+        let requested: u64 = containers
+            .iter()
+            .map(|c| c.resources.memory_request().0)
+            .sum();
+        if m.value.0.0 < requested {
+            return Err(Problem::new(
+                m.referenced,
+                format!(
+                    "pod memory limit {} is below its containers' requests ({})",
+                    m.value.0,
+                    Bytes(requested)
+                ),
+                "a pod-level limit at least the sum of the containers' requests",
+            ));
+        }
+    }
+    Ok(PodTemplate {
+        containers,
+        memory_limit: memory_limit.map(|m| m.value.0),
+    })
 }
 
 /// Applies the fields `spec` sets over `req` and `lim`.
@@ -123,6 +163,72 @@ pub fn memory_laws(spec: &MemoryLawsSpec) -> Result<MemorySpec, Problem> {
         connections: None,
         xds_config: None,
         stats: None,
+        cache: spec.cache.as_ref().map(|c| cache(&c.value)).transpose()?,
+        batch: spec.batch.as_ref().map(|b| BatchSpec {
+            size: b.size.0,
+            after_start: b.after_start.map(|d| d.0),
+            every: b.every.map(|d| d.0).filter(|d| !d.is_zero()),
+            ramp: b.ramp.map_or(SimDuration::from_secs(1), |d| d.0),
+            hold: b.hold.map_or(SimDuration::from_secs(10), |d| d.0),
+        }),
+    })
+}
+
+fn cache(c: &CacheY) -> Result<CacheSpec, Problem> {
+    let zipf = c.zipf.unwrap_or(0.0);
+    if c.keys == 0 || !(0.0..=4.0).contains(&zipf) {
+        return Err(Problem::new(
+            Location::UNKNOWN,
+            format!("cache with {} keys and Zipf exponent {zipf}", c.keys),
+            "keys ≥ 1 and a Zipf exponent from 0 (uniform) to 4",
+        ));
+    }
+    Ok(CacheSpec {
+        bins: zipf_bins(c.keys, zipf).into(),
+        entry_size: c.entry_size.0,
+        lookups_per_request: c.lookups_per_request.unwrap_or(1.0),
+        max_entries: c.max_entries,
+        ttl: c.ttl.map(|d| d.0).filter(|d| !d.is_zero()),
+        warmup: c.warmup.map(|d| d.0),
+    })
+}
+
+/// HotSpot's defaults: `MaxRAMPercentage` 25 (REFERENCE.md), `InitialRAMPercentage`
+/// 1.5625 (UNCONFIRMED), and a non-heap footprint (metaspace, code cache as touched,
+/// thread stacks) of 64Mi (UNCONFIRMED).
+const MAX_RAM_PERCENTAGE: f64 = 25.0;
+const INITIAL_RAM_PERCENTAGE: f64 = 1.5625;
+const JVM_NON_HEAP: Bytes = Bytes::mib(64);
+
+/// A container's JVM settings, resolved against its memory limit as
+/// `UseContainerSupport` does.
+pub(super) fn jvm(j: &S<JvmY>, limit: Option<Bytes>) -> Result<JvmSpec, Problem> {
+    let of_limit = |pct: f64| limit.map(|l| Bytes((l.as_f64() * pct / 100.0) as u64));
+    let max_heap = match (
+        j.value.max_heap,
+        of_limit(j.value.max_ram_percentage.unwrap_or(MAX_RAM_PERCENTAGE)),
+    ) {
+        (Some(m), _) => m.0,
+        (None, Some(m)) => m,
+        (None, None) => {
+            return Err(Problem::new(
+                j.referenced,
+                "a JVM without a container memory limit needs `maxHeap`",
+                "jvm: {maxHeap: 450Mi} or a memory limit for MaxRAMPercentage",
+            ));
+        }
+    };
+    let initial_heap = j
+        .value
+        .initial_heap
+        .map(|m| m.0)
+        .or_else(|| of_limit(INITIAL_RAM_PERCENTAGE))
+        .unwrap_or(Bytes(0))
+        .min(max_heap);
+    Ok(JvmSpec {
+        max_heap,
+        initial_heap,
+        non_heap: j.value.non_heap.map_or(JVM_NON_HEAP, |m| m.0),
     })
 }
 

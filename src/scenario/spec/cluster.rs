@@ -20,6 +20,19 @@ pub struct NodeGroupSpec {
     /// Memory allocatable to pods (defaults to capacity).
     #[serde(default)]
     pub allocatable: Option<S<Memory>>,
+    /// Pods meshmem does not simulate, on each node of the group.
+    #[serde(default)]
+    pub background: Option<BackgroundSpec>,
+}
+
+/// Neighbour and system pods on a node.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct BackgroundSpec {
+    /// Their memory requests (what `kubectl describe node` lists as allocated).
+    pub requested: S<Memory>,
+    /// Their working set.
+    pub usage: S<Memory>,
 }
 
 fn one() -> u32 {
@@ -36,6 +49,18 @@ pub struct KubeletSpec {
     /// Feature gates that change the model.
     #[serde(default)]
     pub feature_gates: FeatureGates,
+    /// Hard eviction thresholds.
+    #[serde(default)]
+    pub eviction_hard: EvictionHardSpec,
+}
+
+/// KubeletConfiguration's `evictionHard`.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct EvictionHardSpec {
+    /// `memory.available` threshold (default 100Mi).
+    #[serde(rename = "memory.available", default)]
+    pub memory_available: Option<S<Memory>>,
 }
 
 /// KubeletConfiguration's `crashLoopBackOff` (feature `KubeletCrashLoopBackOffMax`).

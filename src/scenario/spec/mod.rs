@@ -11,7 +11,10 @@ mod timeline;
 mod traffic;
 mod workload;
 
-pub use cluster::{CrashLoopBackOffSpec, FeatureGates, KubeletSpec, NodeGroupSpec};
+pub use cluster::{
+    BackgroundSpec, CrashLoopBackOffSpec, EvictionHardSpec, FeatureGates, KubeletSpec,
+    NodeGroupSpec,
+};
 pub use mesh::{MeshSpec, PeerAuthMode, TracingSpec};
 pub use timeline::{
     PeerAuthenticationSpec, ScaleSpec, SetResourcesSpec, TemplateChangeSpec, TimelineEntry,
@@ -19,8 +22,9 @@ pub use timeline::{
 };
 pub use traffic::{DiurnalY, NoiseY, RampY, SpikeY, StepY, TrafficSpec};
 pub use workload::{
-    BaselineY, ConnectionsY, ContainerY, CpuY, InFlightY, LeakY, MemoryLawsSpec, ProxySpec,
-    ResourceListSpec, ResourcesSpec, ScopeY, StatsY, TraceBufferY, WorkloadY,
+    BaselineY, BatchY, CacheY, ConnectionsY, ContainerY, CpuY, InFlightY, JvmY, LeakY,
+    MemoryLawsSpec, PodResourcesSpec, ProxySpec, ResourceListSpec, ResourcesSpec, ScopeY, StatsY,
+    TraceBufferY, WorkloadY,
 };
 
 use std::collections::BTreeMap;

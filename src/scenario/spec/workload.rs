@@ -26,6 +26,17 @@ pub struct WorkloadY {
     /// Overrides for this workload's injected `istio-proxy`.
     #[serde(default)]
     pub proxy: ProxySpec,
+    /// Pod-level resources (`spec.resources`): a memory limit for the pod's cgroup.
+    #[serde(default)]
+    pub resources: Option<PodResourcesSpec>,
+}
+
+/// Pod-level resources.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct PodResourcesSpec {
+    /// Limits (memory only).
+    pub limits: ResourceListSpec,
 }
 
 fn one() -> u32 {
@@ -50,6 +61,27 @@ pub struct ContainerY {
     /// CPU needs (default: none modelled).
     #[serde(default)]
     pub cpu: Option<CpuY>,
+    /// The process is a HotSpot JVM: its memory laws are on the heap.
+    #[serde(default)]
+    pub jvm: Option<S<JvmY>>,
+}
+
+/// A HotSpot JVM's memory settings.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct JvmY {
+    /// `-Xmx` (default: `maxRamPercentage` of the container's limit).
+    #[serde(default)]
+    pub max_heap: Option<Memory>,
+    /// `-XX:MaxRAMPercentage` (default 25).
+    #[serde(default)]
+    pub max_ram_percentage: Option<f64>,
+    /// `-Xms` (default 0).
+    #[serde(default)]
+    pub initial_heap: Option<Memory>,
+    /// Resident memory outside the heap: metaspace, code cache, thread stacks.
+    #[serde(default)]
+    pub non_heap: Option<Memory>,
 }
 
 /// CPU needs of a process.
@@ -180,6 +212,58 @@ pub struct MemoryLawsSpec {
     /// Memory never freed.
     #[serde(default)]
     pub leak: Option<LeakY>,
+    /// An application cache over a key universe.
+    #[serde(default)]
+    pub cache: Option<S<CacheY>>,
+    /// Batch work that holds memory for a while: at start and/or periodically.
+    #[serde(default)]
+    pub batch: Option<BatchY>,
+}
+
+/// `cache:`.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct CacheY {
+    /// Distinct keys that can be requested.
+    pub keys: u64,
+    /// Zipf exponent of key popularity (0 = uniform; default 0).
+    #[serde(default)]
+    pub zipf: Option<f64>,
+    /// Memory per entry.
+    pub entry_size: Memory,
+    /// Cache lookups per request (default 1).
+    #[serde(default)]
+    pub lookups_per_request: Option<f64>,
+    /// LRU bound on entries (default: none).
+    #[serde(default)]
+    pub max_entries: Option<u64>,
+    /// Expire after write (default: never).
+    #[serde(default)]
+    pub ttl: Option<Duration>,
+    /// At start the cache is rebuilt, over this long, with the entries it held before
+    /// the restart (a warm-up from the database); default: starts empty.
+    #[serde(default)]
+    pub warmup: Option<Duration>,
+}
+
+/// `batch:`.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct BatchY {
+    /// Memory a batch holds at its peak.
+    pub size: Memory,
+    /// First batch this long after the process starts (default: none at start).
+    #[serde(default)]
+    pub after_start: Option<Duration>,
+    /// Then every this long (default: never again).
+    #[serde(default)]
+    pub every: Option<Duration>,
+    /// Time to allocate the batch's memory (default 1s).
+    #[serde(default)]
+    pub ramp: Option<Duration>,
+    /// Time the memory stays held after allocation (default 10s).
+    #[serde(default)]
+    pub hold: Option<Duration>,
 }
 
 /// `baseline:`.
