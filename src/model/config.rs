@@ -102,6 +102,39 @@ pub struct SimConfig {
     pub evaluate_after: SimTime,
     /// The kubelet's node-pressure eviction.
     pub eviction: EvictionConfig,
+    /// Vertical pod autoscalers.
+    pub vpa: Vec<VpaConfig>,
+    /// Alert rules.
+    pub alerts: Vec<crate::model::alerts::AlertRule>,
+}
+
+/// How a VPA applies its recommendation.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum VpaMode {
+    /// Recommend only.
+    Off,
+    /// Apply to pods when they are created.
+    Initial,
+    /// Apply at creation, and evict pods whose requests are outside the bounds.
+    Auto,
+}
+
+/// A VerticalPodAutoscaler for one workload.
+#[derive(Clone, Debug, PartialEq)]
+pub struct VpaConfig {
+    /// Workload index.
+    pub workload: usize,
+    /// Containers it sizes (empty: all).
+    pub containers: Vec<String>,
+    /// Update mode.
+    pub mode: VpaMode,
+}
+
+impl VpaConfig {
+    /// `true` if this VPA sizes container `name`.
+    pub fn covers(&self, name: &str) -> bool {
+        self.containers.is_empty() || self.containers.iter().any(|c| c == name)
+    }
 }
 
 /// The kubelet's node-pressure eviction (REFERENCE.md, "node-pressure eviction").

@@ -157,6 +157,12 @@ pub struct Container {
     load: Load,
     /// Set by the kubelet when the pod is placed.
     pub(crate) oom_score_adj: i32,
+    /// Why it last exited (`lastState.terminated.reason`).
+    pub(crate) last_termination: Option<Termination>,
+    /// Alert rule states, one per rule.
+    pub(crate) alerts: Vec<crate::model::alerts::AlertState>,
+    /// Restart counts at past scrapes.
+    pub(crate) restart_history: crate::model::alerts::RestartHistory,
 }
 
 impl Container {
@@ -182,6 +188,9 @@ impl Container {
             limit,
             load: Load::IDLE,
             oom_score_adj: 0,
+            last_termination: None,
+            alerts: Vec::new(),
+            restart_history: Default::default(),
         }
     }
 
@@ -221,6 +230,7 @@ impl Container {
     /// Kills the process at `now`: its memory is released.
     pub(crate) fn terminate(&mut self, now: SimTime, reason: Termination) {
         self.advance(now);
+        self.last_termination = Some(reason);
         self.state = ContainerState::Terminated {
             reason,
             finished: now,

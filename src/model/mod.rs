@@ -5,6 +5,7 @@
 //! through a [`Recorder`] and returns a [`RunOutcome`]. It knows nothing of files, YAML or
 //! charts.
 
+pub mod alerts;
 pub mod backoff;
 pub mod config;
 pub mod container;
@@ -19,9 +20,12 @@ pub mod resources;
 pub mod slo;
 pub mod traffic;
 pub mod units;
+pub mod vpa;
 mod world;
 
-pub use config::{Action, EvictionConfig, Fidelity, SimConfig, TimedAction, WorkloadSpec};
+pub use config::{
+    Action, EvictionConfig, Fidelity, SimConfig, TimedAction, VpaConfig, VpaMode, WorkloadSpec,
+};
 pub use outcome::{AfterStart, ContainerTally, RunOutcome};
 pub use record::{Discard, EventKind, EventRecord, Recorder, Sample, SloSample};
 pub use units::{Bytes, MilliCpu};

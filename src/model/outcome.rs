@@ -22,6 +22,10 @@ pub struct ContainerTally {
     pub first_oom: Option<SimTime>,
     /// Highest working set (bytes).
     pub peak_bytes: f64,
+    /// OOM kills decided above the container: by the pod's or the node's OOM killer.
+    pub oom_kills_outside: u32,
+    /// Application crashes from heap exhaustion (`OutOfMemoryError`).
+    pub heap_crashes: u32,
 }
 
 /// The result of one run.
@@ -39,6 +43,8 @@ pub struct RunOutcome {
     pub after: AfterStart,
     /// Security regressions applied (e.g. mTLS turned off).
     pub policy_violations: u32,
+    /// The first alert to fire, and when.
+    pub first_alert: Option<(SimTime, String)>,
 }
 
 /// Figures counted from the scenario's `evaluateAfter` instant.
@@ -61,6 +67,12 @@ impl RunOutcome {
     /// All restarts.
     pub fn restarts(&self) -> u32 {
         self.containers.iter().map(|c| c.restarts).sum()
+    }
+
+    /// How long the first alert fired before the first OOM kill (negative: after it).
+    pub fn alert_lead(&self) -> Option<f64> {
+        let (alert, _) = self.first_alert.as_ref()?;
+        Some(self.first_oom()?.as_secs_f64() - alert.as_secs_f64())
     }
 
     /// The first OOM kill of any container.

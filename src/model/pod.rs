@@ -70,6 +70,17 @@ impl Pod {
         &self.name
     }
 
+    /// Sum of its containers' memory requests (a VPA may have changed them from the
+    /// template's).
+    pub fn memory_request(&self) -> Bytes {
+        Bytes(
+            self.containers
+                .iter()
+                .map(|c| c.spec.resources.memory_request().0)
+                .sum(),
+        )
+    }
+
     /// `true` when every container is running and ready.
     pub(crate) fn all_containers_ready(&self) -> bool {
         self.containers.iter().all(Container::is_ready)

@@ -38,6 +38,9 @@ pub fn summary_csv(scenario: &Scenario, results: &[ReplicaResult]) -> Vec<u8> {
         "peak_burn_5m_after",
         "peak_burn_1h_after",
         "policy_violations",
+        "first_alert_s",
+        "first_alert",
+        "alert_lead_s",
     ]);
     w.write_record(&header).expect("in memory");
     for r in results {
@@ -73,6 +76,12 @@ pub fn summary_csv(scenario: &Scenario, results: &[ReplicaResult]) -> Vec<u8> {
             burn(o.after.peak_burn.burn_5m),
             burn(o.after.peak_burn.burn_1h),
             o.policy_violations.to_string(),
+            opt_secs(o.first_alert.as_ref().map(|a| a.0)),
+            o.first_alert
+                .as_ref()
+                .map_or_else(String::new, |a| a.1.clone()),
+            o.alert_lead()
+                .map_or_else(String::new, |l| format!("{l:.3}")),
         ]);
         w.write_record(&row).expect("in memory");
     }
@@ -88,6 +97,8 @@ pub fn containers_csv(scenario: &Scenario, results: &[ReplicaResult]) -> Vec<u8>
         "workload",
         "container",
         "oom_kills",
+        "oom_kills_by_pod_or_node",
+        "heap_crashes",
         "restarts",
         "first_oom_s",
         "peak_working_set_bytes",
@@ -101,6 +112,8 @@ pub fn containers_csv(scenario: &Scenario, results: &[ReplicaResult]) -> Vec<u8>
                 &c.workload,
                 &c.container,
                 &c.oom_kills.to_string(),
+                &c.oom_kills_outside.to_string(),
+                &c.heap_crashes.to_string(),
                 &c.restarts.to_string(),
                 &opt_secs(c.first_oom),
                 &format!("{:.0}", c.peak_bytes),

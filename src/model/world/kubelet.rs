@@ -126,6 +126,14 @@ impl<R: Recorder> World<'_, R> {
         message: &str,
     ) {
         self.reset_in_flight(c.pod);
+        if why == Termination::OomKilled
+            && let Some(p) = self.pod(c.pod)
+        {
+            let k = &p.containers[usize::from(c.idx)];
+            let used = k.usage().max(k.spec.resources.memory_request().as_f64());
+            let (w, name) = (p.workload, k.name().to_string());
+            self.vpa_oom(now, w, &name, used);
+        }
         let after = now >= self.cfg.evaluate_after;
         let Some(container) = container_in(&mut self.pods, c) else {
             return;

@@ -9,8 +9,10 @@
 //! - `routing`: traffic rates, endpoints, request outcomes;
 //! - `scrape`: sampling for the time series (never changes the outcome).
 
+mod autoscaling;
 mod deployment;
 mod kubelet;
+mod monitoring;
 mod pods;
 mod pressure;
 mod routing;
@@ -69,6 +71,8 @@ enum Event {
     EvictionCheck(usize),
     /// A node's memory-pressure taint may have lapsed.
     PressureCleared(usize),
+    /// A VPA's recommender and updater loops.
+    VpaTick(usize),
     /// Scrape every container.
     Scrape,
     /// Apply timeline action `i`.
@@ -146,6 +150,8 @@ pub struct World<'c, R: Recorder> {
     at_last_bucket: RequestTally,
     at_evaluation: RequestTally,
     policy_violations: u32,
+    vpas: Vec<autoscaling::VpaState>,
+    first_alert: Option<(SimTime, String)>,
 }
 
 impl<'c, R: Recorder> World<'c, R> {
@@ -176,6 +182,8 @@ impl<'c, R: Recorder> World<'c, R> {
             at_last_bucket: RequestTally::default(),
             at_evaluation: RequestTally::default(),
             policy_violations: 0,
+            vpas: cfg.vpa.iter().map(|_| Default::default()).collect(),
+            first_alert: None,
         }
     }
 
@@ -218,6 +226,10 @@ impl<'c, R: Recorder> World<'c, R> {
             .schedule(now + self.cfg.scrape_interval, Event::SloTick);
         self.queue
             .schedule(self.cfg.evaluate_after, Event::EvaluationStart);
+        for v in 0..self.cfg.vpa.len() {
+            self.queue
+                .schedule(now + autoscaling::VPA_INTERVAL, Event::VpaTick(v));
+        }
     }
 
     fn handle(&mut self, now: SimTime, event: Event) {
@@ -236,6 +248,7 @@ impl<'c, R: Recorder> World<'c, R> {
             Event::NodeFull(n) => self.on_node_full(now, n),
             Event::EvictionCheck(n) => self.on_eviction_check(now, n),
             Event::PressureCleared(n) => self.on_pressure_cleared(now, n),
+            Event::VpaTick(v) => self.on_vpa_tick(now, v),
             Event::Scrape => self.on_scrape(now),
             Event::Action(i) => self.on_action(now, i),
         }
@@ -258,6 +271,7 @@ impl<'c, R: Recorder> World<'c, R> {
         let bucket = total.since(&self.at_last_bucket);
         self.at_last_bucket = total;
         let burn = self.burn.push(now, bucket.requests, bucket.total_503());
+        self.evaluate_alerts(now);
         if self.rec.wants_samples() {
             self.rec.slo(&super::record::SloSample {
                 time: now,
@@ -287,6 +301,7 @@ impl<'c, R: Recorder> World<'c, R> {
                 peak_burn: self.burn.peak_after,
             },
             policy_violations: self.policy_violations,
+            first_alert: self.first_alert,
         };
         (outcome, self.rec)
     }
@@ -350,6 +365,8 @@ impl<'c, R: Recorder> World<'c, R> {
                         restarts: 0,
                         first_oom: None,
                         peak_bytes: 0.0,
+                        oom_kills_outside: 0,
+                        heap_crashes: 0,
                     });
                     self.tallies.len() - 1
                 }
@@ -357,6 +374,8 @@ impl<'c, R: Recorder> World<'c, R> {
             let t = &mut self.tallies[i];
             t.oom_kills += stats.oom_kills;
             t.oom_kills_after += stats.oom_kills_after;
+            t.oom_kills_outside += stats.oom_kills_outside;
+            t.heap_crashes += stats.heap_crashes;
             t.restarts += restarts;
             t.first_oom = match (t.first_oom, stats.first_oom) {
                 (Some(a), Some(b)) => Some(a.min(b)),

@@ -31,8 +31,12 @@ impl<R: Recorder> World<'_, R> {
             uid: self.next_uid,
         };
         self.next_uid += 1;
-        let containers = template
+        let specs: Vec<_> = template
             .containers
+            .iter()
+            .map(|spec| self.vpa_admit(w, spec))
+            .collect();
+        let containers = specs
             .iter()
             .map(|spec| {
                 // Streams are named by workload, pod ordinal and container name — never by
@@ -66,7 +70,7 @@ impl<R: Recorder> World<'_, R> {
         let Some(pod) = self.pod(key) else {
             return true;
         };
-        let request = pod.template.memory_request();
+        let request = pod.memory_request();
         let w = pod.workload;
         let same_workload = |n: usize| {
             self.nodes[n]
@@ -99,7 +103,9 @@ impl<R: Recorder> World<'_, R> {
             let pod = self.pod_mut(key).expect("pod exists");
             pod.node = Some(n);
             // The kubelet sets each container's oom_score_adj from the pod's QoS class.
-            let qos = pod.template.qos();
+            let qos = crate::model::qos::QosClass::of_pod(
+                pod.containers.iter().map(|c| &c.spec.resources),
+            );
             for c in &mut pod.containers {
                 c.oom_score_adj = qos.oom_score_adj(c.spec.resources.memory_request(), capacity);
             }
@@ -181,6 +187,7 @@ impl<R: Recorder> World<'_, R> {
         }
         self.fold_tallies(key);
         let pod = self.pods[key.slot as usize].take().expect("pod exists");
+        let request = pod.memory_request();
         for c in pod.containers {
             for k in [c.wake, c.timer].into_iter().flatten() {
                 self.queue.cancel(k);
@@ -190,7 +197,7 @@ impl<R: Recorder> World<'_, R> {
             self.queue.cancel(k);
         }
         if let Some(n) = pod.node {
-            self.nodes[n].requested.0 -= pod.template.memory_request().0;
+            self.nodes[n].requested.0 -= request.0;
             self.nodes[n].pods.retain(|&k| k != key);
             self.update_risk(n);
             self.repredict_node(now, n);

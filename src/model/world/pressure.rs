@@ -244,7 +244,7 @@ impl<R: Recorder> World<'_, R> {
             .filter(|p| !p.terminating)
             .map(|p| {
                 let used: f64 = p.containers.iter().map(|c| c.usage_at(now)).sum();
-                let over = used - p.template.memory_request().as_f64();
+                let over = used - p.memory_request().as_f64();
                 (over > 0.0, over, p.key, used)
             })
             .max_by(|a, b| a.0.cmp(&b.0).then(a.1.total_cmp(&b.1)));
@@ -267,9 +267,7 @@ impl<R: Recorder> World<'_, R> {
         self.nodes[n].pressure_until = now + e.pressure_transition;
         self.queue
             .schedule(now + e.pressure_transition, Event::PressureCleared(n));
-        let request = self
-            .pod(key)
-            .map_or(Bytes(0), |p| p.template.memory_request());
+        let request = self.pod(key).map_or(Bytes(0), |p| p.memory_request());
         let msg = format!(
             "The node was low on resource: memory. Threshold quantity: {}, available: {}. Pod was using {}, request is {}.",
             e.threshold,

@@ -76,6 +76,8 @@ pub fn build(spec: &ScenarioSpec) -> Result<SimConfig, Problem> {
         endpoint_propagation,
         slo_target,
         eviction: eviction(&spec.kubelet),
+        vpa: vpas(spec)?,
+        alerts: alerts(spec)?,
         evaluate_after: SimTime::ZERO
             + spec
                 .evaluate_after
@@ -160,6 +162,69 @@ fn check_containers(w: &WorkloadY) -> Result<(), Problem> {
         }
     }
     Ok(())
+}
+
+fn vpas(spec: &ScenarioSpec) -> Result<Vec<crate::model::VpaConfig>, Problem> {
+    use super::spec::VpaModeY;
+    let mut out: Vec<crate::model::VpaConfig> = Vec::new();
+    for v in &spec.vpa {
+        let workload = workload_index(spec, &v.workload)?;
+        if out.iter().any(|o| o.workload == workload) {
+            return Err(duplicate(&v.workload, "VPA target"));
+        }
+        out.push(crate::model::VpaConfig {
+            workload,
+            containers: v.containers.clone(),
+            mode: match v.update_mode {
+                VpaModeY::Off => crate::model::VpaMode::Off,
+                VpaModeY::Initial => crate::model::VpaMode::Initial,
+                VpaModeY::Auto => crate::model::VpaMode::Auto,
+            },
+        });
+    }
+    Ok(out)
+}
+
+fn alerts(spec: &ScenarioSpec) -> Result<Vec<crate::model::alerts::AlertRule>, Problem> {
+    use crate::model::alerts::{AlertExpr, AlertRule};
+    spec.alerts
+        .iter()
+        .map(|a| {
+            let mut exprs = Vec::new();
+            if let Some(n) = &a.memory_near_limit {
+                exprs.push(AlertExpr::MemoryNearLimit { ratio: n.ratio });
+            }
+            if let Some(r) = &a.restart_rate {
+                exprs.push(AlertExpr::RestartRate {
+                    window: r.window.0,
+                    above: r.above,
+                });
+            }
+            match a.last_terminated_reason.as_deref() {
+                Some("OOMKilled") => exprs.push(AlertExpr::LastTerminatedOomKilled),
+                Some(other) => {
+                    return Err(Problem::new(
+                        a.name.referenced,
+                        format!("lastTerminatedReason `{other}` is not supported"),
+                        "lastTerminatedReason: OOMKilled",
+                    ));
+                }
+                None => {}
+            }
+            if exprs.len() != 1 {
+                return Err(Problem::new(
+                    a.name.referenced,
+                    format!("alert `{}` needs exactly one condition", a.name.value),
+                    "one of memoryNearLimit, restartRate, lastTerminatedReason",
+                ));
+            }
+            Ok(AlertRule {
+                name: a.name.value.clone(),
+                expr: exprs[0],
+                hold_for: a.hold_for.map_or(SimDuration::ZERO, |d| d.0),
+            })
+        })
+        .collect()
 }
 
 fn eviction(k: &KubeletSpec) -> crate::model::EvictionConfig {

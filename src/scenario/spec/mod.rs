@@ -103,9 +103,77 @@ pub struct ScenarioSpec {
     /// mitigation has rolled out); default 0.
     #[serde(default)]
     pub evaluate_after: Option<S<Duration>>,
+    /// Vertical pod autoscalers.
+    #[serde(default)]
+    pub vpa: Vec<VpaY>,
+    /// Prometheus-style alert rules.
+    #[serde(default)]
+    pub alerts: Vec<AlertY>,
     /// Output settings.
     #[serde(default)]
     pub output: OutputSpec,
+}
+
+/// A VerticalPodAutoscaler.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct VpaY {
+    /// Target workload.
+    pub workload: S<String>,
+    /// Containers it sizes (default: all).
+    #[serde(default)]
+    pub containers: Vec<String>,
+    /// `Off`, `Initial` or `Auto`.
+    pub update_mode: VpaModeY,
+}
+
+/// VPA update modes.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Deserialize, Serialize)]
+pub enum VpaModeY {
+    /// Recommend only.
+    Off,
+    /// Apply at pod creation.
+    Initial,
+    /// Apply at creation and evict to apply.
+    Auto,
+}
+
+/// An alert rule: a name, exactly one condition, and how long it must hold.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct AlertY {
+    /// Alert name.
+    pub name: S<String>,
+    /// `usage / limit > ratio`.
+    #[serde(default)]
+    pub memory_near_limit: Option<NearLimitY>,
+    /// `rate(restarts[window]) > above` (per second, as Prometheus' `rate`).
+    #[serde(default)]
+    pub restart_rate: Option<RestartRateY>,
+    /// `last_terminated_reason == OOMKilled` (the only reason supported).
+    #[serde(default)]
+    pub last_terminated_reason: Option<String>,
+    /// Time the condition must hold before the alert fires (default 0).
+    #[serde(default, rename = "for")]
+    pub hold_for: Option<Duration>,
+}
+
+/// `memoryNearLimit:`.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct NearLimitY {
+    /// Threshold ratio.
+    pub ratio: f64,
+}
+
+/// `restartRate:`.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct RestartRateY {
+    /// Range of the rate.
+    pub window: Duration,
+    /// Threshold, per second.
+    pub above: f64,
 }
 
 /// The availability SLO.
