@@ -32,6 +32,8 @@ pub struct WorkloadSpec {
     pub replicas: u32,
     /// Pod template at revision 1.
     pub template: Arc<PodTemplate>,
+    /// How long the initial pods have been running when the run begins.
+    pub age: SimDuration,
 }
 
 /// A change applied at a point of the timeline.

@@ -24,15 +24,47 @@ use crate::engine::{EventKey, SimDuration, SimRng, SimTime};
 /// Exit code of a container killed by SIGKILL (128 + 9), as the runtime reports it.
 pub const EXIT_CODE_OOM_KILLED: i32 = 137;
 
-/// A HotSpot JVM's memory settings, resolved.
+/// A heap size: fixed (`-Xmx450m`) or a share of the container's memory limit
+/// (`-XX:MaxRAMPercentage`), which the JVM reads from its cgroup at start
+/// (`UseContainerSupport`).
+#[derive(Copy, Clone, Debug, PartialEq)]
+pub enum HeapSize {
+    /// A fixed size.
+    Fixed(Bytes),
+    /// Percent of the container's memory limit.
+    OfLimit(f64),
+}
+
+impl HeapSize {
+    /// The size for a container limited to `limit` (zero if it depends on a limit that
+    /// is not set; the scenario layer rejects that case).
+    pub fn resolve(self, limit: Option<Bytes>) -> Bytes {
+        match self {
+            HeapSize::Fixed(b) => b,
+            HeapSize::OfLimit(pct) => {
+                limit.map_or(Bytes(0), |l| Bytes((l.as_f64() * pct / 100.0) as u64))
+            }
+        }
+    }
+}
+
+/// A HotSpot JVM's memory settings.
 #[derive(Copy, Clone, Debug, PartialEq)]
 pub struct JvmSpec {
     /// `-Xmx`: the heap's ceiling.
-    pub max_heap: Bytes,
+    pub max_heap: HeapSize,
     /// `-Xms`: heap committed from the start.
-    pub initial_heap: Bytes,
+    pub initial_heap: HeapSize,
     /// Metaspace, code cache, thread stacks, GC structures: resident outside the heap.
     pub non_heap: Bytes,
+}
+
+/// JVM sizes resolved against the container's actual limit.
+#[derive(Copy, Clone, Debug, PartialEq)]
+struct Jvm {
+    max_heap: f64,
+    initial_heap: f64,
+    non_heap: f64,
 }
 
 /// A second process in a container with a fixed resident size (`pilot-agent` beside
@@ -155,6 +187,7 @@ pub struct Container {
     updated: SimTime,
     limit: f64,
     load: Load,
+    jvm: Option<Jvm>,
     /// Set by the kubelet when the pod is placed.
     pub(crate) oom_score_adj: i32,
     /// Why it last exited (`lastState.terminated.reason`).
@@ -168,6 +201,15 @@ pub struct Container {
 impl Container {
     /// A container of `spec`, not yet started.
     pub(crate) fn new(spec: Arc<ContainerSpec>, backoff: BackoffPolicy, rng: SimRng) -> Self {
+        let jvm = spec.jvm.map(|j| {
+            let limit = spec.resources.limits.memory;
+            let max_heap = j.max_heap.resolve(limit).as_f64();
+            Jvm {
+                max_heap,
+                initial_heap: j.initial_heap.resolve(limit).as_f64().min(max_heap),
+                non_heap: j.non_heap.as_f64(),
+            }
+        });
         let limit = spec
             .resources
             .limits
@@ -187,6 +229,7 @@ impl Container {
             updated: SimTime::ZERO,
             limit,
             load: Load::IDLE,
+            jvm,
             oom_score_adj: 0,
             last_termination: None,
             alerts: Vec::new(),
@@ -216,14 +259,14 @@ impl Container {
 
     /// Starts the process at `now`: every law begins empty. A `warm` start is a
     /// container that was already running, started and ready when the run began.
-    pub(crate) fn start(&mut self, now: SimTime, warm: bool) {
+    pub(crate) fn start(&mut self, now: SimTime, warm: Option<SimDuration>) {
         self.updated = now;
         for law in &mut self.laws {
             law.start(now, warm, &mut self.rng);
         }
         self.state = ContainerState::Running {
             since: now,
-            ready: warm,
+            ready: warm.is_some(),
         };
     }
 
@@ -261,8 +304,8 @@ impl Container {
 
     /// Resident memory for `held` bytes of laws.
     fn resident(&self, held: f64) -> f64 {
-        match self.spec.jvm {
-            Some(j) => j.non_heap.as_f64() + held.max(j.initial_heap.as_f64()),
+        match self.jvm {
+            Some(j) => j.non_heap + held.max(j.initial_heap),
             None => held,
         }
     }
@@ -280,8 +323,8 @@ impl Container {
         if !self.is_running() {
             return 0.0;
         }
-        match self.spec.jvm {
-            Some(j) if self.held() < j.initial_heap.as_f64() => 0.0,
+        match self.jvm {
+            Some(j) if self.held() < j.initial_heap => 0.0,
             _ => self.held_slope(),
         }
     }
@@ -325,11 +368,7 @@ impl Container {
 
     /// `true` when a JVM's heap has reached `-Xmx`.
     pub(crate) fn heap_exhausted(&self) -> bool {
-        self.is_running()
-            && self
-                .spec
-                .jvm
-                .is_some_and(|j| self.held() + 0.5 >= j.max_heap.as_f64())
+        self.is_running() && self.jvm.is_some_and(|j| self.held() + 0.5 >= j.max_heap)
     }
 
     /// The instant what the laws hold rises past `level` from below (never if it is
@@ -370,13 +409,13 @@ impl Container {
             .map(|l| l.next_change(self.updated))
             .min()
             .unwrap_or(SimTime::NEVER);
-        let held_limit = match self.spec.jvm {
-            Some(j) => self.limit - j.non_heap.as_f64(),
+        let held_limit = match self.jvm {
+            Some(j) => self.limit - j.non_heap,
             None => self.limit,
         };
-        let jvm = self.spec.jvm.map_or(SimTime::NEVER, |j| {
-            self.held_rises_to(j.initial_heap.as_f64())
-                .min(self.held_reaches(j.max_heap.as_f64()))
+        let jvm = self.jvm.map_or(SimTime::NEVER, |j| {
+            self.held_rises_to(j.initial_heap)
+                .min(self.held_reaches(j.max_heap))
         });
         laws.min(self.held_reaches(held_limit)).min(jvm)
     }

@@ -88,10 +88,33 @@ fn step<'a>(node: &'a mut Value, seg: &Segment, path: &str) -> Result<&'a mut Va
     }
 }
 
-/// Sets the value at `path` in `root`, creating missing map keys.
+/// Sets the value at `path` in `root`, creating missing map keys. Setting a map key or a
+/// selected list element to null removes it (as in a JSON merge patch), so a default
+/// applies again or a timeline entry goes away.
 pub fn set(root: &mut Value, path: &str, value: Value) -> Result<(), String> {
     let segments = parse(path)?;
+    let (last, parents) = segments.split_last().expect("paths are not empty");
     let mut node = root;
+    if value.is_null() {
+        for seg in parents {
+            node = step(node, seg, path)?;
+        }
+        match (&mut *node, last) {
+            (Value::Object(map), Segment::Key(k) | Segment::Select(k)) => {
+                map.remove(k);
+                return Ok(());
+            }
+            (Value::Array(_), Segment::Select(_)) => {
+                let target: *const Value = step(node, last, path)?;
+                if let Value::Array(items) = node {
+                    items.retain(|v| !std::ptr::eq(v, target));
+                }
+                return Ok(());
+            }
+            _ => {}
+        }
+        return step(node, last, path).map(|n| *n = Value::Null);
+    }
     for seg in &segments {
         if node.is_null() && matches!(seg, Segment::Key(_) | Segment::Select(_)) {
             *node = Value::Object(serde_json::Map::new());
@@ -133,6 +156,10 @@ mod tests {
         assert_eq!(v["workloads"][1]["annotations"]["x.io/y"], json!("1"));
         assert_eq!(v["workloads"][0]["replicas"], json!(2));
         assert!(set(&mut v, "workloads[nope].replicas", json!(1)).is_err());
+        set(&mut v, "workloads[api].annotations[x.io/y]", Value::Null).unwrap();
+        assert!(v["workloads"][1]["annotations"].get("x.io/y").is_none());
+        set(&mut v, "workloads[a]", Value::Null).unwrap();
+        assert_eq!(v["workloads"].as_array().unwrap().len(), 1);
         assert!(set(&mut v, "workloads.replicas", json!(1)).is_err());
     }
 }

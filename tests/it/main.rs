@@ -2,12 +2,16 @@
 
 mod support;
 
+mod alerts;
 mod bad_input;
+mod cache;
 mod determinism;
 mod fidelity;
 mod oom_kill;
+mod oom_killer;
 mod qos;
 mod restart_backoff;
 mod seed_000_sidecar_spiral;
 mod seed_001_trace_sampling;
+mod seed_002_cache_crashloop;
 mod sidecar;

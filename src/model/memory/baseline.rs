@@ -34,8 +34,8 @@ impl Baseline {
 }
 
 impl MemoryLaw for Baseline {
-    fn start(&mut self, now: SimTime, warm: bool, _rng: &mut SimRng) {
-        if warm || self.spec.ramp.is_zero() {
+    fn start(&mut self, now: SimTime, warm: Option<SimDuration>, _rng: &mut SimRng) {
+        if warm.is_some() || self.spec.ramp.is_zero() {
             self.bytes = self.spec.size.as_f64();
             self.slope = 0.0;
             self.ramp_end = SimTime::NEVER;

@@ -68,7 +68,7 @@ impl Batch {
 }
 
 impl MemoryLaw for Batch {
-    fn start(&mut self, now: SimTime, _warm: bool, rng: &mut SimRng) {
+    fn start(&mut self, now: SimTime, _warm: Option<SimDuration>, rng: &mut SimRng) {
         self.bytes = 0.0;
         self.phase = Phase::Idle;
         self.until = match (self.spec.after_start, self.spec.every) {

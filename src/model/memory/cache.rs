@@ -14,8 +14,9 @@
 //! exact at the end of each step (a step lasts until about 1 % of the universe could
 //! have changed), linear in between, so the container can still compute its limit
 //! crossing exactly. With a warm-up the cache is rebuilt at start, linearly over the
-//! warm-up, with what it held before the restart (seed 002: "Building in-memory cache
-//! for payment methods").
+//! warm-up, with what it held before the restart — at most `warmup_entries`, the most
+//! popular (seed 002: "Building in-memory cache for payment methods"). A pod that was
+//! already running when the scenario begins starts with the cache its age implies.
 //!
 //! The cache follows the request rate in both fidelities.
 
@@ -80,6 +81,8 @@ pub struct CacheSpec {
     pub ttl: Option<SimDuration>,
     /// Rebuild at start, over this long, what the cache held before.
     pub warmup: Option<SimDuration>,
+    /// At most this many entries are rebuilt — the most popular (default: all).
+    pub warmup_entries: Option<u64>,
 }
 
 impl CacheSpec {
@@ -100,6 +103,8 @@ pub(crate) struct Cache {
     /// What the cache held before the last restart (for a warm-up).
     saved: Vec<f64>,
     warming_until: SimTime,
+    /// Seconds of history still to apply (a warm start), at the first load.
+    history: f64,
 }
 
 const MIN_STEP: f64 = 1.0;
@@ -116,6 +121,7 @@ impl Cache {
             lookups: 0.0,
             saved: Vec::new(),
             warming_until: SimTime::NEVER,
+            history: 0.0,
         }
     }
 
@@ -147,6 +153,17 @@ impl Cache {
         }
         let target = a / k;
         target + (c - target) * (-k * h).exp()
+    }
+
+    /// Trims `saved` to the `cap` most popular entries (bins are in popularity order).
+    fn keep_most_popular(&mut self, cap: f64) {
+        let mut left = cap;
+        for (c, b) in self.saved.iter_mut().zip(self.spec.bins.iter()) {
+            let have = *c * b.keys;
+            let keep = have.min(left);
+            *c = keep / b.keys;
+            left -= keep;
+        }
     }
 
     fn at_bound(&self) -> bool {
@@ -188,19 +205,28 @@ impl Cache {
             return SimTime::NEVER;
         };
         let left = m as f64 - self.entries();
-        if slope <= 0.0 || left <= 0.0 {
+        if slope <= 0.0 {
             return SimTime::NEVER;
+        }
+        if left <= 0.0 {
+            // Reached (rounding can carry it a hair past): stop growing now.
+            return now;
         }
         now + SimDuration::from_secs_f64_ceil(left / slope)
     }
 }
 
 impl MemoryLaw for Cache {
-    fn start(&mut self, now: SimTime, warm: bool, _rng: &mut SimRng) {
-        self.saved = std::mem::replace(&mut self.cached, vec![0.0; self.spec.bins.len()]);
+    fn start(&mut self, now: SimTime, warm: Option<SimDuration>, _rng: &mut SimRng) {
+        self.history = warm.map_or(0.0, |age| age.as_secs_f64());
+        let empty = vec![0.0; self.spec.bins.len()];
+        self.saved = std::mem::replace(&mut self.cached, empty);
+        if let Some(cap) = self.spec.warmup_entries {
+            self.keep_most_popular(cap as f64);
+        }
         self.warming_until = SimTime::NEVER;
         match self.spec.warmup {
-            Some(w) if !warm && !w.is_zero() && self.saved.iter().any(|&c| c > 0.0) => {
+            Some(w) if warm.is_none() && !w.is_zero() && self.saved.iter().any(|&c| c > 0.0) => {
                 let secs = w.as_secs_f64();
                 self.slopes = self.saved.iter().map(|c| c / secs).collect();
                 self.warming_until = now + w;
@@ -234,6 +260,19 @@ impl MemoryLaw for Cache {
     }
     fn set_load(&mut self, load: &Load) {
         self.lookups = load.rps * self.spec.lookups_per_request;
+        if self.history > 0.0 && self.lookups > 0.0 {
+            // A warm start: the cache has seen this load for as long as the pod has run.
+            for i in 0..self.cached.len() {
+                self.cached[i] = self.evolve(&self.spec.bins[i], 0.0, self.history);
+            }
+            self.history = 0.0;
+            if let Some(max) = self.spec.max_entries {
+                // An LRU cache at its bound holds about the most popular keys.
+                self.saved = std::mem::take(&mut self.cached);
+                self.keep_most_popular(max as f64);
+                self.cached = std::mem::take(&mut self.saved);
+            }
+        }
         // A new chord must start now: a change "due" at once makes the container wake
         // at this instant and call `on_change`.
         if self.warming_until == SimTime::NEVER {

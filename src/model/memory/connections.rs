@@ -8,7 +8,7 @@
 //! bytes is UNCONFIRMED.
 
 use super::MemoryLaw;
-use crate::engine::{SimRng, SimTime};
+use crate::engine::{SimDuration, SimRng, SimTime};
 use crate::model::cpu::Load;
 use crate::model::units::Bytes;
 
@@ -48,7 +48,7 @@ impl Connections {
 }
 
 impl MemoryLaw for Connections {
-    fn start(&mut self, _now: SimTime, _warm: bool, _rng: &mut SimRng) {}
+    fn start(&mut self, _now: SimTime, _warm: Option<SimDuration>, _rng: &mut SimRng) {}
     fn bytes(&self) -> f64 {
         let per = if self.mtls {
             self.spec.tls_bytes

@@ -43,7 +43,7 @@ impl InFlight {
 }
 
 impl MemoryLaw for InFlight {
-    fn start(&mut self, _now: SimTime, _warm: bool, _rng: &mut SimRng) {
+    fn start(&mut self, _now: SimTime, _warm: Option<SimDuration>, _rng: &mut SimRng) {
         self.departures.clear();
     }
     fn bytes(&self) -> f64 {

@@ -1,7 +1,7 @@
 //! `leak`: memory that is allocated and never freed until the process dies.
 
 use super::MemoryLaw;
-use crate::engine::{SimRng, SimTime};
+use crate::engine::{SimDuration, SimRng, SimTime};
 use crate::model::cpu::Load;
 use crate::model::units::Bytes;
 
@@ -19,6 +19,8 @@ pub(crate) struct Leak {
     spec: LeakSpec,
     bytes: f64,
     rps: f64,
+    /// Seconds of history still to apply (a warm start), at the first load.
+    history: f64,
 }
 
 impl Leak {
@@ -27,13 +29,15 @@ impl Leak {
             spec,
             bytes: 0.0,
             rps: 0.0,
+            history: 0.0,
         }
     }
 }
 
 impl MemoryLaw for Leak {
-    fn start(&mut self, _now: SimTime, _warm: bool, _rng: &mut SimRng) {
+    fn start(&mut self, _now: SimTime, warm: Option<SimDuration>, _rng: &mut SimRng) {
         self.bytes = 0.0;
+        self.history = warm.map_or(0.0, |age| age.as_secs_f64());
     }
     fn bytes(&self) -> f64 {
         self.bytes
@@ -50,6 +54,9 @@ impl MemoryLaw for Leak {
     fn on_change(&mut self, _now: SimTime) {}
     fn set_load(&mut self, load: &Load) {
         self.rps = if load.fluid { load.rps } else { 0.0 };
+        // A warm start: what leaked while the pod ran before the scenario.
+        self.bytes += (self.spec.per_second.as_f64() + self.spec.per_request.as_f64() * load.rps)
+            * std::mem::take(&mut self.history);
     }
     fn on_request(&mut self, _now: SimTime, _rng: &mut SimRng) {
         self.bytes += self.spec.per_request.as_f64();

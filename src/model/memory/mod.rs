@@ -117,10 +117,11 @@ pub enum Knob {
 
 /// A growth law: bytes held, and how they change between breakpoints.
 pub(crate) trait MemoryLaw {
-    /// The process (re)starts at `now` with nothing allocated; `warm` means it has in
-    /// fact been running since before the simulation began (start-up work done).
+    /// The process (re)starts at `now` with nothing allocated; `warm` says it has in fact
+    /// been running for that long when the simulation begins (start-up work done, history
+    /// accumulated: laws with history evolve over it at their first load).
     /// `rng` sets what a real process start leaves to chance (timer phases).
-    fn start(&mut self, now: SimTime, warm: bool, rng: &mut SimRng);
+    fn start(&mut self, now: SimTime, warm: Option<SimDuration>, rng: &mut SimRng);
     /// Bytes held at the last update.
     fn bytes(&self) -> f64;
     /// Growth in bytes per second, constant until [`MemoryLaw::next_change`].
@@ -201,7 +202,7 @@ impl Component {
 }
 
 impl MemoryLaw for Component {
-    fn start(&mut self, now: SimTime, warm: bool, rng: &mut SimRng) {
+    fn start(&mut self, now: SimTime, warm: Option<SimDuration>, rng: &mut SimRng) {
         dispatch!(self, l => l.start(now, warm, rng))
     }
     fn bytes(&self) -> f64 {

@@ -75,7 +75,7 @@ impl Stats {
 }
 
 impl MemoryLaw for Stats {
-    fn start(&mut self, now: SimTime, _warm: bool, rng: &mut SimRng) {
+    fn start(&mut self, now: SimTime, _warm: Option<SimDuration>, rng: &mut SimRng) {
         self.pending = 0;
         self.progress = 0.0;
         // The flush timer's phase depends on when the process happened to start.
@@ -140,7 +140,7 @@ mod tests {
     fn run(mut s: Stats, cores: f64, end: SimTime) -> u32 {
         s.start(
             SimTime::ZERO,
-            true,
+            Some(SimDuration::ZERO),
             &mut crate::engine::RngStreams::new(1, 0).stream("t"),
         );
         s.cores = cores;

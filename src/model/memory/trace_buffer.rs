@@ -64,7 +64,7 @@ impl TraceBuffer {
 }
 
 impl MemoryLaw for TraceBuffer {
-    fn start(&mut self, now: SimTime, _warm: bool, rng: &mut SimRng) {
+    fn start(&mut self, now: SimTime, _warm: Option<SimDuration>, rng: &mut SimRng) {
         self.spans = 0.0;
         self.next_flush = now + first_tick(self.spec.flush_interval, rng);
     }

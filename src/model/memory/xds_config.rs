@@ -6,7 +6,7 @@
 //! 400-service mesh costs each proxy ~15 MB before any traffic.
 
 use super::MemoryLaw;
-use crate::engine::{SimRng, SimTime};
+use crate::engine::{SimDuration, SimRng, SimTime};
 use crate::model::cpu::Load;
 use crate::model::units::Bytes;
 
@@ -48,7 +48,7 @@ impl XdsConfig {
 }
 
 impl MemoryLaw for XdsConfig {
-    fn start(&mut self, _now: SimTime, _warm: bool, _rng: &mut SimRng) {}
+    fn start(&mut self, _now: SimTime, _warm: Option<SimDuration>, _rng: &mut SimRng) {}
     fn bytes(&self) -> f64 {
         self.spec.bytes()
     }

@@ -23,7 +23,7 @@ impl<R: Recorder> World<'_, R> {
             container.reconfigure(knob);
         }
         container.set_rps(rps, fluid);
-        if !warm {
+        if warm.is_none() {
             let ready_at = now + container.spec.readiness_delay;
             container.timer = Some(self.queue.schedule(ready_at, Event::Ready(c)));
         }

@@ -142,7 +142,7 @@ pub struct World<'c, R: Recorder> {
     tallies: Vec<ContainerTally>,
     events_processed: u64,
     /// True while the initial pods are created (they start warm).
-    warm_start: bool,
+    warm_start: Option<crate::engine::SimDuration>,
     /// A mesh-wide change every new container gets too (mTLS off).
     mesh_knob: Option<Knob>,
     burn: BurnWindows,
@@ -176,7 +176,7 @@ impl<'c, R: Recorder> World<'c, R> {
             services,
             tallies: Vec::new(),
             events_processed: 0,
-            warm_start: false,
+            warm_start: None,
             mesh_knob: None,
             burn: BurnWindows::new(cfg.slo_target, cfg.scrape_interval, cfg.evaluate_after),
             at_last_bucket: RequestTally::default(),
@@ -200,11 +200,11 @@ impl<'c, R: Recorder> World<'c, R> {
 
     fn init(&mut self) {
         let now = SimTime::ZERO;
-        self.warm_start = true;
         for w in 0..self.workloads.len() {
+            self.warm_start = Some(self.cfg.workloads[w].age);
             self.reconcile(now, w);
         }
-        self.warm_start = false;
+        self.warm_start = None;
         for s in 0..self.services.len() {
             self.start_service(now, s);
         }

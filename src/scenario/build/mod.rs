@@ -141,6 +141,7 @@ fn workloads(
                 name: w.name.value.clone(),
                 replicas: w.replicas,
                 template: Arc::new(pod_template(w, mesh)?),
+                age: w.age.map_or(SimDuration::ZERO, |d| d.0),
             })
         })
         .collect()

@@ -6,7 +6,7 @@ use serde_saphyr::Location;
 
 use super::proxy::{MeshContext, proxy_container};
 use crate::engine::SimDuration;
-use crate::model::container::{ContainerSpec, JvmSpec};
+use crate::model::container::{ContainerSpec, HeapSize, JvmSpec};
 use crate::model::cpu::CpuSpec;
 use crate::model::memory::{
     BaselineSpec, BatchSpec, CacheSpec, InFlightSpec, LeakSpec, MemorySpec, TraceBufferSpec,
@@ -190,6 +190,7 @@ fn cache(c: &CacheY) -> Result<CacheSpec, Problem> {
         max_entries: c.max_entries,
         ttl: c.ttl.map(|d| d.0).filter(|d| !d.is_zero()),
         warmup: c.warmup.map(|d| d.0),
+        warmup_entries: c.warmup_entries,
     })
 }
 
@@ -200,34 +201,34 @@ const MAX_RAM_PERCENTAGE: f64 = 25.0;
 const INITIAL_RAM_PERCENTAGE: f64 = 1.5625;
 const JVM_NON_HEAP: Bytes = Bytes::mib(64);
 
-/// A container's JVM settings, resolved against its memory limit as
-/// `UseContainerSupport` does.
+/// A container's JVM settings; a heap given as a share of the limit needs a limit.
 pub(super) fn jvm(j: &S<JvmY>, limit: Option<Bytes>) -> Result<JvmSpec, Problem> {
-    let of_limit = |pct: f64| limit.map(|l| Bytes((l.as_f64() * pct / 100.0) as u64));
-    let max_heap = match (
-        j.value.max_heap,
-        of_limit(j.value.max_ram_percentage.unwrap_or(MAX_RAM_PERCENTAGE)),
-    ) {
-        (Some(m), _) => m.0,
-        (None, Some(m)) => m,
-        (None, None) => {
-            return Err(Problem::new(
-                j.referenced,
-                "a JVM without a container memory limit needs `maxHeap`",
-                "jvm: {maxHeap: 450Mi} or a memory limit for MaxRAMPercentage",
-            ));
-        }
-    };
-    let initial_heap = j
-        .value
-        .initial_heap
-        .map(|m| m.0)
-        .or_else(|| of_limit(INITIAL_RAM_PERCENTAGE))
-        .unwrap_or(Bytes(0))
-        .min(max_heap);
+    let pct = j.value.max_ram_percentage.unwrap_or(MAX_RAM_PERCENTAGE);
+    if !(0.0..=100.0).contains(&pct) {
+        return Err(Problem::new(
+            j.referenced,
+            format!("maxRamPercentage {pct} is not a percentage"),
+            "a percentage from 0 to 100 (HotSpot's default is 25)",
+        ));
+    }
+    if j.value.max_heap.is_none() && limit.is_none() {
+        return Err(Problem::new(
+            j.referenced,
+            "a JVM without a container memory limit needs `maxHeap`",
+            "jvm: {maxHeap: 450Mi} or a memory limit for MaxRAMPercentage",
+        ));
+    }
     Ok(JvmSpec {
-        max_heap,
-        initial_heap,
+        max_heap: j
+            .value
+            .max_heap
+            .map_or(HeapSize::OfLimit(pct), |m| HeapSize::Fixed(m.0)),
+        initial_heap: j
+            .value
+            .initial_heap
+            .map_or(HeapSize::OfLimit(INITIAL_RAM_PERCENTAGE), |m| {
+                HeapSize::Fixed(m.0)
+            }),
         non_heap: j.value.non_heap.map_or(JVM_NON_HEAP, |m| m.0),
     })
 }

@@ -17,6 +17,10 @@ pub struct WorkloadY {
     /// Replicas.
     #[serde(default = "one")]
     pub replicas: u32,
+    /// How long its pods have been running when the scenario begins (default 0): caches
+    /// and leaks start with that much history.
+    #[serde(default)]
+    pub age: Option<Duration>,
     /// Pod template annotations (Istio's `sidecar.istio.io/*` and
     /// `proxy.istio.io/config` are understood).
     #[serde(default)]
@@ -244,6 +248,9 @@ pub struct CacheY {
     /// the restart (a warm-up from the database); default: starts empty.
     #[serde(default)]
     pub warmup: Option<Duration>,
+    /// At most this many entries are rebuilt by the warm-up, the most popular.
+    #[serde(default)]
+    pub warmup_entries: Option<u64>,
 }
 
 /// `batch:`.

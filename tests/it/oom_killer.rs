@@ -1,0 +1,180 @@
+//! Who gets killed: the kernel's choice by badness in a full node or pod cgroup, the
+//! kubelet's eviction ranking, and a JVM's OutOfMemoryError versus an OOM kill.
+
+use meshmem::model::EventKind;
+
+use crate::support::{inline, run, secs, shipped, variant};
+
+/// One node with little room: `big` requests a lot and grows; `small` requests little and
+/// holds still. Node: 4Gi, neighbours use 3Gi.
+const FULL_NODE: &str = r#"
+name: full-node
+duration: 2h
+nodes: [{name: n, capacity: 4Gi, background: {requested: 1Gi, usage: 3Gi}}]
+kubelet: {evictionHard: {memory.available: "0"}}
+workloads:
+  - name: big
+    containers:
+      - name: big
+        resources: {requests: {memory: 1Gi}}
+        memory:
+          baseline: {size: 400Mi}
+          leak: {perSecond: 100Ki}
+  - name: small
+    containers:
+      - name: small
+        resources: {requests: {memory: 64Mi}}
+        memory:
+          baseline: {size: 300Mi}
+"#;
+
+#[test]
+fn a_full_node_kills_the_highest_badness_not_the_container_that_grew() {
+    let (_, rec) = run(&inline(FULL_NODE), 0, 0);
+    let kill = rec
+        .events
+        .iter()
+        .find(|e| e.kind == EventKind::OomKilled)
+        .unwrap();
+    // oom_score_adj: big 1000 − 1000·1Gi/4Gi = 750, small 1000 − 1000·64Mi/4Gi = 985.
+    // Badness ≈ rss + adj × 4Gi / 1000: small 300Mi + 3940Mi beats big 724Mi + 3000Mi.
+    assert_eq!(kill.container, "small");
+    assert!(
+        kill.message.contains("oom_score_adj 985"),
+        "{}",
+        kill.message
+    );
+    // 1Gi − 700Mi of room at 100Ki/s: 324Mi / 100Ki/s = 3317.76 s.
+    assert!(
+        (secs(kill.time) - 3317.76).abs() < 0.01,
+        "{}",
+        secs(kill.time)
+    );
+}
+
+#[test]
+fn a_full_pod_cgroup_kills_the_app_while_the_sidecar_grew() {
+    let s = shipped("trace-sampling-leak.yaml");
+    let v = variant(&s, "pod-level-limit");
+    let (_, rec) = run(&s, v, 0);
+    let kill = rec
+        .events
+        .iter()
+        .find(|e| e.kind == EventKind::OomKilled)
+        .unwrap();
+    assert_eq!(kill.container, "payment-service");
+    assert!(
+        kill.message.contains("killed process payment-service"),
+        "{}",
+        kill.message
+    );
+    assert!(
+        kill.message.contains("fastest growing: istio-proxy"),
+        "{}",
+        kill.message
+    );
+}
+
+#[test]
+fn the_kubelet_evicts_the_pod_furthest_over_its_request_first() {
+    let yaml = r#"
+name: eviction
+duration: 1h
+nodes: [{name: n, capacity: 4Gi, background: {requested: 1Gi, usage: 3200Mi}}]
+workloads:
+  - name: modest
+    containers:
+      - {name: c, resources: {requests: {memory: 400Mi}}, memory: {baseline: {size: 300Mi}}}
+  - name: over
+    containers:
+      - {name: c, resources: {requests: {memory: 100Mi}}, memory: {baseline: {size: 250Mi}}}
+  - name: way-over
+    containers:
+      - name: c
+        resources: {requests: {memory: 50Mi}}
+        memory: {baseline: {size: 100Mi}, leak: {perSecond: 50Ki}}
+"#;
+    let (_, rec) = run(&inline(yaml), 0, 0);
+    let evicted: Vec<&str> = rec
+        .events
+        .iter()
+        .filter(|e| e.kind == EventKind::Evicted)
+        .map(|e| e.pod.split('-').next().unwrap())
+        .collect();
+    // 4096 − 3200 − 650 = 246Mi available, falling at 50Ki/s: below 100Mi after ~49 min.
+    // `way-over` is then 246Mi over its request, `over` 150Mi, `modest` under it.
+    assert_eq!(evicted.first(), Some(&"way"), "{evicted:?}");
+    assert!(!evicted.contains(&"modest"));
+    let first = rec
+        .events
+        .iter()
+        .find(|e| e.kind == EventKind::Evicted)
+        .unwrap();
+    assert!(
+        (2900.0..3000.0).contains(&secs(first.time)),
+        "{}",
+        secs(first.time)
+    );
+    assert!(!rec.events.iter().any(|e| e.kind == EventKind::OomKilled));
+}
+
+fn jvm(max_heap: &str) -> String {
+    format!(
+        r#"
+name: jvm
+duration: 1h
+nodes: [{{name: n, capacity: 8Gi}}]
+workloads:
+  - name: java
+    containers:
+      - name: java
+        resources: {{limits: {{memory: 1Gi}}}}
+        jvm: {{maxHeap: {max_heap}, nonHeap: 200Mi}}
+        memory:
+          baseline: {{size: 100Mi}}
+          leak: {{perSecond: 1Mi}}
+"#
+    )
+}
+
+#[test]
+fn a_heap_smaller_than_the_limit_ends_in_out_of_memory_error_not_an_oom_kill() {
+    let (outcome, rec) = run(&inline(&jvm("500Mi")), 0, 0);
+    let crash = rec
+        .events
+        .iter()
+        .find(|e| e.kind == EventKind::Crashed)
+        .unwrap();
+    assert_eq!((crash.reason.as_str(), crash.exit_code), ("Error", Some(1)));
+    assert!(crash.message.contains("OutOfMemoryError"));
+    // Heap 100Mi + 1Mi/s reaches -Xmx 500Mi at 400 s.
+    assert!(
+        (secs(crash.time) - 400.0).abs() < 0.01,
+        "{}",
+        secs(crash.time)
+    );
+    assert_eq!(outcome.oom_kills(), 0);
+    assert!(outcome.container("java", "java").unwrap().heap_crashes > 0);
+}
+
+#[test]
+fn a_heap_plus_non_heap_over_the_limit_ends_in_an_oom_kill() {
+    let (outcome, rec) = run(&inline(&jvm("900Mi")), 0, 0);
+    let kill = rec
+        .events
+        .iter()
+        .find(|e| e.kind == EventKind::OomKilled)
+        .unwrap();
+    assert_eq!(
+        (kill.reason.as_str(), kill.exit_code),
+        ("OOMKilled", Some(137))
+    );
+    // Resident = 200Mi non-heap + heap; 1Gi is reached when the heap is 824Mi: 724 s.
+    assert!(
+        (secs(kill.time) - 724.0).abs() < 0.01,
+        "{}",
+        secs(kill.time)
+    );
+    assert_eq!(outcome.container("java", "java").unwrap().heap_crashes, 0);
+    assert!(!rec.events.iter().any(|e| e.kind == EventKind::Crashed));
+}
