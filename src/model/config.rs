@@ -56,6 +56,8 @@ pub enum Action {
         /// mTLS on.
         enabled: bool,
     },
+    /// A burst of config events for istiod (a cluster-wide update, a rollout).
+    Churn(crate::model::control_plane::ChurnSpec),
     /// Set the desired replica count.
     Scale {
         /// Workload index.
@@ -108,6 +110,8 @@ pub struct SimConfig {
     pub vpa: Vec<VpaConfig>,
     /// Alert rules.
     pub alerts: Vec<crate::model::alerts::AlertRule>,
+    /// The Istio control plane, if modelled.
+    pub control_plane: Option<crate::model::control_plane::ControlPlaneSpec>,
 }
 
 /// How a VPA applies its recommendation.

@@ -449,6 +449,13 @@ impl Container {
         }
     }
 
+    /// Sets istiod's xDS memory (after [`Container::advance`]).
+    pub(crate) fn set_xds_server(&mut self, bytes: f64) {
+        for law in &mut self.laws {
+            law.set_xds_server(bytes);
+        }
+    }
+
     /// Stats flushes queued in this container (Envoy's main thread backlog).
     pub fn pending_flushes(&self) -> u32 {
         self.laws

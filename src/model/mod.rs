@@ -9,6 +9,7 @@ pub mod alerts;
 pub mod backoff;
 pub mod config;
 pub mod container;
+pub mod control_plane;
 pub mod cpu;
 pub mod memory;
 pub mod node;

@@ -45,6 +45,33 @@ pub struct RunOutcome {
     pub policy_violations: u32,
     /// The first alert to fire, and when.
     pub first_alert: Option<(SimTime, String)>,
+    /// Partial-config (503 NR) episodes of the mesh's proxies.
+    pub nr: NrStats,
+}
+
+/// How long proxies lacked clusters (503 NR) after partial config pushes.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct NrStats {
+    /// First partial config received.
+    pub first: Option<SimTime>,
+    /// Last full config restored.
+    pub last: Option<SimTime>,
+    /// Sum over proxies of the time each lacked clusters, for episodes that ended.
+    pub proxy_seconds: f64,
+    /// Proxies whose episode ended.
+    pub proxies: u64,
+}
+
+impl NrStats {
+    /// Mean time a proxy lacked clusters, seconds.
+    pub fn mean_seconds(&self) -> Option<f64> {
+        (self.proxies > 0).then(|| self.proxy_seconds / self.proxies as f64)
+    }
+
+    /// From the first partial config to the last restoration, seconds.
+    pub fn window_seconds(&self) -> Option<f64> {
+        Some((self.last? - self.first?).as_secs_f64())
+    }
 }
 
 /// Figures counted from the scenario's `evaluateAfter` instant.

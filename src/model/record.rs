@@ -72,6 +72,18 @@ pub enum EventKind {
     AlertFiring,
     /// A Prometheus alert stopped firing.
     AlertResolved,
+    /// An istiod process opened its xDS port.
+    XdsListening,
+    /// kube-proxy applied a change of istiod's endpoints.
+    KubeProxySynced,
+    /// Proxies connected to an istiod.
+    XdsConnected,
+    /// istiod started a full push.
+    PushStarted,
+    /// Proxies received a config lacking some of the mesh's clusters.
+    PartialConfig,
+    /// Proxies received the whole mesh again.
+    ConfigRestored,
 }
 
 impl EventKind {
@@ -95,6 +107,12 @@ impl EventKind {
             EventKind::Recommendation => "Recommendation",
             EventKind::AlertFiring => "AlertFiring",
             EventKind::AlertResolved => "AlertResolved",
+            EventKind::XdsListening => "XdsListening",
+            EventKind::KubeProxySynced => "KubeProxySynced",
+            EventKind::XdsConnected => "XdsConnected",
+            EventKind::PushStarted => "PushStarted",
+            EventKind::PartialConfig => "PartialConfig",
+            EventKind::ConfigRestored => "ConfigRestored",
         }
     }
 }

@@ -41,6 +41,8 @@ pub fn summary_csv(scenario: &Scenario, results: &[ReplicaResult]) -> Vec<u8> {
         "first_alert_s",
         "first_alert",
         "alert_lead_s",
+        "nr_window_s",
+        "nr_mean_s",
     ]);
     w.write_record(&header).expect("in memory");
     for r in results {
@@ -82,6 +84,10 @@ pub fn summary_csv(scenario: &Scenario, results: &[ReplicaResult]) -> Vec<u8> {
                 .map_or_else(String::new, |a| a.1.clone()),
             o.alert_lead()
                 .map_or_else(String::new, |l| format!("{l:.3}")),
+            o.nr.window_seconds()
+                .map_or_else(String::new, |s| format!("{s:.3}")),
+            o.nr.mean_seconds()
+                .map_or_else(String::new, |s| format!("{s:.3}")),
         ]);
         w.write_record(&row).expect("in memory");
     }

@@ -14,4 +14,5 @@ mod restart_backoff;
 mod seed_000_sidecar_spiral;
 mod seed_001_trace_sampling;
 mod seed_002_cache_crashloop;
+mod seed_003_pilot_oom;
 mod sidecar;

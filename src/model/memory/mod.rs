@@ -21,6 +21,7 @@ mod leak;
 mod stats;
 mod trace_buffer;
 mod xds_config;
+mod xds_server;
 
 pub use baseline::BaselineSpec;
 pub use batch::BatchSpec;
@@ -43,6 +44,7 @@ use leak::Leak;
 use stats::Stats;
 use trace_buffer::TraceBuffer;
 use xds_config::XdsConfig;
+use xds_server::XdsServer;
 
 /// The memory laws of one container, each optional.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -65,6 +67,8 @@ pub struct MemorySpec {
     pub cache: Option<CacheSpec>,
     /// Batch work holding memory for a while.
     pub batch: Option<BatchSpec>,
+    /// istiod's xDS state, sized by the control-plane model.
+    pub xds_server: bool,
 }
 
 impl MemorySpec {
@@ -96,6 +100,9 @@ impl MemorySpec {
                 .map(|s| Component::Cache(Cache::new(s.clone()))),
         );
         laws.extend(self.batch.map(|s| Component::Batch(Batch::new(s))));
+        if self.xds_server {
+            laws.push(Component::XdsServer(XdsServer::default()));
+        }
         laws
     }
 }
@@ -151,6 +158,7 @@ pub(crate) enum Component {
     Stats(Stats),
     Cache(Cache),
     Batch(Batch),
+    XdsServer(XdsServer),
 }
 
 macro_rules! dispatch {
@@ -165,6 +173,7 @@ macro_rules! dispatch {
             Component::Stats($law) => $body,
             Component::Cache($law) => $body,
             Component::Batch($law) => $body,
+            Component::XdsServer($law) => $body,
         }
     };
 }
@@ -182,6 +191,7 @@ impl Component {
             Component::Stats(_) => "stats",
             Component::Cache(_) => "cache",
             Component::Batch(_) => "batch",
+            Component::XdsServer(_) => "xdsServer",
         }
     }
 
@@ -189,6 +199,13 @@ impl Component {
     pub(crate) fn reconfigure(&mut self, knob: Knob) {
         if let (Component::Connections(c), Knob::Mtls(on)) = (self, knob) {
             c.set_mtls(on);
+        }
+    }
+
+    /// Sets istiod's xDS memory, if this is that law.
+    pub(crate) fn set_xds_server(&mut self, bytes: f64) {
+        if let Component::XdsServer(x) = self {
+            x.set(bytes);
         }
     }
 

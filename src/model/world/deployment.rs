@@ -60,6 +60,12 @@ impl<R: Recorder> World<'_, R> {
             Action::SetMtls { enabled } => {
                 format!("mesh-wide mTLS {}", if *enabled { "on" } else { "off" })
             }
+            Action::Churn(c) => format!(
+                "{} config events over {} ({:.0} % full)",
+                c.events,
+                crate::model::backoff::go_duration(c.over),
+                100.0 * c.full_share
+            ),
         };
         let name = action.name.clone();
         self.emit(
@@ -84,6 +90,7 @@ impl<R: Recorder> World<'_, R> {
                 self.reconcile(now, *workload);
             }
             Action::SetMtls { enabled } => self.set_mtls(now, *enabled),
+            Action::Churn(c) => self.start_churn(now, *c),
         }
     }
 

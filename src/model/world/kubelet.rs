@@ -18,6 +18,7 @@ impl<R: Recorder> World<'_, R> {
         let Some(container) = container_in(&mut self.pods, c) else {
             return;
         };
+        let xds = container.spec.memory.xds_server;
         container.start(now, warm);
         if let Some(knob) = knob {
             container.reconfigure(knob);
@@ -26,6 +27,9 @@ impl<R: Recorder> World<'_, R> {
         if warm.is_none() {
             let ready_at = now + container.spec.readiness_delay;
             container.timer = Some(self.queue.schedule(ready_at, Event::Ready(c)));
+        }
+        if xds && self.is_istiod(c.pod) {
+            self.istiod_started(now, c.pod, warm.is_some());
         }
         self.rewake(now, c);
     }
@@ -126,6 +130,9 @@ impl<R: Recorder> World<'_, R> {
         message: &str,
     ) {
         self.reset_in_flight(c.pod);
+        if self.is_istiod(c.pod) {
+            self.istiod_stopped(now, c.pod);
+        }
         if why == Termination::OomKilled
             && let Some(p) = self.pod(c.pod)
         {

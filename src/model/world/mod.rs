@@ -11,6 +11,7 @@
 
 mod autoscaling;
 mod deployment;
+mod istiod;
 mod kubelet;
 mod monitoring;
 mod pods;
@@ -73,6 +74,22 @@ enum Event {
     PressureCleared(usize),
     /// A VPA's recommender and updater loops.
     VpaTick(usize),
+    /// A config event of churn burst `i` reaches istiod.
+    Churn(u32),
+    /// An istiod's debounce timer.
+    DebounceTimer(PodKey),
+    /// An istiod has built a push context.
+    ContextBuilt(PodKey),
+    /// An istiod finished sending config to a proxy cohort.
+    SendDone(PodKey, u32),
+    /// A proxy cohort tries to connect to istiod.
+    XdsReconnect(u32),
+    /// A restarted istiod opens its xDS port.
+    XdsListening(PodKey),
+    /// A restarted istiod's informers have synced.
+    XdsSynced(PodKey),
+    /// kube-proxy applies istiod endpoint changes.
+    KubeProxySync,
     /// Scrape every container.
     Scrape,
     /// Apply timeline action `i`.
@@ -152,6 +169,7 @@ pub struct World<'c, R: Recorder> {
     policy_violations: u32,
     vpas: Vec<autoscaling::VpaState>,
     first_alert: Option<(SimTime, String)>,
+    control_plane: Option<istiod::ControlPlane>,
 }
 
 impl<'c, R: Recorder> World<'c, R> {
@@ -184,6 +202,10 @@ impl<'c, R: Recorder> World<'c, R> {
             policy_violations: 0,
             vpas: cfg.vpa.iter().map(|_| Default::default()).collect(),
             first_alert: None,
+            control_plane: cfg
+                .control_plane
+                .as_ref()
+                .map(|cp| istiod::ControlPlane::new(cp, &streams)),
         }
     }
 
@@ -205,6 +227,7 @@ impl<'c, R: Recorder> World<'c, R> {
             self.reconcile(now, w);
         }
         self.warm_start = None;
+        self.cp_connect_initial(now);
         for s in 0..self.services.len() {
             self.start_service(now, s);
         }
@@ -249,17 +272,29 @@ impl<'c, R: Recorder> World<'c, R> {
             Event::EvictionCheck(n) => self.on_eviction_check(now, n),
             Event::PressureCleared(n) => self.on_pressure_cleared(now, n),
             Event::VpaTick(v) => self.on_vpa_tick(now, v),
+            Event::Churn(i) => self.on_churn(now, i as usize),
+            Event::DebounceTimer(pod) => self.on_debounce_timer(now, pod),
+            Event::ContextBuilt(pod) => self.on_context_built(now, pod),
+            Event::SendDone(pod, c) => self.on_send_done(now, pod, c as usize),
+            Event::XdsReconnect(c) => self.on_xds_reconnect(now, c as usize),
+            Event::XdsListening(pod) => self.on_xds_listening(now, pod),
+            Event::XdsSynced(pod) => self.on_xds_synced(now, pod),
+            Event::KubeProxySync => self.on_kube_proxy_sync(now),
             Event::Scrape => self.on_scrape(now),
             Event::Action(i) => self.on_action(now, i),
         }
     }
 
-    /// Requests and failures of every service so far.
+    /// Requests and failures of every service so far, and of gateway traffic.
     fn total_requests(&mut self, now: SimTime) -> RequestTally {
         let mut total = RequestTally::default();
         for s in 0..self.services.len() {
             self.account(now, s);
             total.add(&self.services[s].tally);
+        }
+        self.cp_account(now);
+        if let Some(cp) = &self.control_plane {
+            total.add(&cp.tally);
         }
         total
     }
@@ -302,6 +337,7 @@ impl<'c, R: Recorder> World<'c, R> {
             },
             policy_violations: self.policy_violations,
             first_alert: self.first_alert,
+            nr: self.control_plane.map(|cp| cp.nr).unwrap_or_default(),
         };
         (outcome, self.rec)
     }

@@ -185,6 +185,9 @@ impl<R: Recorder> World<'_, R> {
         if self.pod(key).is_none() {
             return;
         }
+        if self.is_istiod(key) {
+            self.istiod_stopped(now, key);
+        }
         self.fold_tallies(key);
         let pod = self.pods[key.slot as usize].take().expect("pod exists");
         let request = pod.memory_request();

@@ -139,6 +139,15 @@ impl<R: Recorder> World<'_, R> {
     /// A workload's ready pods changed: update its services' endpoints, which reach the
     /// clients a propagation delay later.
     pub(super) fn endpoints_changed(&mut self, now: SimTime, w: usize) {
+        if self
+            .cfg
+            .control_plane
+            .as_ref()
+            .is_some_and(|cp| cp.istiod.workload == w)
+        {
+            let ready = self.ready_pods(w);
+            self.istiod_endpoints_changed(now, ready);
+        }
         let delay = self.cfg.endpoint_propagation;
         for s in 0..self.services.len() {
             if self.services[s].workload != w {

@@ -1,6 +1,7 @@
 //! From a scenario spec to a validated model configuration, with every semantic check
 //! that the YAML types cannot express (names, references, limits ≥ requests, …).
 
+mod control_plane;
 mod proxy;
 mod template;
 mod timeline;
@@ -39,7 +40,27 @@ pub fn build(spec: &ScenarioSpec) -> Result<SimConfig, Problem> {
         ));
     }
     let mesh = mesh_context(spec)?;
-    let workloads = workloads(spec, mesh.as_ref())?;
+    let mut workloads = workloads(spec, mesh.as_ref())?;
+    let control_plane = match &spec.control_plane {
+        Some(cp) => {
+            let (istiod, model) = control_plane::control_plane(cp, workloads.len())?;
+            if workloads.iter().any(|w| w.name == istiod.name) {
+                let at = cp
+                    .istiod
+                    .name
+                    .as_ref()
+                    .map_or(Location::UNKNOWN, |n| n.referenced);
+                return Err(Problem::new(
+                    at,
+                    format!("workload name `{}` is taken", istiod.name),
+                    "another name for istiod",
+                ));
+            }
+            workloads.push(istiod);
+            Some(model)
+        }
+        None => None,
+    };
     let traffic = traffic::services(spec)?;
     let actions = timeline::actions(spec, mesh.as_ref())?;
     let endpoint_propagation = match spec
@@ -78,6 +99,7 @@ pub fn build(spec: &ScenarioSpec) -> Result<SimConfig, Problem> {
         eviction: eviction(&spec.kubelet),
         vpa: vpas(spec)?,
         alerts: alerts(spec)?,
+        control_plane,
         evaluate_after: SimTime::ZERO
             + spec
                 .evaluate_after

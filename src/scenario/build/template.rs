@@ -164,6 +164,7 @@ pub fn memory_laws(spec: &MemoryLawsSpec) -> Result<MemorySpec, Problem> {
         xds_config: None,
         stats: None,
         cache: spec.cache.as_ref().map(|c| cache(&c.value)).transpose()?,
+        xds_server: false,
         batch: spec.batch.as_ref().map(|b| BatchSpec {
             size: b.size.0,
             after_start: b.after_start.map(|d| d.0),

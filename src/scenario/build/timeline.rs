@@ -55,12 +55,30 @@ fn action(
         e.rollback.is_some(),
         e.scale.is_some(),
         e.peer_authentication.is_some(),
+        e.config_churn.is_some(),
     ];
     if given.iter().filter(|&&g| g).count() != 1 {
         return Err(Problem::new(
             e.at.referenced,
             "a timeline entry needs exactly one action",
-            "one of helmUpgrade, setResources, rollback, scale, peerAuthentication",
+            "one of helmUpgrade, setResources, rollback, scale, peerAuthentication, configChurn",
+        ));
+    }
+    if let Some(c) = &e.config_churn {
+        if spec.control_plane.is_none() {
+            return Err(Problem::new(
+                e.at.referenced,
+                "configChurn needs a control plane",
+                "a `controlPlane:` section in the scenario",
+            ));
+        }
+        return Ok((
+            "config-churn",
+            Action::Churn(crate::model::control_plane::ChurnSpec {
+                events: c.events,
+                over: c.over.0,
+                full_share: c.full_share.unwrap_or(0.1).clamp(0.0, 1.0),
+            }),
         ));
     }
     if let Some(p) = &e.peer_authentication {

@@ -6,6 +6,7 @@
 //! read it back (see `variant.rs`).
 
 mod cluster;
+mod control_plane;
 mod mesh;
 mod timeline;
 mod traffic;
@@ -14,6 +15,9 @@ mod workload;
 pub use cluster::{
     BackgroundSpec, CrashLoopBackOffSpec, EvictionHardSpec, FeatureGates, KubeletSpec,
     NodeGroupSpec,
+};
+pub use control_plane::{
+    ChurnY, ControlPlaneY, DebounceY, IstiodY, KubeProxyY, ReconnectY, SyncGateY,
 };
 pub use mesh::{MeshSpec, PeerAuthMode, TracingSpec};
 pub use timeline::{
@@ -103,6 +107,9 @@ pub struct ScenarioSpec {
     /// mitigation has rolled out); default 0.
     #[serde(default)]
     pub evaluate_after: Option<S<Duration>>,
+    /// The Istio control plane (istiod) and the proxies connected to it.
+    #[serde(default)]
+    pub control_plane: Option<ControlPlaneY>,
     /// Vertical pod autoscalers.
     #[serde(default)]
     pub vpa: Vec<VpaY>,

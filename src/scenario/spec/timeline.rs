@@ -32,6 +32,9 @@ pub struct TimelineEntry {
     /// A mesh-wide PeerAuthentication change, applied in place.
     #[serde(default)]
     pub peer_authentication: Option<PeerAuthenticationSpec>,
+    /// A burst of config events for istiod.
+    #[serde(default)]
+    pub config_churn: Option<super::control_plane::ChurnY>,
 }
 
 /// A mesh-wide `PeerAuthentication`.
