@@ -7,7 +7,7 @@
 use std::io;
 use std::path::{Path, PathBuf};
 
-use crate::report::{self, CsvSinks, OutputDir};
+use crate::report::{self, CsvSinks, OutputDir, RunMeta, ShardMeta};
 use crate::runner::{self, ReplicaResult, RunOptions};
 use crate::scenario::{self, Scenario, ScenarioError};
 
@@ -113,11 +113,30 @@ pub fn load_all(files: &[PathBuf]) -> Result<Vec<Scenario>, AppError> {
 pub struct ScenarioReport {
     /// Where its outputs are.
     pub dir: PathBuf,
-    /// Every run's result, in (variant, replica) order.
+    /// Every run's result, in (variant, replica) order (empty after a merge).
     pub results: Vec<ReplicaResult>,
+    /// The comparison of variants against the baseline, for the terminal.
+    pub comparison: String,
 }
 
-/// Runs `scenario` and writes its outputs under `out/<name>/`.
+/// Writes `comparison.csv` (and `sweep.csv`) into `dir` from the summary files, the same
+/// way for a run and for a merge of its shards; returns the comparison table.
+fn write_analysis(
+    dir: &OutputDir,
+    meta: &RunMeta,
+    summary: &[u8],
+    containers: &[u8],
+) -> io::Result<String> {
+    let analysis = report::analyse(meta, summary, containers).map_err(io::Error::other)?;
+    dir.write("comparison.csv", &analysis.comparison_csv)?;
+    if let Some(sweep) = &analysis.sweep_csv {
+        dir.write("sweep.csv", sweep)?;
+    }
+    Ok(analysis.table)
+}
+
+/// Runs `scenario` (or its shard, per `options`) and writes its outputs under
+/// `out/<name>/`.
 pub fn run_scenario(
     scenario: &Scenario,
     out: &Path,
@@ -127,40 +146,179 @@ pub fn run_scenario(
         "{}: cannot create output",
         out.display()
     )))?;
+    let sweep_points = scenario
+        .variants
+        .iter()
+        .map(|v| v.sweep.is_some())
+        .collect();
     let names = scenario.variants.iter().map(|v| v.name.clone()).collect();
-    let sinks = CsvSinks::new(dir.parts(), names, scenario.timeseries_replicas);
+    let sinks = CsvSinks::new(
+        dir.parts(),
+        names,
+        scenario.timeseries_replicas,
+        sweep_points,
+    );
     let results = runner::run_scenario(scenario, &sinks, options).map_err(AppError::io(
         format!("{}: writing run output", scenario.name),
     ))?;
     let runs: Vec<(usize, u32)> = results.iter().map(|r| (r.variant, r.replica)).collect();
-    let write = || -> io::Result<()> {
-        dir.join_parts(
-            "timeseries.csv",
-            report::TIMESERIES_HEADER,
-            runs.iter().map(|&(v, r)| sinks.timeseries_part(v, r)),
-        )?;
-        dir.join_parts(
-            "slo.csv",
-            report::SLO_HEADER,
-            runs.iter().map(|&(v, r)| sinks.slo_part(v, r)),
-        )?;
-        dir.join_parts(
-            "events.csv",
-            report::EVENTS_HEADER,
-            runs.iter().map(|&(v, r)| sinks.events_part(v, r)),
-        )?;
-        dir.write("summary.csv", &report::summary_csv(scenario, &results))?;
-        dir.write(
-            "containers.csv",
-            &report::containers_csv(scenario, &results),
-        )?;
-        dir.write("run.json", &report::run_json(scenario))?;
-        Ok(())
+    let shard = options
+        .shard
+        .map(|(index, count)| ShardMeta { index, count });
+    let meta = RunMeta::new(scenario, shard);
+    let write = || -> io::Result<String> {
+        for (file, header, part) in [
+            (
+                "timeseries.csv",
+                report::TIMESERIES_HEADER,
+                CsvSinks::timeseries_part as fn(&CsvSinks, usize, u32) -> PathBuf,
+            ),
+            ("slo.csv", report::SLO_HEADER, CsvSinks::slo_part),
+            ("events.csv", report::EVENTS_HEADER, CsvSinks::events_part),
+        ] {
+            dir.join_parts(file, header, runs.iter().map(|&(v, r)| part(&sinks, v, r)))?;
+        }
+        let summary = report::summary_csv(scenario, &results);
+        let containers = report::containers_csv(scenario, &results);
+        dir.write("summary.csv", &summary)?;
+        dir.write("containers.csv", &containers)?;
+        dir.write("run.json", &meta.to_json())?;
+        write_analysis(&dir, &meta, &summary, &containers)
     };
-    write().map_err(AppError::io(format!("{}: writing outputs", scenario.name)))?;
+    let comparison =
+        write().map_err(AppError::io(format!("{}: writing outputs", scenario.name)))?;
     let dir = dir.commit().map_err(AppError::io(format!(
         "{}: moving outputs into place",
         scenario.name
     )))?;
-    Ok(ScenarioReport { dir, results })
+    Ok(ScenarioReport {
+        dir,
+        results,
+        comparison,
+    })
+}
+
+/// The files of a scenario's output folder, in (variant, replica) order.
+const MERGED: [&str; 5] = [
+    "timeseries.csv",
+    "slo.csv",
+    "events.csv",
+    "summary.csv",
+    "containers.csv",
+];
+
+/// Joins shard outputs in `inputs` (folders holding `<scenario>/run.json`, or scenario
+/// folders themselves) into `out/<scenario>/`, exactly as one whole run writes them.
+pub fn merge(inputs: &[PathBuf], out: &Path) -> Result<Vec<(String, ScenarioReport)>, AppError> {
+    let mut groups: std::collections::BTreeMap<String, Vec<(PathBuf, RunMeta)>> =
+        Default::default();
+    for input in inputs {
+        for dir in scenario_dirs(input)? {
+            let meta = read_meta(&dir)?;
+            groups
+                .entry(meta.scenario.clone())
+                .or_default()
+                .push((dir, meta));
+        }
+    }
+    if groups.is_empty() {
+        return Err(AppError::Usage(
+            "no run outputs (run.json) in the given folders".into(),
+        ));
+    }
+    let mut reports = Vec::new();
+    for (name, shards) in groups {
+        let meta = check_shards(&name, &shards)?;
+        let dir = OutputDir::create(out, &name).map_err(AppError::io(format!(
+            "{}: cannot create output",
+            out.display()
+        )))?;
+        let write = || -> io::Result<String> {
+            let mut kept = std::collections::HashMap::new();
+            for file in MERGED {
+                let inputs = shards
+                    .iter()
+                    .map(|(d, _)| std::fs::File::open(d.join(file)).map(io::BufReader::new))
+                    .collect::<io::Result<Vec<_>>>()?;
+                let mut bytes = Vec::new();
+                report::merge_csv(&meta, inputs, &mut bytes)?;
+                dir.write(file, &bytes)?;
+                kept.insert(file, bytes);
+            }
+            dir.write("run.json", &meta.to_json())?;
+            write_analysis(&dir, &meta, &kept["summary.csv"], &kept["containers.csv"])
+        };
+        let comparison = write().map_err(AppError::io(format!("{name}: merging")))?;
+        let path = dir
+            .commit()
+            .map_err(AppError::io(format!("{name}: moving outputs into place")))?;
+        reports.push((
+            name,
+            ScenarioReport {
+                dir: path,
+                results: Vec::new(),
+                comparison,
+            },
+        ));
+    }
+    Ok(reports)
+}
+
+/// The scenario output folders in `input` (itself, or its children with a run.json).
+fn scenario_dirs(input: &Path) -> Result<Vec<PathBuf>, AppError> {
+    if input.join("run.json").is_file() {
+        return Ok(vec![input.to_path_buf()]);
+    }
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(input)
+        .map_err(AppError::io(format!("{}: cannot list", input.display())))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.join("run.json").is_file())
+        .collect();
+    dirs.sort();
+    Ok(dirs)
+}
+
+fn read_meta(dir: &Path) -> Result<RunMeta, AppError> {
+    let path = dir.join("run.json");
+    let text =
+        std::fs::read_to_string(&path).map_err(AppError::io(format!("{}", path.display())))?;
+    serde_json::from_str(&text)
+        .map_err(|e| AppError::Usage(format!("{}: not a meshmem run.json: {e}", path.display())))
+}
+
+/// The merged metadata, if `shards` are the complete, consistent slices of one run.
+fn check_shards(name: &str, shards: &[(PathBuf, RunMeta)]) -> Result<RunMeta, AppError> {
+    let strip = |m: &RunMeta| RunMeta {
+        shard: None,
+        ..m.clone()
+    };
+    let whole = strip(&shards[0].1);
+    let count = shards[0].1.shard.map_or(1, |s| s.count);
+    let mut seen = vec![false; count as usize];
+    for (dir, m) in shards {
+        if strip(m) != whole {
+            return Err(AppError::Usage(format!(
+                "{}: not a shard of the same run of `{name}` (scenario, seed, replicas or version differ)",
+                dir.display()
+            )));
+        }
+        let s = m.shard.unwrap_or(ShardMeta { index: 0, count: 1 });
+        if s.count != count
+            || s.index >= count
+            || std::mem::replace(&mut seen[s.index as usize], true)
+        {
+            return Err(AppError::Usage(format!(
+                "{}: shard {}/{} does not fit the others",
+                dir.display(),
+                s.index,
+                s.count
+            )));
+        }
+    }
+    if let Some(missing) = seen.iter().position(|s| !s) {
+        return Err(AppError::Usage(format!(
+            "`{name}`: shard {missing}/{count} is missing"
+        )));
+    }
+    Ok(whole)
 }

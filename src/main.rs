@@ -28,6 +28,34 @@ enum Command {
         #[arg(required = true)]
         paths: Vec<PathBuf>,
     },
+    /// Join the outputs of `run --shard I/N` into the files one whole run writes.
+    Merge {
+        /// Output folders of the shards.
+        #[arg(required = true)]
+        dirs: Vec<PathBuf>,
+        /// Where to write the merged outputs.
+        #[arg(long, default_value = "output")]
+        out: PathBuf,
+    },
+}
+
+/// `I/N`: shard I (from 0) of N.
+fn parse_shard(s: &str) -> Result<(u32, u32), String> {
+    let (i, n) = s
+        .split_once('/')
+        .ok_or_else(|| format!("`{s}` is not I/N (e.g. 0/4)"))?;
+    let (i, n): (u32, u32) = (
+        i.trim()
+            .parse()
+            .map_err(|_| format!("`{i}` is not a shard index"))?,
+        n.trim()
+            .parse()
+            .map_err(|_| format!("`{n}` is not a shard count"))?,
+    );
+    if n == 0 || i >= n {
+        return Err(format!("shard {i}/{n}: the index must be below the count"));
+    }
+    Ok((i, n))
 }
 
 #[derive(Args, Default)]
@@ -49,6 +77,9 @@ struct RunArgs {
     /// No progress bar.
     #[arg(long, short)]
     quiet: bool,
+    /// Run only shard I of N (replicas r with r mod N = I); join with `meshmem merge`.
+    #[arg(long, value_parser = parse_shard, value_name = "I/N")]
+    shard: Option<(u32, u32)>,
 }
 
 fn main() -> ExitCode {
@@ -64,6 +95,7 @@ fn main() -> ExitCode {
     })) {
         Command::Run(args) => run(args),
         Command::Check { paths } => check(&paths),
+        Command::Merge { dirs, out } => merge(&dirs, &out),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -81,6 +113,7 @@ fn run(args: RunArgs) -> Result<(), AppError> {
     let options = RunOptions {
         threads: args.threads.map(|t| t as usize),
         progress: !args.quiet && std::io::stderr().is_terminal(),
+        shard: args.shard,
     };
     for s in &mut scenarios {
         s.seed = args.seed.unwrap_or(s.seed);
@@ -98,6 +131,17 @@ fn run(args: RunArgs) -> Result<(), AppError> {
             done.dir.display()
         );
         println!("{}", report::table(s, &done.results));
+        if s.variants.len() > 1 {
+            println!("{}", done.comparison);
+        }
+    }
+    Ok(())
+}
+
+fn merge(dirs: &[PathBuf], out: &std::path::Path) -> Result<(), AppError> {
+    for (name, done) in app::merge(dirs, out)? {
+        println!("{name} → {}", done.dir.display());
+        println!("{}", done.comparison);
     }
     Ok(())
 }

@@ -23,16 +23,24 @@ pub struct CsvSinks {
     parts: PathBuf,
     variants: Vec<String>,
     timeseries_replicas: u32,
+    sweep_points: Vec<bool>,
 }
 
 impl CsvSinks {
     /// Sinks writing into `parts`, for runs of `variants`, keeping time series for the
-    /// first `timeseries_replicas` replicas.
-    pub fn new(parts: PathBuf, variants: Vec<String>, timeseries_replicas: u32) -> Self {
+    /// first `timeseries_replicas` replicas of each variant that is not a sweep point
+    /// (`sweep_points[v]`): sweeps are read from their summaries.
+    pub fn new(
+        parts: PathBuf,
+        variants: Vec<String>,
+        timeseries_replicas: u32,
+        sweep_points: Vec<bool>,
+    ) -> Self {
         CsvSinks {
             parts,
             variants,
             timeseries_replicas,
+            sweep_points,
         }
     }
 
@@ -85,7 +93,8 @@ impl SinkFactory for CsvSinks {
     type Sink = CsvSink;
 
     fn open(&self, variant: usize, replica: u32) -> io::Result<CsvSink> {
-        let (timeseries, slo) = if replica < self.timeseries_replicas {
+        let (timeseries, slo) = if replica < self.timeseries_replicas && !self.sweep_points[variant]
+        {
             (
                 Some(writer(self.timeseries_part(variant, replica))?),
                 Some(writer(self.slo_part(variant, replica))?),

@@ -6,16 +6,21 @@
 //! staging folder that replaces the output folder only when complete, so a failed run
 //! leaves no partial output.
 
+mod analysis;
 mod csv_sink;
 mod format;
+mod merge;
 mod metadata;
 mod output_dir;
+mod stats;
 mod summary;
 mod table;
 
+pub use analysis::{Analysis, analyse};
 pub use csv_sink::{CsvSinks, EVENTS_HEADER, SLO_HEADER, TIMESERIES_HEADER};
 pub use format::human_time;
-pub use metadata::run_json;
+pub use merge::merge_csv;
+pub use metadata::{RunMeta, ShardMeta, SweepMeta, VariantMeta};
 pub use output_dir::OutputDir;
 pub use summary::{containers_csv, summary_csv};
 pub use table::table;

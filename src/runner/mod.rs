@@ -44,6 +44,8 @@ pub struct RunOptions {
     pub threads: Option<usize>,
     /// Show a progress bar on stderr (only drawn when stderr is a terminal).
     pub progress: bool,
+    /// Run only replicas `r` with `r % count == index`: (index, count).
+    pub shard: Option<(u32, u32)>,
 }
 
 /// Runs one replica of one variant.
@@ -63,8 +65,9 @@ pub fn run_scenario<F: SinkFactory>(
     sinks: &F,
     options: &RunOptions,
 ) -> io::Result<Vec<ReplicaResult>> {
+    let mine = |r: &u32| options.shard.is_none_or(|(i, n)| r % n == i);
     let jobs: Vec<(usize, u32)> = (0..scenario.variants.len())
-        .flat_map(|v| (0..scenario.replicas).map(move |r| (v, r)))
+        .flat_map(|v| (0..scenario.replicas).filter(mine).map(move |r| (v, r)))
         .collect();
     let bar = progress_bar(options.progress, jobs.len(), &scenario.name);
     let work = || {

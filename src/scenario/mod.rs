@@ -17,6 +17,7 @@ pub mod variant;
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
+use serde_saphyr::Location;
 use sha2::{Digest, Sha256};
 
 pub use error::{InvalidScenario, Problem, ScenarioError};
@@ -40,6 +41,17 @@ pub struct Variant {
     pub description: String,
     /// The model configuration.
     pub config: SimConfig,
+    /// For a sweep point: the sweep's name and the (path, value) of each axis.
+    pub sweep: Option<SweepPoint>,
+}
+
+/// Where a sweep point sits in its grid.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SweepPoint {
+    /// The sweep's name.
+    pub sweep: String,
+    /// (value path, value as written) per axis.
+    pub values: Vec<(String, String)>,
 }
 
 /// A loaded, validated scenario.
@@ -81,6 +93,7 @@ pub fn parse(path: &Path, text: &str) -> Result<Scenario, ScenarioError> {
         name: BASELINE.to_string(),
         description: spec.description.clone(),
         config: build::build(&spec).map_err(invalid)?,
+        sweep: None,
     }];
     let mut names = HashSet::from([BASELINE.to_string()]);
     for v in &spec.variants {
@@ -100,7 +113,41 @@ pub fn parse(path: &Path, text: &str) -> Result<Scenario, ScenarioError> {
             name: v.name.value.clone(),
             description: v.description.clone(),
             config,
+            sweep: None,
         });
+    }
+    for (i, s) in spec.sweeps.iter().enumerate() {
+        let name = s.name.clone().unwrap_or_else(|| format!("sweep-{i}"));
+        if s.grid.is_empty() || s.grid.values().any(|v| v.value.is_empty()) {
+            let at = s
+                .grid
+                .values()
+                .next()
+                .map_or(Location::UNKNOWN, |v| v.referenced);
+            return Err(invalid(Problem::new(
+                at,
+                format!("sweep `{name}` has an empty grid"),
+                "grid: {path: [value, value, …]}",
+            )));
+        }
+        for (k, point) in variant::grid(s).into_iter().enumerate() {
+            let who = format!("sweep `{name}` point {k}");
+            let patched = variant::patch(&spec, &who, &point).map_err(invalid)?;
+            let config = build::build(&patched).map_err(|p| invalid(p.or_at(point[0].at)))?;
+            let values = point
+                .iter()
+                .map(|x| (x.path.to_string(), value_text(&x.value)))
+                .collect();
+            variants.push(Variant {
+                name: format!("{name}/{k}"),
+                description: String::new(),
+                config,
+                sweep: Some(SweepPoint {
+                    sweep: name.clone(),
+                    values,
+                }),
+            });
+        }
     }
     Ok(Scenario {
         file: path.to_path_buf(),
@@ -118,6 +165,14 @@ pub fn parse(path: &Path, text: &str) -> Result<Scenario, ScenarioError> {
             .unwrap_or(DEFAULT_TIMESERIES_REPLICAS),
         variants,
     })
+}
+
+/// A JSON value as a person wrote it (strings without quotes).
+fn value_text(v: &serde_json::Value) -> String {
+    match v {
+        serde_json::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
 }
 
 /// Reads YAML into the spec, strictly (no `yes`/`no` booleans, no duplicate keys).

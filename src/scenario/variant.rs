@@ -1,38 +1,98 @@
-//! Variants: named patches of a scenario, run on the same random streams as the baseline.
+//! Variants and sweep points: patches of a scenario, run on the same random streams as
+//! the baseline.
 //!
-//! A variant sets values by path (see `path.rs`) and may add timeline entries. The
-//! patched scenario is read back with the file's strict rules; problems in values the
-//! variant set are reported at the variant's own lines.
+//! A variant sets values by path (see `path.rs`) and may add timeline entries; a sweep
+//! point sets one value per axis of its grid. The patched scenario is read back with the
+//! file's strict rules; problems in values a patch set are reported at the patch's own
+//! lines.
+
+use serde_saphyr::Location;
 
 use super::error::Problem;
 use super::path;
-use super::spec::{ScenarioSpec, VariantSpec};
+use super::spec::{ScenarioSpec, SweepY, VariantSpec};
 
-/// The scenario as variant `v` changes it.
-pub fn apply(base: &ScenarioSpec, v: &VariantSpec) -> Result<ScenarioSpec, Problem> {
+/// One value set by path, with where it was written.
+pub struct Setting<'a> {
+    /// Value path.
+    pub path: &'a str,
+    /// New value.
+    pub value: serde_json::Value,
+    /// Where it was written.
+    pub at: Location,
+}
+
+/// The scenario with `settings` applied; `who` names the patch in messages.
+pub fn patch(
+    base: &ScenarioSpec,
+    who: &str,
+    settings: &[Setting<'_>],
+) -> Result<ScenarioSpec, Problem> {
     let mut value = serde_json::to_value(base).expect("specs serialise");
-    for (p, new) in &v.set {
-        path::set(&mut value, p, new.value.clone()).map_err(|m| {
+    for s in settings {
+        path::set(&mut value, s.path, s.value.clone()).map_err(|m| {
             Problem::new(
-                new.referenced,
-                format!("variant `{}`: {m}", v.name.value),
+                s.at,
+                format!("{who}: {m}"),
                 "a path to a value of the scenario",
             )
         })?;
     }
     let mut spec: ScenarioSpec = serde_json::from_value(value).map_err(|e| {
-        let at = v
-            .set
-            .values()
-            .next()
-            .map_or(v.name.referenced, |s| s.referenced);
+        let at = settings.first().map_or(Location::UNKNOWN, |s| s.at);
         Problem::new(
             at,
-            format!("variant `{}`: {e}", v.name.value),
+            format!("{who}: {e}"),
             "values of the same form as in the scenario",
         )
     })?;
-    spec.timeline.extend(v.timeline.iter().cloned());
     spec.variants.clear();
+    spec.sweeps.clear();
     Ok(spec)
+}
+
+/// The scenario as variant `v` changes it.
+pub fn apply(base: &ScenarioSpec, v: &VariantSpec) -> Result<ScenarioSpec, Problem> {
+    let settings: Vec<Setting<'_>> = v
+        .set
+        .iter()
+        .map(|(p, s)| Setting {
+            path: p,
+            value: s.value.clone(),
+            at: s.referenced,
+        })
+        .collect();
+    let who = format!("variant `{}`", v.name.value);
+    let mut spec = patch(base, &who, &settings)?;
+    spec.timeline.extend(v.timeline.iter().cloned());
+    Ok(spec)
+}
+
+/// The grid points of a sweep: one list of settings per point, axes in path order and
+/// the last axis varying fastest.
+pub fn grid<'a>(s: &'a SweepY) -> Vec<Vec<Setting<'a>>> {
+    let mut points: Vec<Vec<Setting<'a>>> = vec![Vec::new()];
+    for (p, values) in &s.grid {
+        let mut next = Vec::with_capacity(points.len() * values.value.len());
+        for point in &points {
+            for v in &values.value {
+                let mut extended: Vec<Setting<'a>> = point
+                    .iter()
+                    .map(|x| Setting {
+                        path: x.path,
+                        value: x.value.clone(),
+                        at: x.at,
+                    })
+                    .collect();
+                extended.push(Setting {
+                    path: p,
+                    value: v.clone(),
+                    at: values.referenced,
+                });
+                next.push(extended);
+            }
+        }
+        points = next;
+    }
+    points
 }

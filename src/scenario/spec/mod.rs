@@ -100,6 +100,9 @@ pub struct ScenarioSpec {
     /// Named patches compared against the baseline on the same random streams.
     #[serde(default)]
     pub variants: Vec<VariantSpec>,
+    /// Grids over scenario values; each point runs like a variant.
+    #[serde(default)]
+    pub sweeps: Vec<SweepY>,
     /// Availability objective for error-budget burn.
     #[serde(default)]
     pub slo: SloSpec,
@@ -216,6 +219,17 @@ pub struct VariantSpec {
     /// Timeline entries added to the scenario's.
     #[serde(default)]
     pub timeline: Vec<TimelineEntry>,
+}
+
+/// A grid over scenario values.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct SweepY {
+    /// Name (default `sweep`).
+    #[serde(default)]
+    pub name: Option<String>,
+    /// Value path → values to try; every combination is a grid point.
+    pub grid: BTreeMap<String, S<Vec<serde_json::Value>>>,
 }
 
 /// Output settings.

@@ -1,0 +1,324 @@
+//! Statistics per variant and paired comparisons against the baseline, computed from
+//! `summary.csv` and `containers.csv` as written — so that a run and a merge of its
+//! shards analyse the very same numbers and write the same bytes.
+//!
+//! - Per variant (scope `run`) and per container (scope `workload/container`): OOM kills
+//!   per run (mean, 95 % t interval), the probability of at least one OOM kill (Wilson
+//!   interval), time to first OOM as Kaplan–Meier quantiles (runs without an OOM are
+//!   censored at the run's end, not counted as zero), restarts.
+//! - Per variant: 503s (all and by flag) and peak 1 h burn.
+//! - Against the baseline: differences paired by replica (same random streams), with a
+//!   95 % t interval.
+
+use std::collections::BTreeMap;
+use std::fmt::Write;
+
+use super::metadata::RunMeta;
+use super::stats::{MeanCi, Proportion, km_quantile, mean_ci, wilson};
+
+/// The figures of one run (or one container in one run) the analysis needs.
+#[derive(Clone, Debug, Default)]
+struct Run {
+    oom_kills: f64,
+    first_oom: Option<f64>,
+    restarts: f64,
+    errors: [f64; 5],
+    peak_burn_1h: f64,
+}
+
+/// What one scope of one variant amounts to.
+struct Figures {
+    runs: usize,
+    p_oom: Proportion,
+    kills: MeanCi,
+    ttfo: [Option<f64>; 3],
+    restarts: MeanCi,
+    errors: Option<[MeanCi; 5]>,
+    burn: Option<MeanCi>,
+}
+
+/// Per scope (`run` or `workload/container`), per variant, per replica.
+type Runs = BTreeMap<String, Vec<BTreeMap<u32, Run>>>;
+
+fn parse(csv_bytes: &[u8], meta: &RunMeta, scoped: bool, runs: &mut Runs) -> Result<(), String> {
+    let mut r = csv::Reader::from_reader(csv_bytes);
+    let headers = r.headers().map_err(|e| e.to_string())?.clone();
+    let col = |name: &str| headers.iter().position(|h| h == name);
+    let need = |name: &str| col(name).ok_or_else(|| format!("missing column {name}"));
+    let (v, rep, kills, first, restarts) = (
+        need("variant")?,
+        need("replica")?,
+        need("oom_kills")?,
+        need("first_oom_s")?,
+        need("restarts")?,
+    );
+    let errors: Vec<Option<usize>> = [
+        "errors_503",
+        "errors_503_uh",
+        "errors_503_uf",
+        "errors_503_uc",
+        "errors_503_nr",
+    ]
+    .iter()
+    .map(|c| col(c))
+    .collect();
+    let burn = col("peak_burn_1h");
+    let scope = (col("workload"), col("container"));
+    for row in r.records() {
+        let row = row.map_err(|e| e.to_string())?;
+        let num = |i: usize| row.get(i).and_then(|x| x.parse::<f64>().ok());
+        let variant = meta
+            .variant_index(&row[v])
+            .ok_or_else(|| format!("unknown variant {}", &row[v]))?;
+        let replica: u32 = row[rep].parse().map_err(|_| "bad replica".to_string())?;
+        let key = match (scoped, scope) {
+            (true, (Some(w), Some(c))) => format!("{}/{}", &row[w], &row[c]),
+            _ => "run".to_string(),
+        };
+        let mut run = Run {
+            oom_kills: num(kills).unwrap_or(0.0),
+            first_oom: num(first),
+            restarts: num(restarts).unwrap_or(0.0),
+            peak_burn_1h: burn.and_then(num).unwrap_or(0.0),
+            ..Run::default()
+        };
+        for (slot, c) in run.errors.iter_mut().zip(&errors) {
+            *slot = c.and_then(num).unwrap_or(0.0);
+        }
+        let per_variant = runs
+            .entry(key)
+            .or_insert_with(|| vec![BTreeMap::new(); meta.variants.len()]);
+        per_variant[variant].insert(replica, run);
+    }
+    Ok(())
+}
+
+fn figures(runs: &BTreeMap<u32, Run>, run_scope: bool) -> Figures {
+    let all: Vec<&Run> = runs.values().collect();
+    let col = |f: fn(&Run) -> f64| all.iter().map(|r| f(r)).collect::<Vec<f64>>();
+    let firsts: Vec<Option<f64>> = all.iter().map(|r| r.first_oom).collect();
+    let errors = run_scope.then(|| {
+        std::array::from_fn(|i| mean_ci(&all.iter().map(|r| r.errors[i]).collect::<Vec<_>>()))
+    });
+    Figures {
+        runs: all.len(),
+        p_oom: wilson(all.iter().filter(|r| r.oom_kills > 0.0).count(), all.len()),
+        kills: mean_ci(&col(|r| r.oom_kills)),
+        ttfo: [0.05, 0.5, 0.95].map(|q| km_quantile(&firsts, q)),
+        restarts: mean_ci(&col(|r| r.restarts)),
+        errors,
+        burn: run_scope.then(|| mean_ci(&col(|r| r.peak_burn_1h))),
+    }
+}
+
+/// Paired differences `variant − baseline` over the replicas both have.
+fn paired(a: &BTreeMap<u32, Run>, base: &BTreeMap<u32, Run>, f: fn(&Run) -> f64) -> MeanCi {
+    let d: Vec<f64> = a
+        .iter()
+        .filter_map(|(r, run)| base.get(r).map(|b| f(run) - f(b)))
+        .collect();
+    mean_ci(&d)
+}
+
+fn num(x: f64) -> String {
+    format!("{x:.4}")
+}
+
+fn opt(x: Option<f64>) -> String {
+    x.map_or_else(String::new, |v| format!("{v:.3}"))
+}
+
+fn ci(c: Option<MeanCi>) -> [String; 3] {
+    c.map_or_else(Default::default, |c| [num(c.mean), num(c.lo), num(c.hi)])
+}
+
+const HEADER: &str = "variant,scope,runs,p_oom,p_oom_lo,p_oom_hi,oom_kills_mean,oom_kills_lo,oom_kills_hi,\
+ttfo_p5_s,ttfo_median_s,ttfo_p95_s,restarts_mean,restarts_lo,restarts_hi,\
+errors_503_mean,errors_503_lo,errors_503_hi,errors_503_uh_mean,errors_503_uf_mean,errors_503_uc_mean,errors_503_nr_mean,\
+peak_burn_1h_mean,peak_burn_1h_lo,peak_burn_1h_hi,\
+diff_oom_kills,diff_oom_kills_lo,diff_oom_kills_hi,diff_errors_503,diff_errors_503_lo,diff_errors_503_hi,\
+diff_peak_burn_1h,diff_peak_burn_1h_lo,diff_peak_burn_1h_hi";
+
+/// The analysis of one scenario's outputs.
+pub struct Analysis {
+    /// `comparison.csv`.
+    pub comparison_csv: Vec<u8>,
+    /// `sweep.csv`, when the scenario has sweeps.
+    pub sweep_csv: Option<Vec<u8>>,
+    /// The comparison, as a table for the terminal.
+    pub table: String,
+}
+
+/// Analyses `summary.csv` and `containers.csv` of a run described by `meta`.
+pub fn analyse(meta: &RunMeta, summary: &[u8], containers: &[u8]) -> Result<Analysis, String> {
+    let mut runs = Runs::new();
+    parse(summary, meta, false, &mut runs)?;
+    parse(containers, meta, true, &mut runs)?;
+    let mut out = String::from(HEADER);
+    out.push('\n');
+    let mut table = vec![
+        [
+            "variant",
+            "P(OOM) [95 % CI]",
+            "OOM kills/run [CI]",
+            "first OOM p50",
+            "503s/run",
+            "peak burn 1h",
+            "Δ OOM kills vs baseline [CI]",
+            "Δ 503s [CI]",
+        ]
+        .map(String::from),
+    ];
+    let mut sweep_rows = Vec::new();
+    for (v, variant) in meta.variants.iter().enumerate() {
+        for (scope, per_variant) in &runs {
+            let mine = &per_variant[v];
+            if mine.is_empty() {
+                continue;
+            }
+            let run_scope = scope == "run";
+            let f = figures(mine, run_scope);
+            let base = &per_variant[0];
+            let diff = |g: fn(&Run) -> f64| (v > 0).then(|| paired(mine, base, g));
+            let d_kills = diff(|r| r.oom_kills);
+            let d_err = if run_scope {
+                diff(|r| r.errors[0])
+            } else {
+                None
+            };
+            let d_burn = if run_scope {
+                diff(|r| r.peak_burn_1h)
+            } else {
+                None
+            };
+            let e = f.errors;
+            let mut row = vec![
+                variant.name.clone(),
+                scope.clone(),
+                f.runs.to_string(),
+                num(f.p_oom.p),
+                num(f.p_oom.lo),
+                num(f.p_oom.hi),
+            ];
+            row.extend(ci(Some(f.kills)));
+            row.extend(f.ttfo.map(opt));
+            row.extend(ci(Some(f.restarts)));
+            row.extend(ci(e.map(|e| e[0])));
+            row.extend((1..5).map(|i| e.map_or_else(String::new, |e| num(e[i].mean))));
+            row.extend(ci(f.burn));
+            row.extend(ci(d_kills));
+            row.extend(ci(d_err));
+            row.extend(ci(d_burn));
+            out.push_str(&row.join(","));
+            out.push('\n');
+            if run_scope {
+                if variant.sweep.is_some() {
+                    sweep_rows.push((v, f));
+                    continue;
+                }
+                let pct = |p: f64| format!("{:.1}%", 100.0 * p);
+                let range = |c: MeanCi| format!("{:.2} [{:.2}, {:.2}]", c.mean, c.lo, c.hi);
+                table.push([
+                    variant.name.clone(),
+                    format!(
+                        "{} [{}, {}]",
+                        pct(f.p_oom.p),
+                        pct(f.p_oom.lo),
+                        pct(f.p_oom.hi)
+                    ),
+                    range(f.kills),
+                    f.ttfo[1].map_or("-".into(), |t| {
+                        super::human_time(crate::engine::SimTime::from_nanos((t * 1e9) as u64))
+                    }),
+                    e.map_or(String::new(), |e| format!("{:.0}", e[0].mean)),
+                    f.burn.map_or(String::new(), |b| format!("{:.1}×", b.mean)),
+                    d_kills.map_or("-".into(), range),
+                    d_err.map_or("-".into(), |c| {
+                        format!("{:.0} [{:.0}, {:.0}]", c.mean, c.lo, c.hi)
+                    }),
+                ]);
+            }
+        }
+    }
+    Ok(Analysis {
+        comparison_csv: out.into_bytes(),
+        sweep_csv: sweep_csv(meta, &sweep_rows),
+        table: render(&table),
+    })
+}
+
+fn sweep_csv(meta: &RunMeta, rows: &[(usize, Figures)]) -> Option<Vec<u8>> {
+    if rows.is_empty() {
+        return None;
+    }
+    let mut axes: Vec<String> = Vec::new();
+    for (v, _) in rows {
+        for (path, _) in &meta.variants[*v].sweep.as_ref()?.values {
+            if !axes.contains(path) {
+                axes.push(path.clone());
+            }
+        }
+    }
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let mut header = vec!["sweep".to_string(), "point".to_string()];
+    header.extend(axes.iter().cloned());
+    header.extend(
+        [
+            "runs",
+            "p_oom",
+            "p_oom_lo",
+            "p_oom_hi",
+            "ttfo_median_s",
+            "oom_kills_mean",
+            "errors_503_mean",
+            "peak_burn_1h_mean",
+        ]
+        .map(String::from),
+    );
+    w.write_record(&header).ok()?;
+    for (v, f) in rows {
+        let s = meta.variants[*v].sweep.as_ref()?;
+        let mut row = vec![s.name.clone(), meta.variants[*v].name.clone()];
+        for a in &axes {
+            row.push(
+                s.values
+                    .iter()
+                    .find(|(p, _)| p == a)
+                    .map_or(String::new(), |x| x.1.clone()),
+            );
+        }
+        row.extend([
+            f.runs.to_string(),
+            num(f.p_oom.p),
+            num(f.p_oom.lo),
+            num(f.p_oom.hi),
+            opt(f.ttfo[1]),
+            num(f.kills.mean),
+            f.errors.map_or(String::new(), |e| num(e[0].mean)),
+            f.burn.map_or(String::new(), |b| num(b.mean)),
+        ]);
+        w.write_record(&row).ok()?;
+    }
+    w.into_inner().ok()
+}
+
+fn render(rows: &[[String; 8]]) -> String {
+    let widths: Vec<usize> = (0..8)
+        .map(|i| rows.iter().map(|r| r[i].chars().count()).max().unwrap_or(0))
+        .collect();
+    let mut out = String::new();
+    for row in rows {
+        let mut line = String::new();
+        for (i, cell) in row.iter().enumerate() {
+            let pad = " ".repeat(widths[i] - cell.chars().count());
+            let _ = if i == 0 {
+                write!(line, "{cell}{pad}  ")
+            } else {
+                write!(line, "{pad}{cell}  ")
+            };
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}
