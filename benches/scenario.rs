@@ -42,5 +42,29 @@ fn scaled(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, scaled);
+/// Seed 001 as shipped (3 pods, 24 h), 100 replicas of the baseline, on 1 and 2 threads.
+fn replicas(c: &mut Criterion) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/trace-sampling-leak.yaml");
+    let mut s = scenario::load(&path).expect("valid");
+    s.replicas = 100;
+    s.variants.truncate(1);
+    let mut g = c.benchmark_group("seed_001_100_replicas");
+    g.sample_size(10);
+    for threads in [1, 2] {
+        let options = runner::RunOptions {
+            threads: Some(threads),
+            ..runner::RunOptions::default()
+        };
+        g.bench_function(format!("{threads}_threads"), |b| {
+            b.iter(|| {
+                runner::run_scenario(black_box(&s), &runner::DiscardSinks, &options)
+                    .unwrap()
+                    .len()
+            })
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(benches, scaled, replicas);
 criterion_main!(benches);

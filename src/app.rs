@@ -322,3 +322,120 @@ fn check_shards(name: &str, shards: &[(PathBuf, RunMeta)]) -> Result<RunMeta, Ap
     }
     Ok(whole)
 }
+
+/// What `meshmem plan` is asked.
+pub struct PlanArgs {
+    /// Scenario file.
+    pub path: PathBuf,
+    /// `workload/container`.
+    pub container: String,
+    /// Acceptable probability of an OOM kill within the horizon.
+    pub risk: f64,
+    /// The horizon.
+    pub within: crate::engine::SimDuration,
+    /// Variant to plan for (default baseline).
+    pub variant: Option<String>,
+    /// Candidate limits are multiples of this.
+    pub step: crate::model::Bytes,
+    /// Runs per candidate: first batch and maximum.
+    pub min_runs: u32,
+    /// See `min_runs`.
+    pub max_runs: u32,
+    /// Output folder (`OUT/<scenario>/plan-<workload>-<container>.csv`).
+    pub out: PathBuf,
+}
+
+/// Plans a memory limit and writes the judged candidates as CSV; returns the report text.
+pub fn plan(args: &PlanArgs) -> Result<String, AppError> {
+    use crate::runner::plan::{PlanRequest, Verdict, plan};
+    let s = scenario::load(&args.path)?;
+    let v = match &args.variant {
+        None => 0,
+        Some(name) => s
+            .variants
+            .iter()
+            .position(|x| &x.name == name)
+            .ok_or_else(|| AppError::Usage(format!("no variant `{name}` in {}", s.name)))?,
+    };
+    let (workload, container) = args.container.split_once('/').ok_or_else(|| {
+        AppError::Usage(format!("`{}` is not WORKLOAD/CONTAINER", args.container))
+    })?;
+    let req = PlanRequest {
+        config: s.variants[v].config.clone(),
+        seed: s.seed,
+        workload: workload.to_string(),
+        container: container.to_string(),
+        risk: args.risk,
+        within: args.within,
+        step: args.step,
+        min_runs: args.min_runs,
+        max_runs: args.max_runs,
+    };
+    let p = plan(&req).map_err(|e| AppError::Usage(e.to_string()))?;
+    let mut csv = String::from(
+        "limit_bytes,runs,oom_runs,p_oom,p_oom_lo,p_oom_hi,verdict,vpa_recommendation\n",
+    );
+    for pt in p.points.iter().chain([&p.recommendation]) {
+        let verdict = match pt.verdict {
+            Verdict::Pass => "pass",
+            Verdict::Fail => "fail",
+            Verdict::Uncertain => "uncertain",
+        };
+        let is_rec = std::ptr::eq(pt, &p.recommendation);
+        csv.push_str(&format!(
+            "{},{},{},{:.4},{:.4},{:.4},{verdict},{is_rec}\n",
+            pt.limit.0, pt.runs, pt.oom_runs, pt.p.p, pt.p.lo, pt.p.hi
+        ));
+    }
+    let dir = args.out.join(&s.name);
+    let file = dir.join(format!("plan-{workload}-{container}.csv"));
+    let tmp = dir.join(format!(".plan-{}.tmp", std::process::id()));
+    std::fs::create_dir_all(&dir)
+        .and_then(|_| std::fs::write(&tmp, csv))
+        .and_then(|_| std::fs::rename(&tmp, &file))
+        .map_err(AppError::io(format!("{}: writing", file.display())))?;
+    let pct = |x: f64| format!("{:.1} %", 100.0 * x);
+    let within = crate::model::backoff::go_duration(args.within);
+    let mut out = format!(
+        "plan: {workload}/{container} in {} ({}), P(OOM within {within}) ≤ {} at 95 % confidence\n",
+        s.name,
+        s.variants[v].name,
+        pct(args.risk)
+    );
+    let describe = |pt: &crate::runner::plan::PlanPoint| {
+        format!(
+            "{}: P(OOM) {} [{}, {}] over {} runs",
+            pt.limit,
+            pct(pt.p.p),
+            pct(pt.p.lo),
+            pct(pt.p.hi),
+            pt.runs
+        )
+    };
+    match (p.limit, p.below) {
+        (Some(l), below) => {
+            out += &format!("  smallest safe limit   {}\n", describe(&l));
+            if let Some(b) = below {
+                out += &format!("  one step below        {} — not safe\n", describe(&b));
+            }
+            let total = crate::model::Bytes(l.limit.0 * u64::from(p.replicas));
+            out += &format!(
+                "  node memory           {} replicas × {} = {} (reserved if requests are set to the limit)\n",
+                p.replicas, l.limit, total
+            );
+        }
+        (None, _) => out += "  no limit found that meets the risk (the container keeps growing?)\n",
+    }
+    if let Some(c) = p.current {
+        out += &format!("  current limit         {c}\n");
+    }
+    let rec = &p.recommendation;
+    let verdict = if rec.verdict == Verdict::Pass {
+        "meets the risk"
+    } else {
+        "does not meet the risk"
+    };
+    out += &format!("  VPA-style p90 + 15 %  {} — {verdict}\n", describe(rec));
+    out += &format!("  candidates            {}\n", file.display());
+    Ok(out)
+}

@@ -28,6 +28,35 @@ enum Command {
         #[arg(required = true)]
         paths: Vec<PathBuf>,
     },
+    /// Find the smallest memory limit whose OOM risk within a horizon is acceptable.
+    Plan {
+        /// Scenario file.
+        path: PathBuf,
+        /// The container to size, as WORKLOAD/CONTAINER.
+        #[arg(long)]
+        container: String,
+        /// Acceptable probability of an OOM kill within the horizon (1% or 0.01).
+        #[arg(long, value_parser = parse_risk, default_value = "1%")]
+        risk: f64,
+        /// The horizon (e.g. 24h).
+        #[arg(long, value_parser = parse_duration, default_value = "24h")]
+        within: meshmem::engine::SimDuration,
+        /// Plan for this variant instead of the baseline.
+        #[arg(long)]
+        variant: Option<String>,
+        /// Candidate limits are multiples of this (e.g. 8Mi).
+        #[arg(long, value_parser = parse_bytes, default_value = "8Mi")]
+        step: meshmem::model::Bytes,
+        /// Runs per candidate before adding more.
+        #[arg(long, default_value_t = 100)]
+        min_runs: u32,
+        /// Most runs per candidate.
+        #[arg(long, default_value_t = 1600)]
+        max_runs: u32,
+        /// Output folder.
+        #[arg(long, default_value = "output")]
+        out: PathBuf,
+    },
     /// Join the outputs of `run --shard I/N` into the files one whole run writes.
     Merge {
         /// Output folders of the shards.
@@ -37,6 +66,28 @@ enum Command {
         #[arg(long, default_value = "output")]
         out: PathBuf,
     },
+}
+
+/// `1%` or `0.01`.
+fn parse_risk(s: &str) -> Result<f64, String> {
+    let v = match s.strip_suffix('%') {
+        Some(p) => p.trim().parse::<f64>().map(|p| p / 100.0),
+        None => s.trim().parse::<f64>(),
+    }
+    .map_err(|_| format!("`{s}` is not a probability (1% or 0.01)"))?;
+    if v > 0.0 && v < 1.0 {
+        Ok(v)
+    } else {
+        Err(format!("`{s}` must be between 0 and 100 %"))
+    }
+}
+
+fn parse_duration(s: &str) -> Result<meshmem::engine::SimDuration, String> {
+    meshmem::scenario::duration::parse_duration(s)
+}
+
+fn parse_bytes(s: &str) -> Result<meshmem::model::Bytes, String> {
+    meshmem::scenario::quantity::parse_bytes(s).map_err(|e| e.to_string())
 }
 
 /// `I/N`: shard I (from 0) of N.
@@ -96,6 +147,28 @@ fn main() -> ExitCode {
         Command::Run(args) => run(args),
         Command::Check { paths } => check(&paths),
         Command::Merge { dirs, out } => merge(&dirs, &out),
+        Command::Plan {
+            path,
+            container,
+            risk,
+            within,
+            variant,
+            step,
+            min_runs,
+            max_runs,
+            out,
+        } => app::plan(&app::PlanArgs {
+            path,
+            container,
+            risk,
+            within,
+            variant,
+            step,
+            min_runs,
+            max_runs,
+            out,
+        })
+        .map(|text| print!("{text}")),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

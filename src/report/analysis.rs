@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write;
 
 use super::metadata::RunMeta;
-use super::stats::{MeanCi, Proportion, km_quantile, mean_ci, wilson};
+use crate::stats::{MeanCi, Proportion, km_quantile, mean_ci, wilson};
 
 /// The figures of one run (or one container in one run) the analysis needs.
 #[derive(Clone, Debug, Default)]

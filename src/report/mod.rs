@@ -12,7 +12,6 @@ mod format;
 mod merge;
 mod metadata;
 mod output_dir;
-mod stats;
 mod summary;
 mod table;
 

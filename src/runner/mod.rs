@@ -16,6 +16,8 @@ use crate::engine::RngStreams;
 use crate::model::{Recorder, RunOutcome, World};
 use crate::scenario::Scenario;
 
+pub mod plan;
+
 /// Opens a recorder per run and closes it when the run ends.
 pub trait SinkFactory: Sync {
     /// The recorder type.
@@ -24,6 +26,20 @@ pub trait SinkFactory: Sync {
     fn open(&self, variant: usize, replica: u32) -> io::Result<Self::Sink>;
     /// Finishes a run's recorder (flush, report write errors).
     fn close(&self, sink: Self::Sink) -> io::Result<()>;
+}
+
+/// Sinks that keep nothing: for benchmarks and searches that need only outcomes.
+#[derive(Copy, Clone, Debug, Default)]
+pub struct DiscardSinks;
+
+impl SinkFactory for DiscardSinks {
+    type Sink = crate::model::Discard;
+    fn open(&self, _variant: usize, _replica: u32) -> io::Result<Self::Sink> {
+        Ok(crate::model::Discard)
+    }
+    fn close(&self, _sink: Self::Sink) -> io::Result<()> {
+        Ok(())
+    }
 }
 
 /// One run's identity and outcome.

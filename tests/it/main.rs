@@ -11,6 +11,7 @@ mod oom_kill;
 mod oom_killer;
 mod qos;
 mod restart_backoff;
+mod scale;
 mod seed_000_sidecar_spiral;
 mod seed_001_trace_sampling;
 mod seed_002_cache_crashloop;

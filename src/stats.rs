@@ -1,5 +1,6 @@
-//! Statistics over runs: means with confidence intervals, Wilson intervals for
-//! probabilities, Kaplan–Meier quantiles for censored times.
+//! Statistics over runs, shared by the analysis and the planner: means with confidence
+//! intervals, Wilson intervals for probabilities, Kaplan–Meier quantiles for censored
+//! times.
 
 /// Two-sided 95 % Student t quantile for `df` degrees of freedom.
 pub fn t95(df: usize) -> f64 {
