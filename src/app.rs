@@ -152,11 +152,23 @@ pub fn run_scenario(
         .map(|v| v.sweep.is_some())
         .collect();
     let names = scenario.variants.iter().map(|v| v.name.clone()).collect();
+    let buckets = scenario
+        .variants
+        .iter()
+        .map(|v| {
+            let c = &v.config;
+            (
+                c.duration,
+                report::bucket_width(c.duration, c.scrape_interval),
+            )
+        })
+        .collect();
     let sinks = CsvSinks::new(
         dir.parts(),
         names,
         scenario.timeseries_replicas,
         sweep_points,
+        buckets,
     );
     let results = runner::run_scenario(scenario, &sinks, options).map_err(AppError::io(
         format!("{}: writing run output", scenario.name),
@@ -175,6 +187,7 @@ pub fn run_scenario(
             ),
             ("slo.csv", report::SLO_HEADER, CsvSinks::slo_part),
             ("events.csv", report::EVENTS_HEADER, CsvSinks::events_part),
+            ("memory.csv", report::MEMORY_HEADER, CsvSinks::memory_part),
         ] {
             dir.join_parts(file, header, runs.iter().map(|&(v, r)| part(&sinks, v, r)))?;
         }
@@ -187,6 +200,13 @@ pub fn run_scenario(
     };
     let comparison =
         write().map_err(AppError::io(format!("{}: writing outputs", scenario.name)))?;
+    // A shard's charts would show a slice of the replicas: they are drawn on merge.
+    if options.shard.is_none() {
+        report::write_report(dir.path()).map_err(AppError::io(format!(
+            "{}: drawing the report",
+            scenario.name
+        )))?;
+    }
     let dir = dir.commit().map_err(AppError::io(format!(
         "{}: moving outputs into place",
         scenario.name
@@ -199,10 +219,11 @@ pub fn run_scenario(
 }
 
 /// The files of a scenario's output folder, in (variant, replica) order.
-const MERGED: [&str; 5] = [
+const MERGED: [&str; 6] = [
     "timeseries.csv",
     "slo.csv",
     "events.csv",
+    "memory.csv",
     "summary.csv",
     "containers.csv",
 ];
@@ -249,6 +270,8 @@ pub fn merge(inputs: &[PathBuf], out: &Path) -> Result<Vec<(String, ScenarioRepo
             write_analysis(&dir, &meta, &kept["summary.csv"], &kept["containers.csv"])
         };
         let comparison = write().map_err(AppError::io(format!("{name}: merging")))?;
+        report::write_report(dir.path())
+            .map_err(AppError::io(format!("{name}: drawing the report")))?;
         let path = dir
             .commit()
             .map_err(AppError::io(format!("{name}: moving outputs into place")))?;
@@ -347,7 +370,7 @@ pub struct PlanArgs {
 
 /// Plans a memory limit and writes the judged candidates as CSV; returns the report text.
 pub fn plan(args: &PlanArgs) -> Result<String, AppError> {
-    use crate::runner::plan::{PlanRequest, Verdict, plan};
+    use crate::runner::plan::{PlanRequest, plan};
     let s = scenario::load(&args.path)?;
     let v = match &args.variant {
         None => 0,
@@ -372,70 +395,30 @@ pub fn plan(args: &PlanArgs) -> Result<String, AppError> {
         max_runs: args.max_runs,
     };
     let p = plan(&req).map_err(|e| AppError::Usage(e.to_string()))?;
-    let mut csv = String::from(
-        "limit_bytes,runs,oom_runs,p_oom,p_oom_lo,p_oom_hi,verdict,vpa_recommendation\n",
-    );
-    for pt in p.points.iter().chain([&p.recommendation]) {
-        let verdict = match pt.verdict {
-            Verdict::Pass => "pass",
-            Verdict::Fail => "fail",
-            Verdict::Uncertain => "uncertain",
-        };
-        let is_rec = std::ptr::eq(pt, &p.recommendation);
-        csv.push_str(&format!(
-            "{},{},{},{:.4},{:.4},{:.4},{verdict},{is_rec}\n",
-            pt.limit.0, pt.runs, pt.oom_runs, pt.p.p, pt.p.lo, pt.p.hi
-        ));
-    }
+    let question = report::PlanQuestion {
+        scenario: &s.name,
+        variant: &s.variants[v].name,
+        container: &args.container,
+        risk: args.risk,
+        within_s: args.within.as_secs(),
+    };
     let dir = args.out.join(&s.name);
     let file = dir.join(format!("plan-{workload}-{container}.csv"));
     let tmp = dir.join(format!(".plan-{}.tmp", std::process::id()));
     std::fs::create_dir_all(&dir)
-        .and_then(|_| std::fs::write(&tmp, csv))
+        .and_then(|_| std::fs::write(&tmp, report::plan_csv(&question, &p)))
         .and_then(|_| std::fs::rename(&tmp, &file))
         .map_err(AppError::io(format!("{}: writing", file.display())))?;
-    let pct = |x: f64| format!("{:.1} %", 100.0 * x);
     let within = crate::model::backoff::go_duration(args.within);
-    let mut out = format!(
-        "plan: {workload}/{container} in {} ({}), P(OOM within {within}) ≤ {} at 95 % confidence\n",
-        s.name,
-        s.variants[v].name,
-        pct(args.risk)
-    );
-    let describe = |pt: &crate::runner::plan::PlanPoint| {
-        format!(
-            "{}: P(OOM) {} [{}, {}] over {} runs",
-            pt.limit,
-            pct(pt.p.p),
-            pct(pt.p.lo),
-            pct(pt.p.hi),
-            pt.runs
-        )
-    };
-    match (p.limit, p.below) {
-        (Some(l), below) => {
-            out += &format!("  smallest safe limit   {}\n", describe(&l));
-            if let Some(b) = below {
-                out += &format!("  one step below        {} — not safe\n", describe(&b));
-            }
-            let total = crate::model::Bytes(l.limit.0 * u64::from(p.replicas));
-            out += &format!(
-                "  node memory           {} replicas × {} = {} (reserved if requests are set to the limit)\n",
-                p.replicas, l.limit, total
-            );
-        }
-        (None, _) => out += "  no limit found that meets the risk (the container keeps growing?)\n",
-    }
-    if let Some(c) = p.current {
-        out += &format!("  current limit         {c}\n");
-    }
-    let rec = &p.recommendation;
-    let verdict = if rec.verdict == Verdict::Pass {
-        "meets the risk"
-    } else {
-        "does not meet the risk"
-    };
-    out += &format!("  VPA-style p90 + 15 %  {} — {verdict}\n", describe(rec));
+    let mut out = report::plan_text(&question, &within, &p);
     out += &format!("  candidates            {}\n", file.display());
+    // Beside a run's outputs, the plan joins its report.
+    if dir.join("run.json").is_file() {
+        let page = report::write_report(&dir).map_err(AppError::io(format!(
+            "{}: drawing the report",
+            dir.display()
+        )))?;
+        out += &format!("  report                {}\n", page.display());
+    }
     Ok(out)
 }

@@ -9,6 +9,23 @@ use meshmem::app::{self, AppError};
 use meshmem::report;
 use meshmem::runner::RunOptions;
 
+/// Prints to stdout, ignoring a closed pipe (`meshmem run | head`): the outputs on disk
+/// matter more than the table, and a closed reader is no reason to stop or panic.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = write!(std::io::stdout().lock(), $($arg)*);
+    }};
+}
+
+/// [`say!`] with a newline.
+macro_rules! sayln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout().lock(), $($arg)*);
+    }};
+}
+
 /// Simulate memory in a Kubernetes service mesh: OOM kills, restarts and 503s, and what
 /// each mitigation changes.
 #[derive(Parser)]
@@ -168,7 +185,7 @@ fn main() -> ExitCode {
             max_runs,
             out,
         })
-        .map(|text| print!("{text}")),
+        .map(|text| say!("{text}")),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -192,37 +209,56 @@ fn run(args: RunArgs) -> Result<(), AppError> {
         s.seed = args.seed.unwrap_or(s.seed);
         s.replicas = args.replicas.unwrap_or(s.replicas);
     }
+    let mut pages = Vec::new();
     for s in &scenarios {
         let done = app::run_scenario(s, &args.out, &options)?;
         let duration =
             report::human_time(meshmem::engine::SimTime::ZERO + s.variants[0].config.duration);
-        println!(
+        sayln!(
             "{} — {} replicas × {duration}, seed {} → {}",
             s.name,
             s.replicas,
             s.seed,
             done.dir.display()
         );
-        println!("{}", report::table(s, &done.results));
+        sayln!("{}", report::table(s, &done.results));
         if s.variants.len() > 1 {
-            println!("{}", done.comparison);
+            sayln!("{}", done.comparison);
+        }
+        let page = done.dir.join("report.html");
+        if page.is_file() {
+            pages.push(page);
         }
     }
+    print_pages(&pages);
     Ok(())
 }
 
-fn merge(dirs: &[PathBuf], out: &std::path::Path) -> Result<(), AppError> {
-    for (name, done) in app::merge(dirs, out)? {
-        println!("{name} → {}", done.dir.display());
-        println!("{}", done.comparison);
+/// The reports written, last, where a terminal's scrollback ends.
+fn print_pages(pages: &[PathBuf]) {
+    if !pages.is_empty() {
+        sayln!("reports (charts and tables; open in a browser):");
+        for p in pages {
+            sayln!("  {}", p.display());
+        }
     }
+}
+
+fn merge(dirs: &[PathBuf], out: &std::path::Path) -> Result<(), AppError> {
+    let mut pages = Vec::new();
+    for (name, done) in app::merge(dirs, out)? {
+        sayln!("{name} → {}", done.dir.display());
+        sayln!("{}", done.comparison);
+        pages.push(done.dir.join("report.html"));
+    }
+    print_pages(&pages);
     Ok(())
 }
 
 fn check(paths: &[PathBuf]) -> Result<(), AppError> {
     let files = app::discover(paths)?;
     for s in app::load_all(&files)? {
-        println!(
+        sayln!(
             "{}: ok ({}, {} variant{})",
             s.file.display(),
             s.name,

@@ -112,6 +112,41 @@ pub fn km_quantile(times: &[Option<f64>], q: f64) -> Option<f64> {
     None
 }
 
+/// The Kaplan–Meier survival curve of times to an event (`None`: a run that ended
+/// without it, censored after every event): the steps `(t, S(t))`, starting at `(0, 1)`.
+pub fn km_curve(times: &[Option<f64>]) -> Vec<(f64, f64)> {
+    let mut events: Vec<f64> = times.iter().flatten().copied().collect();
+    events.sort_by(f64::total_cmp);
+    let mut at_risk = times.len() as f64;
+    let mut survival = 1.0;
+    let mut steps = vec![(0.0, 1.0)];
+    let mut i = 0;
+    while i < events.len() {
+        let t = events[i];
+        let d = events[i..].iter().take_while(|&&e| e == t).count();
+        survival *= 1.0 - d as f64 / at_risk;
+        at_risk -= d as f64;
+        steps.push((t, survival));
+        i += d;
+    }
+    steps
+}
+
+/// Quantile `q` of `sorted` (ascending), interpolating between order statistics
+/// (Hyndman and Fan type 7, as R and NumPy do by default). `NaN` when empty.
+pub fn quantile_sorted(sorted: &[f64], q: f64) -> f64 {
+    match sorted.len() {
+        0 => f64::NAN,
+        1 => sorted[0],
+        n => {
+            let h = (n - 1) as f64 * q.clamp(0.0, 1.0);
+            let lo = h.floor() as usize;
+            let hi = (lo + 1).min(n - 1);
+            sorted[lo] + (h - lo as f64) * (sorted[hi] - sorted[lo])
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -140,5 +175,19 @@ mod tests {
         assert_eq!(km_quantile(&times, 0.5), Some(20.0));
         assert_eq!(km_quantile(&times, 0.75), None);
         assert_eq!(km_quantile(&times, 0.25), Some(10.0));
+    }
+
+    #[test]
+    fn survival_steps_down_at_each_event_and_stays_for_the_censored() {
+        let curve = km_curve(&[Some(10.0), Some(20.0), Some(20.0), None]);
+        assert_eq!(curve, vec![(0.0, 1.0), (10.0, 0.75), (20.0, 0.25)]);
+    }
+
+    #[test]
+    fn quantiles_interpolate_like_numpy() {
+        let xs = [1.0, 2.0, 3.0, 4.0, 10.0];
+        assert_eq!(quantile_sorted(&xs, 0.5), 3.0);
+        assert!((quantile_sorted(&xs, 0.95) - 8.8).abs() < 1e-12);
+        assert_eq!(quantile_sorted(&xs, 0.05), 1.2);
     }
 }

@@ -10,6 +10,8 @@ use crate::engine::SimTime;
 pub struct Sample<'a> {
     /// Scrape instant.
     pub time: SimTime,
+    /// The pod's workload (Deployment) name.
+    pub workload: &'a str,
     /// Pod name.
     pub pod: &'a str,
     /// Container name.
@@ -124,6 +126,8 @@ pub struct EventRecord<'a> {
     pub time: SimTime,
     /// Node name, empty when none.
     pub node: &'a str,
+    /// The pod's workload (Deployment) name, empty for cluster-wide events.
+    pub workload: &'a str,
     /// Pod name, empty for cluster-wide events.
     pub pod: &'a str,
     /// Container name, empty for pod-level events.

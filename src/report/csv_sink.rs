@@ -5,6 +5,8 @@ use std::io::{self, BufWriter};
 use std::path::PathBuf;
 
 use super::format::{burn, count};
+use super::memory_buckets::MemoryBuckets;
+use crate::engine::SimDuration;
 use crate::model::{EventRecord, Recorder, Sample, SloSample};
 use crate::runner::SinkFactory;
 
@@ -24,23 +26,28 @@ pub struct CsvSinks {
     variants: Vec<String>,
     timeseries_replicas: u32,
     sweep_points: Vec<bool>,
+    buckets: Vec<(SimDuration, SimDuration)>,
 }
 
 impl CsvSinks {
     /// Sinks writing into `parts`, for runs of `variants`, keeping time series for the
     /// first `timeseries_replicas` replicas of each variant that is not a sweep point
-    /// (`sweep_points[v]`): sweeps are read from their summaries.
+    /// (`sweep_points[v]`): sweeps are read from their summaries. Every replica of the
+    /// other variants keeps its chart buckets (`memory.csv`), of `buckets[v]` =
+    /// (run duration, bucket width).
     pub fn new(
         parts: PathBuf,
         variants: Vec<String>,
         timeseries_replicas: u32,
         sweep_points: Vec<bool>,
+        buckets: Vec<(SimDuration, SimDuration)>,
     ) -> Self {
         CsvSinks {
             parts,
             variants,
             timeseries_replicas,
             sweep_points,
+            buckets,
         }
     }
 
@@ -53,6 +60,12 @@ impl CsvSinks {
     pub fn slo_part(&self, variant: usize, replica: u32) -> PathBuf {
         self.parts
             .join(format!("slo-{variant:04}-{replica:07}.csv"))
+    }
+
+    /// The part file of one run's chart buckets.
+    pub fn memory_part(&self, variant: usize, replica: u32) -> PathBuf {
+        self.parts
+            .join(format!("mem-{variant:04}-{replica:07}.csv"))
     }
 
     /// The part file of one run's events.
@@ -75,6 +88,7 @@ pub struct CsvSink {
     timeseries: Option<csv::Writer<BufWriter<File>>>,
     slo: Option<csv::Writer<BufWriter<File>>>,
     events: csv::Writer<BufWriter<File>>,
+    memory: Option<(MemoryBuckets, PathBuf)>,
     error: Option<io::Error>,
     buf: [String; 4],
 }
@@ -102,12 +116,20 @@ impl SinkFactory for CsvSinks {
         } else {
             (None, None)
         };
+        let memory = (!self.sweep_points[variant]).then(|| {
+            let (duration, width) = self.buckets[variant];
+            (
+                MemoryBuckets::new(duration, width),
+                self.memory_part(variant, replica),
+            )
+        });
         Ok(CsvSink {
             variant: self.variants[variant].clone(),
             replica: replica.to_string(),
             timeseries,
             slo,
             events: writer(self.events_part(variant, replica))?,
+            memory,
             error: None,
             buf: Default::default(),
         })
@@ -120,6 +142,13 @@ impl SinkFactory for CsvSinks {
         for mut w in [sink.timeseries, sink.slo].into_iter().flatten() {
             w.flush()?;
         }
+        if let Some((mut buckets, path)) = sink.memory {
+            let mut w = writer(path)?;
+            buckets
+                .write(&sink.variant, &sink.replica, &mut w)
+                .map_err(io::Error::other)?;
+            w.flush()?;
+        }
         let mut ev = sink.events;
         ev.flush()
     }
@@ -127,10 +156,13 @@ impl SinkFactory for CsvSinks {
 
 impl Recorder for CsvSink {
     fn wants_samples(&self) -> bool {
-        self.timeseries.is_some()
+        self.timeseries.is_some() || self.memory.is_some()
     }
 
     fn sample(&mut self, s: &Sample<'_>) {
+        if let Some((m, _)) = self.memory.as_mut() {
+            m.sample(s);
+        }
         let Some(w) = self.timeseries.as_mut() else {
             return;
         };
@@ -172,6 +204,9 @@ impl Recorder for CsvSink {
     }
 
     fn event(&mut self, e: &EventRecord<'_>) {
+        if let Some((m, _)) = self.memory.as_mut() {
+            m.event(e);
+        }
         let exit = e.exit_code.map_or_else(String::new, |c| c.to_string());
         let r = self.events.write_record([
             self.variant.as_str(),

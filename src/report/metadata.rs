@@ -14,9 +14,17 @@ pub struct VariantMeta {
     pub description: String,
     /// Simulated time per run, seconds (runs without an OOM are censored there).
     pub duration_s: u64,
+    /// The availability objective its error budget is burnt against (0.999 = 99.9 %).
+    #[serde(default = "default_slo_target")]
+    pub slo_target: f64,
     /// For a sweep point: the sweep and its (path, value) per axis.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sweep: Option<SweepMeta>,
+}
+
+/// Istio-agnostic default: three nines, as the scenarios' `slo.target` defaults.
+fn default_slo_target() -> f64 {
+    0.999
 }
 
 /// A sweep point's coordinates.
@@ -79,6 +87,7 @@ impl RunMeta {
                     name: v.name.clone(),
                     description: v.description.clone(),
                     duration_s: v.config.duration.as_secs(),
+                    slo_target: v.config.slo_target,
                     sweep: v.sweep.as_ref().map(|s| SweepMeta {
                         name: s.sweep.clone(),
                         values: s.values.clone(),

@@ -7,19 +7,26 @@
 //! leaves no partial output.
 
 mod analysis;
+pub mod charts;
 mod csv_sink;
 mod format;
+mod html;
+mod memory_buckets;
 mod merge;
 mod metadata;
 mod output_dir;
+mod plan;
 mod summary;
 mod table;
 
 pub use analysis::{Analysis, analyse};
 pub use csv_sink::{CsvSinks, EVENTS_HEADER, SLO_HEADER, TIMESERIES_HEADER};
 pub use format::human_time;
+pub use html::{esc, report_html, write_report};
+pub use memory_buckets::{CHART_BUCKETS, MEMORY_HEADER, MemoryBuckets, bucket_width};
 pub use merge::merge_csv;
 pub use metadata::{RunMeta, ShardMeta, SweepMeta, VariantMeta};
 pub use output_dir::OutputDir;
+pub use plan::{PLAN_HEADER, PlanQuestion, plan_csv, plan_text};
 pub use summary::{containers_csv, summary_csv};
 pub use table::table;

@@ -30,6 +30,11 @@ impl OutputDir {
         })
     }
 
+    /// The staging folder itself (becomes `OUT/<name>/` on commit).
+    pub fn path(&self) -> &Path {
+        &self.staging
+    }
+
     /// The folder for per-run part files.
     pub fn parts(&self) -> PathBuf {
         self.staging.join("parts")

@@ -1,4 +1,5 @@
-//! Same scenario and seed → byte-identical CSV, across runs and thread counts.
+//! Same scenario and seed → byte-identical outputs (CSV, charts, report), across runs and
+//! thread counts.
 
 use std::path::Path;
 
@@ -27,18 +28,21 @@ fn outputs_are_byte_identical_across_runs_and_thread_counts() {
     run_into(&one, "1");
     run_into(&two, "2");
     run_into(&again, "2");
-    for file in [
+    // Every file: the CSVs, run.json, the charts (PNG and SVG) and report.html.
+    let files = crate::support::tree(&one.join("trace-sampling-leak"));
+    for f in [
         "timeseries.csv",
         "events.csv",
+        "memory.csv",
         "summary.csv",
-        "containers.csv",
-        "run.json",
+        "report.html",
+        "charts/survival.png",
     ] {
-        let read =
-            |root: &Path| std::fs::read(root.join("trace-sampling-leak").join(file)).unwrap();
-        let a = read(&one);
-        assert!(a.len() > 100, "{file} is nearly empty");
-        assert!(a == read(&two), "{file} differs between 1 and 2 threads");
-        assert!(a == read(&again), "{file} differs between two runs");
+        assert!(
+            files.get(f).is_some_and(|b| b.len() > 100),
+            "{f} missing or nearly empty"
+        );
     }
+    crate::support::assert_same_tree(&one, &two, "1 thread vs 2 threads");
+    crate::support::assert_same_tree(&one, &again, "two runs");
 }

@@ -11,6 +11,7 @@ mod fidelity;
 mod oom_kill;
 mod oom_killer;
 mod qos;
+mod report;
 mod restart_backoff;
 mod scale;
 mod seed_000_sidecar_spiral;

@@ -92,3 +92,34 @@ pub fn run_sampled(s: &Scenario, variant: usize, replica: u32) -> (RunOutcome, C
 pub fn secs(t: SimTime) -> f64 {
     t.as_secs_f64()
 }
+
+/// Every file under `dir`, by path relative to it, with its bytes.
+pub fn tree(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+    fn walk(root: &Path, dir: &Path, out: &mut std::collections::BTreeMap<String, Vec<u8>>) {
+        for e in std::fs::read_dir(dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                walk(root, &p, out);
+            } else {
+                let rel = p.strip_prefix(root).unwrap().display().to_string();
+                out.insert(rel, std::fs::read(&p).unwrap());
+            }
+        }
+    }
+    let mut out = std::collections::BTreeMap::new();
+    walk(dir, dir, &mut out);
+    out
+}
+
+/// Asserts two output folders hold the same files with the same bytes.
+pub fn assert_same_tree(a: &Path, b: &Path, what: &str) {
+    let (ta, tb) = (tree(a), tree(b));
+    assert_eq!(
+        ta.keys().collect::<Vec<_>>(),
+        tb.keys().collect::<Vec<_>>(),
+        "{what}: different files"
+    );
+    for (file, bytes) in &ta {
+        assert!(*bytes == tb[file], "{what}: {file} differs");
+    }
+}

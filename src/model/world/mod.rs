@@ -362,8 +362,10 @@ impl<'c, R: Recorder> World<'c, R> {
             (Some(p), Some(i)) => p.containers[usize::from(i)].name(),
             _ => "",
         };
+        let workload = p.map_or("", |p| self.cfg.workloads[p.workload].name.as_str());
         self.rec.event(&EventRecord {
             time: now,
+            workload,
             node,
             pod: p.map_or("", |p| p.name()),
             container,

@@ -15,10 +15,12 @@ impl<R: Recorder> World<'_, R> {
             if pod.node.is_none() {
                 continue;
             }
+            let workload = self.cfg.workloads[pod.workload].name.as_str();
             for c in &pod.containers {
                 let limit = c.limit();
                 self.rec.sample(&Sample {
                     time: now,
+                    workload,
                     pod: pod.name(),
                     container: c.name(),
                     working_set: c.usage_at(now).max(0.0) as u64,
