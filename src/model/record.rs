@@ -82,6 +82,8 @@ pub enum EventKind {
     XdsConnected,
     /// istiod started a full push.
     PushStarted,
+    /// istiod sent the push to every proxy connected to it.
+    PushCompleted,
     /// Proxies received a config lacking some of the mesh's clusters.
     PartialConfig,
     /// Proxies received the whole mesh again.
@@ -113,6 +115,7 @@ impl EventKind {
             EventKind::KubeProxySynced => "KubeProxySynced",
             EventKind::XdsConnected => "XdsConnected",
             EventKind::PushStarted => "PushStarted",
+            EventKind::PushCompleted => "PushCompleted",
             EventKind::PartialConfig => "PartialConfig",
             EventKind::ConfigRestored => "ConfigRestored",
         }

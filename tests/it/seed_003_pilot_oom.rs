@@ -66,8 +66,22 @@ fn the_incident_timeline_comes_out_of_the_model() {
             outcome.requests.total_503(),
             outcome.requests.errors(ResponseFlag::Nr)
         );
+        // Once every istiod is Ready again, kube-proxy ends with all three addresses: an
+        // older endpoints update that arrives late never overrides a newer one.
+        let last_view = ev
+            .iter()
+            .rev()
+            .find(|e| e.kind == EventKind::KubeProxySynced)
+            .unwrap();
+        assert_eq!(
+            last_view.message.matches("istiod-").count(),
+            3,
+            "{}",
+            last_view.message
+        );
         for kind in [
             EventKind::PushStarted,
+            EventKind::PushCompleted,
             EventKind::PartialConfig,
             EventKind::ConfigRestored,
         ] {

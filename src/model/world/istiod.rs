@@ -44,6 +44,8 @@ struct Proc {
     queue: VecDeque<(usize, bool)>,
     in_flight: Vec<Send>,
     connected: Vec<usize>,
+    /// When the full push being sent started (a newer one merges into it).
+    pushing_since: Option<SimTime>,
 }
 
 /// A config send to one cohort.
@@ -204,6 +206,7 @@ impl<R: Recorder> World<'_, R> {
             queue: VecDeque::new(),
             in_flight: Vec::new(),
             connected: Vec::new(),
+            pushing_since: None,
         });
         self.istiod_memory(now, pod);
     }
@@ -280,7 +283,10 @@ impl<R: Recorder> World<'_, R> {
             .collect();
         let Some(&last) = due.last() else { return };
         let view = cp.view_updates[last].1.clone();
-        cp.view_updates.retain(|u| u.0 > now);
+        // Updates are in the order the endpoints changed; once a newer one is applied, the
+        // older ones still in flight are stale (kube-proxy applies the latest
+        // EndpointSlice, not a replay of every intermediate state).
+        cp.view_updates.drain(..=last);
         if view == cp.view {
             return;
         }
@@ -478,6 +484,7 @@ impl<R: Recorder> World<'_, R> {
         p.building = None;
         p.context = cp.next_context;
         p.context_known = p.known_at(now, sync);
+        p.pushing_since.get_or_insert(now);
         let proxies: u32 = p.connected.iter().map(|&c| cp.cohorts[c].proxies).sum();
         let msg = format!(
             "full push of {:.1} % of the mesh to {proxies} proxies",
@@ -490,6 +497,8 @@ impl<R: Recorder> World<'_, R> {
             Note::new(EventKind::PushStarted, "Push", &msg),
         );
         self.enqueue_all(now, pod, true);
+        // With no proxy connected there is nothing to send: the push is done at once.
+        self.push_completed(now, pod);
         let cp = self.control_plane.as_mut().expect("control plane");
         let Some(i) = cp.proc(pod) else { return };
         let step = cp.procs[i].debouncer.on_push_done(now);
@@ -607,6 +616,31 @@ impl<R: Recorder> World<'_, R> {
             }
         }
         self.pump(now, pod);
+        self.push_completed(now, pod);
+    }
+
+    /// Records the end of a full push once nothing is left to send.
+    fn push_completed(&mut self, now: SimTime, pod: PodKey) {
+        let cp = self.control_plane.as_mut().expect("control plane");
+        let Some(i) = cp.proc(pod) else { return };
+        let p = &mut cp.procs[i];
+        if !p.queue.is_empty() || !p.in_flight.is_empty() {
+            return;
+        }
+        let Some(since) = p.pushing_since.take() else {
+            return;
+        };
+        let proxies: u32 = p.connected.iter().map(|&c| cp.cohorts[c].proxies).sum();
+        let msg = format!(
+            "full push sent to all {proxies} connected proxies in {:.1} s",
+            (now - since).as_secs_f64()
+        );
+        self.emit(
+            now,
+            Some(pod),
+            None,
+            Note::new(EventKind::PushCompleted, "PushDone", &msg),
+        );
     }
 
     /// Sets istiod's xDS memory from its pipeline; kills it if that crosses its limit.
