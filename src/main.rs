@@ -29,10 +29,13 @@ macro_rules! sayln {
 /// Simulate memory in a Kubernetes service mesh: OOM kills, restarts and 503s, and what
 /// each mitigation changes.
 #[derive(Parser)]
-#[command(version, about, long_about = None)]
+#[command(version, about, long_about = None, args_conflicts_with_subcommands = true)]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
+    /// Without a command, `meshmem [OPTIONS] [PATH...]` is `meshmem run`.
+    #[command(flatten)]
+    run: RunArgs,
 }
 
 #[derive(Subcommand)]
@@ -157,10 +160,7 @@ fn main() -> ExitCode {
     let _ = miette::set_hook(Box::new(move |_| {
         Box::new(miette::MietteHandlerOpts::new().wrap_lines(wrap).build())
     }));
-    let result = match cli.command.unwrap_or(Command::Run(RunArgs {
-        out: PathBuf::from("output"),
-        ..RunArgs::default()
-    })) {
+    let result = match cli.command.unwrap_or(Command::Run(cli.run)) {
         Command::Run(args) => run(args),
         Command::Check { paths } => check(&paths),
         Command::Merge { dirs, out } => merge(&dirs, &out),
