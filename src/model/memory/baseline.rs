@@ -2,7 +2,6 @@
 
 use super::MemoryLaw;
 use crate::engine::{SimDuration, SimRng, SimTime};
-use crate::model::cpu::Load;
 use crate::model::units::Bytes;
 
 /// Idle resident memory and the time to reach it after a start.
@@ -64,6 +63,4 @@ impl MemoryLaw for Baseline {
             self.ramp_end = SimTime::NEVER;
         }
     }
-    fn set_load(&mut self, _load: &Load) {}
-    fn on_request(&mut self, _now: SimTime, _rng: &mut SimRng) {}
 }

@@ -7,7 +7,6 @@
 
 use super::{MemoryLaw, first_tick};
 use crate::engine::{SimDuration, SimRng, SimTime};
-use crate::model::cpu::Load;
 use crate::model::units::Bytes;
 
 /// Batch parameters.
@@ -113,6 +112,4 @@ impl MemoryLaw for Batch {
             }
         }
     }
-    fn set_load(&mut self, _load: &Load) {}
-    fn on_request(&mut self, _now: SimTime, _rng: &mut SimRng) {}
 }

@@ -279,7 +279,6 @@ impl MemoryLaw for Cache {
             self.step_end = SimTime::ZERO;
         }
     }
-    fn on_request(&mut self, _now: SimTime, _rng: &mut SimRng) {}
 }
 
 #[cfg(test)]

@@ -8,7 +8,6 @@
 //! bytes is UNCONFIRMED.
 
 use super::MemoryLaw;
-use crate::engine::{SimDuration, SimRng, SimTime};
 use crate::model::cpu::Load;
 use crate::model::units::Bytes;
 
@@ -48,7 +47,6 @@ impl Connections {
 }
 
 impl MemoryLaw for Connections {
-    fn start(&mut self, _now: SimTime, _warm: Option<SimDuration>, _rng: &mut SimRng) {}
     fn bytes(&self) -> f64 {
         let per = if self.mtls {
             self.spec.tls_bytes
@@ -57,16 +55,7 @@ impl MemoryLaw for Connections {
         };
         self.spec.per_rps * self.rps * per.as_f64()
     }
-    fn slope(&self) -> f64 {
-        0.0
-    }
-    fn advance(&mut self, _dt: f64) {}
-    fn next_change(&self, _now: SimTime) -> SimTime {
-        SimTime::NEVER
-    }
-    fn on_change(&mut self, _now: SimTime) {}
     fn set_load(&mut self, load: &Load) {
         self.rps = load.rps;
     }
-    fn on_request(&mut self, _now: SimTime, _rng: &mut SimRng) {}
 }

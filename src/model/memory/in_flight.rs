@@ -50,10 +50,6 @@ impl MemoryLaw for InFlight {
         let fluid = self.rps * self.spec.latency.as_secs_f64() * self.stretch;
         (fluid + self.departures.len() as f64) * self.spec.per_request.as_f64()
     }
-    fn slope(&self) -> f64 {
-        0.0
-    }
-    fn advance(&mut self, _dt: f64) {}
     fn next_change(&self, _now: SimTime) -> SimTime {
         self.departures.front().copied().unwrap_or(SimTime::NEVER)
     }

@@ -48,10 +48,6 @@ impl MemoryLaw for Leak {
     fn advance(&mut self, dt: f64) {
         self.bytes += self.slope() * dt;
     }
-    fn next_change(&self, _now: SimTime) -> SimTime {
-        SimTime::NEVER
-    }
-    fn on_change(&mut self, _now: SimTime) {}
     fn set_load(&mut self, load: &Load) {
         self.rps = if load.fluid { load.rps } else { 0.0 };
         // A warm start: what leaked while the pod ran before the scenario.

@@ -128,22 +128,31 @@ pub(crate) trait MemoryLaw {
     /// been running for that long when the simulation begins (start-up work done, history
     /// accumulated: laws with history evolve over it at their first load).
     /// `rng` sets what a real process start leaves to chance (timer phases).
-    fn start(&mut self, now: SimTime, warm: Option<SimDuration>, rng: &mut SimRng);
+    /// By default nothing happens: the law's bytes do not depend on the process's age.
+    fn start(&mut self, _now: SimTime, _warm: Option<SimDuration>, _rng: &mut SimRng) {}
     /// Bytes held at the last update.
     fn bytes(&self) -> f64;
-    /// Growth in bytes per second, constant until [`MemoryLaw::next_change`].
-    fn slope(&self) -> f64;
-    /// Moves forward `dt` seconds along the slope; never past the next change.
-    fn advance(&mut self, dt: f64);
+    /// Growth in bytes per second, constant until [`MemoryLaw::next_change`] (default:
+    /// flat).
+    fn slope(&self) -> f64 {
+        0.0
+    }
+    /// Moves forward `dt` seconds along the slope; never past the next change (default:
+    /// nothing to move).
+    fn advance(&mut self, _dt: f64) {}
     /// The next instant the law changes on its own, given the last update was at `now`;
-    /// [`SimTime::NEVER`] if none.
-    fn next_change(&self, now: SimTime) -> SimTime;
-    /// Applies whatever change is due at `now`.
-    fn on_change(&mut self, now: SimTime);
-    /// The container's load changed (rate, CPU left over, throttling).
-    fn set_load(&mut self, load: &Load);
-    /// Per-request fidelity: one request arrives at `now`.
-    fn on_request(&mut self, now: SimTime, rng: &mut SimRng);
+    /// [`SimTime::NEVER`] if none (the default).
+    fn next_change(&self, _now: SimTime) -> SimTime {
+        SimTime::NEVER
+    }
+    /// Applies whatever change is due at `now` (default: none is ever due).
+    fn on_change(&mut self, _now: SimTime) {}
+    /// The container's load changed (rate, CPU left over, throttling); by default the law
+    /// does not depend on load.
+    fn set_load(&mut self, _load: &Load) {}
+    /// Per-request fidelity: one request arrives at `now` (default: requests leave no
+    /// trace in this law).
+    fn on_request(&mut self, _now: SimTime, _rng: &mut SimRng) {}
 }
 
 /// One law of a container, by kind.

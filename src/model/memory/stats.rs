@@ -87,9 +87,6 @@ impl MemoryLaw for Stats {
             * (self.spec.bytes_per_stat.as_f64()
                 + f64::from(self.pending) * self.spec.snapshot_bytes_per_stat.as_f64())
     }
-    fn slope(&self) -> f64 {
-        0.0
-    }
     fn advance(&mut self, dt: f64) {
         if self.pending > 0 {
             self.progress += self.cores * dt;
@@ -119,7 +116,6 @@ impl MemoryLaw for Stats {
     fn set_load(&mut self, load: &Load) {
         self.cores = load.spare_cores;
     }
-    fn on_request(&mut self, _now: SimTime, _rng: &mut SimRng) {}
 }
 
 #[cfg(test)]

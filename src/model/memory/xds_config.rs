@@ -6,8 +6,6 @@
 //! 400-service mesh costs each proxy ~15 MB before any traffic.
 
 use super::MemoryLaw;
-use crate::engine::{SimDuration, SimRng, SimTime};
-use crate::model::cpu::Load;
 use crate::model::units::Bytes;
 
 /// Envoy's memory per cluster, bytes (REFERENCE.md: ≈ 37 KB, CI bound 42 000 B).
@@ -48,18 +46,7 @@ impl XdsConfig {
 }
 
 impl MemoryLaw for XdsConfig {
-    fn start(&mut self, _now: SimTime, _warm: Option<SimDuration>, _rng: &mut SimRng) {}
     fn bytes(&self) -> f64 {
         self.spec.bytes()
     }
-    fn slope(&self) -> f64 {
-        0.0
-    }
-    fn advance(&mut self, _dt: f64) {}
-    fn next_change(&self, _now: SimTime) -> SimTime {
-        SimTime::NEVER
-    }
-    fn on_change(&mut self, _now: SimTime) {}
-    fn set_load(&mut self, _load: &Load) {}
-    fn on_request(&mut self, _now: SimTime, _rng: &mut SimRng) {}
 }

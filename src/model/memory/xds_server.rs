@@ -4,7 +4,6 @@
 
 use super::MemoryLaw;
 use crate::engine::{SimDuration, SimRng, SimTime};
-use crate::model::cpu::Load;
 
 #[derive(Clone, Debug, Default)]
 pub(crate) struct XdsServer {
@@ -25,14 +24,4 @@ impl MemoryLaw for XdsServer {
     fn bytes(&self) -> f64 {
         self.bytes
     }
-    fn slope(&self) -> f64 {
-        0.0
-    }
-    fn advance(&mut self, _dt: f64) {}
-    fn next_change(&self, _now: SimTime) -> SimTime {
-        SimTime::NEVER
-    }
-    fn on_change(&mut self, _now: SimTime) {}
-    fn set_load(&mut self, _load: &Load) {}
-    fn on_request(&mut self, _now: SimTime, _rng: &mut SimRng) {}
 }
