@@ -92,24 +92,11 @@ pub fn wilson(k: usize, n: usize) -> Proportion {
 /// (at `horizon`) without it: the smallest time by which a fraction `q` had the event.
 /// `None` if that fraction is never reached within the observed runs.
 pub fn km_quantile(times: &[Option<f64>], q: f64) -> Option<f64> {
-    let n = times.len();
-    let mut events: Vec<f64> = times.iter().flatten().copied().collect();
-    events.sort_by(f64::total_cmp);
-    // Censored runs are at risk until the end, after every event.
-    let mut at_risk = n as f64;
-    let mut survival = 1.0;
-    let mut i = 0;
-    while i < events.len() {
-        let t = events[i];
-        let d = events[i..].iter().take_while(|&&e| e == t).count();
-        survival *= 1.0 - d as f64 / at_risk;
-        at_risk -= d as f64;
-        if 1.0 - survival >= q - 1e-12 {
-            return Some(t);
-        }
-        i += d;
-    }
-    None
+    km_curve(times)
+        .into_iter()
+        .skip(1)
+        .find(|&(_, survival)| 1.0 - survival >= q - 1e-12)
+        .map(|(t, _)| t)
 }
 
 /// The Kaplan–Meier survival curve of times to an event (`None`: a run that ended
