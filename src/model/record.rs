@@ -135,6 +135,9 @@ pub struct EventRecord<'a> {
     pub pod: &'a str,
     /// Container name, empty for pod-level events.
     pub container: &'a str,
+    /// The container's memory limit when it happened, for events about a limited
+    /// container.
+    pub limit: Option<u64>,
     /// What happened.
     pub kind: EventKind,
     /// Kubernetes reason (`OOMKilled`, `CrashLoopBackOff`, …).

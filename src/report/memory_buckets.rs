@@ -8,7 +8,6 @@
 //! record is bounded whatever its simulated length, and shards merge by concatenation
 //! like every other per-run file.
 
-use std::collections::HashMap;
 use std::io::Write;
 
 use crate::engine::SimDuration;
@@ -43,9 +42,6 @@ pub struct MemoryBuckets {
     width: u64,
     count: usize,
     series: Vec<(String, String, Vec<Bucket>)>,
-    /// The last limit scraped per pod and container: pods of one workload can differ
-    /// during a rollout.
-    limits: HashMap<String, Vec<(String, Option<u64>)>>,
     last: usize,
 }
 
@@ -57,7 +53,6 @@ impl MemoryBuckets {
             width,
             count: duration.as_nanos().div_ceil(width).max(1) as usize,
             series: Vec::new(),
-            limits: HashMap::new(),
             last: 0,
         }
     }
@@ -88,14 +83,6 @@ impl MemoryBuckets {
     pub fn sample(&mut self, s: &Sample<'_>) {
         let i = self.index(s.time.as_nanos());
         let k = self.series(s.workload, s.container);
-        let pod = match self.limits.get_mut(s.pod) {
-            Some(pod) => pod,
-            None => self.limits.entry(s.pod.to_string()).or_default(),
-        };
-        match pod.iter_mut().find(|(c, _)| c == s.container) {
-            Some((_, l)) => *l = s.limit,
-            None => pod.push((s.container.to_string(), s.limit)),
-        }
         let b = &mut self.series[k].2[i];
         b.peak = b.peak.max(s.working_set);
         b.limit = b.limit.max(s.limit);
@@ -114,18 +101,13 @@ impl MemoryBuckets {
         };
         let i = self.index(e.time.as_nanos());
         let k = self.series(e.workload, e.container);
-        let limit = self
-            .limits
-            .get(e.pod)
-            .and_then(|pod| pod.iter().find(|(c, _)| c == e.container))
-            .and_then(|(_, l)| *l);
         let b = &mut self.series[k].2[i];
         if kill {
             b.oom_kills += 1;
             // Killed by its own cgroup: the working set reached the limit at that instant,
             // however briefly, even if no scrape saw it.
             if e.cgroup == "container"
-                && let Some(l) = limit
+                && let Some(l) = e.limit
             {
                 b.peak = b.peak.max(l);
                 b.limit = b.limit.max(Some(l));
@@ -143,7 +125,6 @@ impl MemoryBuckets {
         w: &mut csv::Writer<W>,
     ) -> csv::Result<()> {
         self.series.sort_by(|a, b| (&a.0, &a.1).cmp(&(&b.0, &b.1)));
-        self.limits.clear();
         for (workload, container, buckets) in &self.series {
             for (i, b) in buckets.iter().enumerate() {
                 if !b.seen && b.oom_kills == 0 && b.restarts == 0 {
@@ -201,6 +182,7 @@ mod tests {
             node: "n",
             pod: "api-1",
             container: "istio-proxy",
+            limit: Some(10),
             kind: EventKind::OomKilled,
             reason: "OOMKilled",
             exit_code: Some(137),

@@ -358,9 +358,13 @@ impl<'c, R: Recorder> World<'c, R> {
         let node = p
             .and_then(|p| p.node)
             .map_or("", |n| self.nodes[n].spec.name.as_str());
-        let container = match (p, container) {
-            (Some(p), Some(i)) => p.containers[usize::from(i)].name(),
-            _ => "",
+        let (container, limit) = match (p, container) {
+            (Some(p), Some(i)) => {
+                let c = &p.containers[usize::from(i)];
+                let limit = c.limit();
+                (c.name(), limit.is_finite().then_some(limit as u64))
+            }
+            _ => ("", None),
         };
         let workload = p.map_or("", |p| self.cfg.workloads[p.workload].name.as_str());
         self.rec.event(&EventRecord {
@@ -369,6 +373,7 @@ impl<'c, R: Recorder> World<'c, R> {
             node,
             pod: p.map_or("", |p| p.name()),
             container,
+            limit,
             kind: note.kind,
             reason: note.reason,
             exit_code: note.exit_code,
