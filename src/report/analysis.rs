@@ -11,7 +11,6 @@
 //!   95 % t interval.
 
 use std::collections::BTreeMap;
-use std::fmt::Write;
 
 use super::metadata::RunMeta;
 use crate::stats::{MeanCi, Proportion, km_quantile, mean_ci, wilson};
@@ -243,7 +242,7 @@ pub fn analyse(meta: &RunMeta, summary: &[u8], containers: &[u8]) -> Result<Anal
     Ok(Analysis {
         comparison_csv: out.into_bytes(),
         sweep_csv: sweep_csv(meta, &sweep_rows),
-        table: render(&table),
+        table: super::format::columns(&table, 1),
     })
 }
 
@@ -300,25 +299,4 @@ fn sweep_csv(meta: &RunMeta, rows: &[(usize, Figures)]) -> Option<Vec<u8>> {
         w.write_record(&row).ok()?;
     }
     w.into_inner().ok()
-}
-
-fn render(rows: &[[String; 8]]) -> String {
-    let widths: Vec<usize> = (0..8)
-        .map(|i| rows.iter().map(|r| r[i].chars().count()).max().unwrap_or(0))
-        .collect();
-    let mut out = String::new();
-    for row in rows {
-        let mut line = String::new();
-        for (i, cell) in row.iter().enumerate() {
-            let pad = " ".repeat(widths[i] - cell.chars().count());
-            let _ = if i == 0 {
-                write!(line, "{cell}{pad}  ")
-            } else {
-                write!(line, "{pad}{cell}  ")
-            };
-        }
-        out.push_str(line.trim_end());
-        out.push('\n');
-    }
-    out
 }

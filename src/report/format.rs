@@ -26,3 +26,27 @@ pub fn count(x: f64) -> String {
 pub fn burn(x: f64) -> String {
     format!("{x:.2}")
 }
+
+/// Rows as text columns padded to their widest cell: the first `left` columns (names)
+/// left-aligned, the rest (numbers) right-aligned, two spaces between.
+pub fn columns<const N: usize>(rows: &[[String; N]], left: usize) -> String {
+    use std::fmt::Write;
+    let widths: Vec<usize> = (0..N)
+        .map(|i| rows.iter().map(|r| r[i].chars().count()).max().unwrap_or(0))
+        .collect();
+    let mut out = String::new();
+    for row in rows {
+        let mut line = String::new();
+        for (i, cell) in row.iter().enumerate() {
+            let pad = " ".repeat(widths[i] - cell.chars().count());
+            let _ = if i < left {
+                write!(line, "{cell}{pad}  ")
+            } else {
+                write!(line, "{pad}{cell}  ")
+            };
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}

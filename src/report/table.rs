@@ -1,7 +1,5 @@
 //! The table `meshmem run` prints: per variant and container, what the runs amount to.
 
-use std::fmt::Write;
-
 use super::format::human_time;
 use crate::runner::ReplicaResult;
 use crate::scenario::Scenario;
@@ -104,27 +102,5 @@ pub fn table(scenario: &Scenario, results: &[ReplicaResult]) -> String {
             ]);
         }
     }
-    render(&rows)
-}
-
-/// Columns padded to their widest cell; names left-aligned, numbers right-aligned.
-fn render(rows: &[[String; COLUMNS]]) -> String {
-    let widths: Vec<usize> = (0..COLUMNS)
-        .map(|i| rows.iter().map(|r| r[i].chars().count()).max().unwrap_or(0))
-        .collect();
-    let mut out = String::new();
-    for row in rows {
-        let mut line = String::new();
-        for (i, cell) in row.iter().enumerate() {
-            let pad = " ".repeat(widths[i] - cell.chars().count());
-            if i < 2 {
-                let _ = write!(line, "{cell}{pad}  ");
-            } else {
-                let _ = write!(line, "{pad}{cell}  ");
-            }
-        }
-        out.push_str(line.trim_end());
-        out.push('\n');
-    }
-    out
+    super::format::columns(&rows, 2)
 }
