@@ -200,13 +200,13 @@ fn bad(file: &str, what: impl std::fmt::Display) -> io::Error {
 
 /// A CSV file's rows with named column access.
 struct Table {
-    file: &'static str,
+    file: String,
     reader: csv::Reader<io::BufReader<std::fs::File>>,
     headers: csv::StringRecord,
 }
 
 impl Table {
-    fn open(dir: &Path, file: &'static str) -> io::Result<Option<Table>> {
+    fn open(dir: &Path, file: &str) -> io::Result<Option<Table>> {
         let f = match std::fs::File::open(dir.join(file)) {
             Ok(f) => f,
             Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
@@ -215,7 +215,7 @@ impl Table {
         let mut reader = csv::Reader::from_reader(io::BufReader::with_capacity(1 << 16, f));
         let headers = reader.headers().map_err(|e| bad(file, e))?.clone();
         Ok(Some(Table {
-            file,
+            file: file.to_string(),
             reader,
             headers,
         }))
@@ -225,7 +225,7 @@ impl Table {
         self.headers
             .iter()
             .position(|h| h == name)
-            .ok_or_else(|| bad(self.file, format!("no column {name}")))
+            .ok_or_else(|| bad(&self.file, format!("no column {name}")))
     }
 
     /// Calls `f` on every row.
@@ -234,7 +234,7 @@ impl Table {
         while self
             .reader
             .read_record(&mut rec)
-            .map_err(|e| bad(self.file, e))?
+            .map_err(|e| bad(&self.file, e))?
         {
             f(&rec)?;
         }
@@ -700,31 +700,25 @@ fn load_plans(dir: &Path) -> io::Result<Vec<PlanCurve>> {
     files.sort();
     let mut plans = Vec::new();
     for path in files {
-        const F: &str = "plan-*.csv";
-        let file_name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
-        let target = file_name
+        let file = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+        let Some(t) = Table::open(dir, file)? else {
+            continue;
+        };
+        let target = file
             .trim_start_matches("plan-")
             .trim_end_matches(".csv")
             .to_string();
-        let mut reader = csv::Reader::from_path(&path).map_err(|e| bad(F, e))?;
-        let headers = reader.headers().map_err(|e| bad(F, e))?.clone();
-        let col = |n: &str| {
-            headers
-                .iter()
-                .position(|h| h == n)
-                .ok_or_else(|| bad(file_name, format!("no column {n}")))
-        };
-        let container = col("container")?;
+        let container = t.col("container")?;
         let (limit, runs, verdict, risk, within, chosen, vpa) = (
-            col("limit_bytes")?,
-            col("runs")?,
-            col("verdict")?,
-            col("risk")?,
-            col("within_s")?,
-            col("chosen")?,
-            col("vpa_recommendation")?,
+            t.col("limit_bytes")?,
+            t.col("runs")?,
+            t.col("verdict")?,
+            t.col("risk")?,
+            t.col("within_s")?,
+            t.col("chosen")?,
+            t.col("vpa_recommendation")?,
         );
-        let p = [col("p_oom")?, col("p_oom_lo")?, col("p_oom_hi")?];
+        let p = [t.col("p_oom")?, t.col("p_oom_lo")?, t.col("p_oom_hi")?];
         let mut curve = PlanCurve {
             target,
             container: String::new(),
@@ -732,20 +726,20 @@ fn load_plans(dir: &Path) -> io::Result<Vec<PlanCurve>> {
             within_s: 0,
             candidates: Vec::new(),
         };
-        for rec in reader.records() {
-            let rec = rec.map_err(|e| bad(F, e))?;
-            curve.risk = num(F, &rec[risk])?;
+        t.rows(|rec| {
+            curve.risk = num(file, &rec[risk])?;
             curve.container = rec[container].to_string();
-            curve.within_s = num(F, &rec[within])? as u64;
+            curve.within_s = num(file, &rec[within])? as u64;
             curve.candidates.push(PlanCandidate {
-                limit_mib: num(F, &rec[limit])? / MIB,
-                runs: num(F, &rec[runs])? as usize,
-                p_oom: estimate(&rec, &p, F)?.unwrap_or_default(),
+                limit_mib: num(file, &rec[limit])? / MIB,
+                runs: num(file, &rec[runs])? as usize,
+                p_oom: estimate(rec, &p, file)?.unwrap_or_default(),
                 verdict: rec[verdict].to_string(),
                 chosen: &rec[chosen] == "true",
                 vpa: &rec[vpa] == "true",
             });
-        }
+            Ok(())
+        })?;
         plans.push(curve);
     }
     Ok(plans)
