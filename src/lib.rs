@@ -13,7 +13,7 @@
 //! - [`scenario`]: the YAML format, quantities, validation, variants;
 //! - [`runner`]: replicas and variants in parallel, deterministically;
 //! - [`report`]: CSV files, metadata and the printed table;
-//! - [`app`]: what the `meshmem` commands do.
+//! - [`cli`] and [`commands`]: the command line and what each command does.
 //!
 //! A whole run in a few lines — a container that leaks 1Ki per request at 100 rps under a
 //! 64Mi limit, on top of a 32Mi baseline, is killed when the leak reaches 32Mi:
@@ -46,7 +46,8 @@
 //! // Killed at once the first time, then the kubelet's back-off: 0 s, 10 s, 20 s, …
 //! assert!(api.oom_kills > 5 && api.restarts == api.oom_kills);
 //! ```
-pub mod app;
+pub mod cli;
+pub mod commands;
 pub mod engine;
 pub mod model;
 pub mod report;

@@ -1,0 +1,180 @@
+//! The command line, as clap types derived once.
+//!
+//! Each command's arguments are the options its module in [`crate::commands`] takes:
+//! nothing is copied field by field into another struct. Values are parsed here into
+//! model units (`SimDuration`, `Bytes`, a probability), so a command only ever sees
+//! valid settings; a bad value is clap's usage error (exit 2).
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::engine::SimDuration;
+use crate::model::Bytes;
+
+/// Simulate memory in a Kubernetes service mesh: OOM kills, restarts and 503s, and what
+/// each mitigation changes.
+#[derive(Parser, Debug)]
+#[command(name = "meshmem", version, about, long_about = None, args_conflicts_with_subcommands = true)]
+pub struct Cli {
+    /// The command; none is `run`.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    /// Without a command, `meshmem [OPTIONS] [PATH...]` is `meshmem run`.
+    #[command(flatten)]
+    pub run: RunArgs,
+}
+
+/// The commands.
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Run scenarios and write their outputs (the default: every file in scenarios/).
+    Run(RunArgs),
+    /// Validate scenarios without running them.
+    Check(CheckArgs),
+    /// Find the smallest memory limit whose OOM risk within a horizon is acceptable.
+    Plan(PlanArgs),
+    /// Join the outputs of `run --shard I/N` into the files one whole run writes.
+    Merge(MergeArgs),
+}
+
+/// `meshmem run`.
+#[derive(Args, Debug, Default, Clone)]
+pub struct RunArgs {
+    /// Scenario files or folders [default: scenarios/].
+    pub paths: Vec<PathBuf>,
+    /// Override every scenario's seed.
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Override every scenario's replica count.
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+    pub replicas: Option<u32>,
+    /// Output folder: each scenario's outputs go to OUT/<scenario name>/.
+    #[arg(long, default_value = "output")]
+    pub out: PathBuf,
+    /// Worker threads [default: all cores].
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+    pub threads: Option<u32>,
+    /// No progress bar.
+    #[arg(long, short)]
+    pub quiet: bool,
+    /// Run only shard I of N (replicas r with r mod N = I); join with `meshmem merge`.
+    #[arg(long, value_parser = parse_shard, value_name = "I/N")]
+    pub shard: Option<(u32, u32)>,
+}
+
+/// `meshmem check`.
+#[derive(Args, Debug, Clone)]
+pub struct CheckArgs {
+    /// Scenario files or folders.
+    #[arg(required = true)]
+    pub paths: Vec<PathBuf>,
+}
+
+/// `meshmem plan`.
+#[derive(Args, Debug, Clone)]
+pub struct PlanArgs {
+    /// Scenario file.
+    pub path: PathBuf,
+    /// The container to size, as WORKLOAD/CONTAINER.
+    #[arg(long)]
+    pub container: String,
+    /// Acceptable probability of an OOM kill within the horizon (1% or 0.01).
+    #[arg(long, value_parser = parse_risk, default_value = "1%")]
+    pub risk: f64,
+    /// The horizon (e.g. 24h).
+    #[arg(long, value_parser = parse_duration, default_value = "24h")]
+    pub within: SimDuration,
+    /// Plan for this variant instead of the baseline.
+    #[arg(long)]
+    pub variant: Option<String>,
+    /// Candidate limits are multiples of this (e.g. 8Mi).
+    #[arg(long, value_parser = parse_bytes, default_value = "8Mi")]
+    pub step: Bytes,
+    /// Runs per candidate before adding more.
+    #[arg(long, default_value_t = 100)]
+    pub min_runs: u32,
+    /// Most runs per candidate.
+    #[arg(long, default_value_t = 1600)]
+    pub max_runs: u32,
+    /// Output folder (the plan goes to OUT/<scenario name>/).
+    #[arg(long, default_value = "output")]
+    pub out: PathBuf,
+}
+
+/// `meshmem merge`.
+#[derive(Args, Debug, Clone)]
+pub struct MergeArgs {
+    /// Output folders of the shards.
+    #[arg(required = true)]
+    pub dirs: Vec<PathBuf>,
+    /// Where to write the merged outputs (OUT/<scenario name>/).
+    #[arg(long, default_value = "output")]
+    pub out: PathBuf,
+}
+
+/// `1%` or `0.01`.
+fn parse_risk(s: &str) -> Result<f64, String> {
+    let v = match s.strip_suffix('%') {
+        Some(p) => p.trim().parse::<f64>().map(|p| p / 100.0),
+        None => s.trim().parse::<f64>(),
+    }
+    .map_err(|_| format!("`{s}` is not a probability (1% or 0.01)"))?;
+    if v > 0.0 && v < 1.0 {
+        Ok(v)
+    } else {
+        Err(format!("`{s}` must be between 0 and 100 %"))
+    }
+}
+
+fn parse_duration(s: &str) -> Result<SimDuration, String> {
+    crate::scenario::duration::parse_duration(s)
+}
+
+fn parse_bytes(s: &str) -> Result<Bytes, String> {
+    crate::scenario::quantity::parse_bytes(s).map_err(|e| e.to_string())
+}
+
+/// `I/N`: shard I (from 0) of N.
+fn parse_shard(s: &str) -> Result<(u32, u32), String> {
+    let (i, n) = s
+        .split_once('/')
+        .ok_or_else(|| format!("`{s}` is not I/N (e.g. 0/4)"))?;
+    let (i, n): (u32, u32) = (
+        i.trim()
+            .parse()
+            .map_err(|_| format!("`{i}` is not a shard index"))?,
+        n.trim()
+            .parse()
+            .map_err(|_| format!("`{n}` is not a shard count"))?,
+    );
+    if n == 0 || i >= n {
+        return Err(format!("shard {i}/{n}: the index must be below the count"));
+    }
+    Ok((i, n))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_line_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn risk_takes_percent_or_fraction() {
+        assert_eq!(parse_risk("1%"), Ok(0.01));
+        assert_eq!(parse_risk("0.05"), Ok(0.05));
+        assert!(parse_risk("100%").is_err());
+    }
+
+    #[test]
+    fn shard_index_is_below_the_count() {
+        assert_eq!(parse_shard("1/4"), Ok((1, 4)));
+        assert!(parse_shard("4/4").is_err());
+        assert!(parse_shard("x").is_err());
+    }
+}
