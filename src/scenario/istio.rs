@@ -15,7 +15,7 @@ use serde_saphyr::Location;
 
 use super::error::Problem;
 use super::quantity::QuantityError;
-use super::spec::{MeshSpec, S, WorkloadY};
+use super::yaml;
 use crate::engine::SimDuration;
 use crate::model::units::{Bytes, MilliCpu};
 
@@ -87,13 +87,15 @@ const KNOWN: [(&str, &str); 7] = [
 ];
 
 /// `true` when the workload gets a sidecar.
-pub fn injected(mesh: Option<&MeshSpec>, w: &WorkloadY) -> bool {
+pub fn injected(mesh: Option<&yaml::Mesh>, w: &yaml::Workload) -> bool {
     mesh.is_some() && w.annotations.get(INJECT).is_none_or(|v| v.value != "false")
 }
 
 /// Checks the Istio annotations a workload carries; unknown `*.istio.io` keys are
 /// reported, since a typo there silently changes nothing in a real cluster either.
-pub fn check_annotations(annotations: &BTreeMap<String, S<String>>) -> Result<(), Problem> {
+pub fn check_annotations(
+    annotations: &BTreeMap<String, yaml::Spanned<String>>,
+) -> Result<(), Problem> {
     for (key, value) in annotations {
         if key.contains("istio.io/") && !KNOWN.iter().any(|(k, _)| k == key) {
             let known: Vec<_> = KNOWN.iter().map(|(k, _)| *k).collect();
@@ -119,7 +121,7 @@ pub fn check_annotations(annotations: &BTreeMap<String, S<String>>) -> Result<()
 
 /// An annotation's value parsed by `parse` (a quantity parser), with its location.
 pub fn quantity_annotation<T>(
-    annotations: &BTreeMap<String, S<String>>,
+    annotations: &BTreeMap<String, yaml::Spanned<String>>,
     key: &str,
     parse: fn(&str) -> Result<T, QuantityError>,
 ) -> Result<Option<(T, Location)>, Problem> {
@@ -149,7 +151,9 @@ struct TracingConfig {
     sampling: Option<f64>,
 }
 
-fn proxy_config(annotations: &BTreeMap<String, S<String>>) -> Result<ProxyConfig, Problem> {
+fn proxy_config(
+    annotations: &BTreeMap<String, yaml::Spanned<String>>,
+) -> Result<ProxyConfig, Problem> {
     let Some(raw) = annotations.get(PROXY_CONFIG) else {
         return Ok(ProxyConfig::default());
     };
@@ -165,8 +169,8 @@ fn proxy_config(annotations: &BTreeMap<String, S<String>>) -> Result<ProxyConfig
 /// The sampling percentage a proxy uses: `proxy.istio.io/config` `tracing.sampling`
 /// when non-zero (values over 100 fall back to 1, as Istio does), else the mesh's.
 pub fn trace_sampling_percent(
-    mesh: &MeshSpec,
-    annotations: &BTreeMap<String, S<String>>,
+    mesh: &yaml::Mesh,
+    annotations: &BTreeMap<String, yaml::Spanned<String>>,
 ) -> Result<f64, Problem> {
     let mesh_default = mesh
         .trace_sampling
@@ -182,7 +186,9 @@ pub fn trace_sampling_percent(
 
 /// Worker threads: `concurrency` in `proxy.istio.io/config` (0 means one per core of the
 /// limit: no thread cap), else Istio's default of 2.
-pub fn worker_threads(annotations: &BTreeMap<String, S<String>>) -> Result<Option<u32>, Problem> {
+pub fn worker_threads(
+    annotations: &BTreeMap<String, yaml::Spanned<String>>,
+) -> Result<Option<u32>, Problem> {
     Ok(match proxy_config(annotations)?.concurrency {
         Some(0) => None,
         Some(n) => Some(n),
@@ -193,7 +199,7 @@ pub fn worker_threads(annotations: &BTreeMap<String, S<String>>) -> Result<Optio
 /// Envoy's stats flush interval: the `sidecar.istio.io/statsFlushInterval` annotation,
 /// else Envoy's 5 s.
 pub fn stats_flush_interval(
-    annotations: &BTreeMap<String, S<String>>,
+    annotations: &BTreeMap<String, yaml::Spanned<String>>,
 ) -> Result<SimDuration, Problem> {
     let Some(raw) = annotations.get(STATS_FLUSH_INTERVAL) else {
         return Ok(ENVOY_STATS_FLUSH_INTERVAL);

@@ -1,18 +1,18 @@
 //! Scenario files: format, quantities and durations, validation, variants.
 //!
-//! Three layers: the YAML is read into [`spec`] structs (unknown keys rejected, locations
-//! kept), each variant patches that spec, and [`build`](build::build) turns a spec into a
+//! Three layers: the YAML is read into [`yaml`] structs (unknown keys rejected, locations
+//! kept), each variant patches that file, and [`compile`](compile::compile) turns it into a
 //! validated [`SimConfig`]. Every problem names the file, line and column, and the form
 //! that was expected.
 
-pub mod build;
+pub mod compile;
 pub mod duration;
 pub mod error;
 pub mod istio;
 pub mod path;
 pub mod quantity;
-pub mod spec;
 pub mod variant;
+pub mod yaml;
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -23,7 +23,7 @@ use sha2::{Digest, Sha256};
 pub use error::{InvalidScenario, Problem, ScenarioError};
 
 use crate::model::SimConfig;
-use spec::ScenarioSpec;
+use yaml::ScenarioFile;
 
 /// Name of the unpatched scenario among its variants.
 pub const BASELINE: &str = "baseline";
@@ -88,11 +88,11 @@ pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
 pub fn parse(path: &Path, text: &str) -> Result<Scenario, ScenarioError> {
     let invalid =
         |p: Problem| ScenarioError::Invalid(Box::new(InvalidScenario::new(path, text, p)));
-    let spec = read_spec(text).map_err(invalid)?;
+    let spec = read_file(text).map_err(invalid)?;
     let mut variants = vec![Variant {
         name: BASELINE.to_string(),
         description: spec.description.clone(),
-        config: build::build(&spec).map_err(invalid)?,
+        config: compile::compile(&spec).map_err(invalid)?,
         sweep: None,
     }];
     let mut names = HashSet::from([BASELINE.to_string()]);
@@ -108,7 +108,7 @@ pub fn parse(path: &Path, text: &str) -> Result<Scenario, ScenarioError> {
             )));
         }
         let patched = variant::apply(&spec, v).map_err(invalid)?;
-        let config = build::build(&patched).map_err(|p| invalid(p.or_at(v.name.referenced)))?;
+        let config = compile::compile(&patched).map_err(|p| invalid(p.or_at(v.name.referenced)))?;
         variants.push(Variant {
             name: v.name.value.clone(),
             description: v.description.clone(),
@@ -133,7 +133,7 @@ pub fn parse(path: &Path, text: &str) -> Result<Scenario, ScenarioError> {
         for (k, point) in variant::grid(s).into_iter().enumerate() {
             let who = format!("sweep `{name}` point {k}");
             let patched = variant::patch(&spec, &who, &point).map_err(invalid)?;
-            let config = build::build(&patched).map_err(|p| invalid(p.or_at(point[0].at)))?;
+            let config = compile::compile(&patched).map_err(|p| invalid(p.or_at(point[0].at)))?;
             let values = point
                 .iter()
                 .map(|x| (x.path.to_string(), value_text(&x.value)))
@@ -176,7 +176,7 @@ fn value_text(v: &serde_json::Value) -> String {
 }
 
 /// Reads YAML into the spec, strictly (no `yes`/`no` booleans, no duplicate keys).
-fn read_spec(text: &str) -> Result<ScenarioSpec, Problem> {
+fn read_file(text: &str) -> Result<ScenarioFile, Problem> {
     let options = serde_saphyr::options! { strict_booleans: true };
     serde_saphyr::from_str_with_options(text, options).map_err(|e| {
         let at = e.location().unwrap_or(serde_saphyr::Location::UNKNOWN);

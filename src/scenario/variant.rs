@@ -10,7 +10,7 @@ use serde_saphyr::Location;
 
 use super::error::Problem;
 use super::path;
-use super::spec::{ScenarioSpec, SweepY, VariantSpec};
+use super::yaml;
 
 /// One value set by path, with where it was written.
 pub struct Setting<'a> {
@@ -24,10 +24,10 @@ pub struct Setting<'a> {
 
 /// The scenario with `settings` applied; `who` names the patch in messages.
 pub fn patch(
-    base: &ScenarioSpec,
+    base: &yaml::ScenarioFile,
     who: &str,
     settings: &[Setting<'_>],
-) -> Result<ScenarioSpec, Problem> {
+) -> Result<yaml::ScenarioFile, Problem> {
     let mut value = serde_json::to_value(base).expect("specs serialise");
     for s in settings {
         path::set(&mut value, s.path, s.value.clone()).map_err(|m| {
@@ -38,7 +38,7 @@ pub fn patch(
             )
         })?;
     }
-    let mut spec: ScenarioSpec = serde_json::from_value(value).map_err(|e| {
+    let mut spec: yaml::ScenarioFile = serde_json::from_value(value).map_err(|e| {
         let at = settings.first().map_or(Location::UNKNOWN, |s| s.at);
         Problem::new(
             at,
@@ -52,7 +52,7 @@ pub fn patch(
 }
 
 /// The scenario as variant `v` changes it.
-pub fn apply(base: &ScenarioSpec, v: &VariantSpec) -> Result<ScenarioSpec, Problem> {
+pub fn apply(base: &yaml::ScenarioFile, v: &yaml::Variant) -> Result<yaml::ScenarioFile, Problem> {
     let settings: Vec<Setting<'_>> = v
         .set
         .iter()
@@ -70,7 +70,7 @@ pub fn apply(base: &ScenarioSpec, v: &VariantSpec) -> Result<ScenarioSpec, Probl
 
 /// The grid points of a sweep: one list of settings per point, axes in path order and
 /// the last axis varying fastest.
-pub fn grid<'a>(s: &'a SweepY) -> Vec<Vec<Setting<'a>>> {
+pub fn grid<'a>(s: &'a yaml::Sweep) -> Vec<Vec<Setting<'a>>> {
     let mut points: Vec<Vec<Setting<'a>>> = vec![Vec::new()];
     for (p, values) in &s.grid {
         let mut next = Vec::with_capacity(points.len() * values.value.len());

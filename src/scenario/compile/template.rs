@@ -17,12 +17,13 @@ use crate::model::resources::{ResourceList, Resources};
 use crate::model::units::Bytes;
 use crate::scenario::error::Problem;
 use crate::scenario::istio;
-use crate::scenario::spec::{
-    CacheY, JvmY, MemoryLawsSpec, ResourceListSpec, ResourcesSpec, S, TraceBufferY, WorkloadY,
-};
+use crate::scenario::yaml;
 
 /// The pod template of workload `w` (with its sidecar when injected).
-pub fn pod_template(w: &WorkloadY, mesh: Option<&MeshContext<'_>>) -> Result<PodTemplate, Problem> {
+pub fn pod_template(
+    w: &yaml::Workload,
+    mesh: Option<&MeshContext<'_>>,
+) -> Result<PodTemplate, Problem> {
     istio::check_annotations(&w.annotations)?;
     let mut containers = Vec::with_capacity(w.containers.len() + 1);
     for c in &w.containers {
@@ -82,8 +83,8 @@ pub fn pod_template(w: &WorkloadY, mesh: Option<&MeshContext<'_>>) -> Result<Pod
 }
 
 /// Applies the fields `spec` sets over `req` and `lim`.
-pub(super) fn overlay(req: &mut ResourceList, lim: &mut ResourceList, spec: &ResourcesSpec) {
-    let set = |list: &mut ResourceList, s: &ResourceListSpec| {
+pub(super) fn overlay(req: &mut ResourceList, lim: &mut ResourceList, spec: &yaml::Resources) {
+    let set = |list: &mut ResourceList, s: &yaml::ResourceList| {
         if let Some(m) = &s.memory {
             list.memory = Some(m.value.0);
         }
@@ -96,7 +97,7 @@ pub(super) fn overlay(req: &mut ResourceList, lim: &mut ResourceList, spec: &Res
 }
 
 /// A container's resources, defaulted and checked.
-pub fn resources(spec: &ResourcesSpec) -> Result<Resources, Problem> {
+pub fn resources(spec: &yaml::Resources) -> Result<Resources, Problem> {
     let mut req = ResourceList::default();
     let mut lim = ResourceList::default();
     overlay(&mut req, &mut lim, spec);
@@ -141,7 +142,7 @@ pub(super) fn check_request_fits(r: &Resources, at: Location) -> Result<(), Prob
 }
 
 /// Memory laws from their spec.
-pub fn memory_laws(spec: &MemoryLawsSpec) -> Result<MemorySpec, Problem> {
+pub fn memory_laws(spec: &yaml::MemoryLaws) -> Result<MemorySpec, Problem> {
     Ok(MemorySpec {
         baseline: spec.baseline.as_ref().map(|b| BaselineSpec {
             size: b.size.0,
@@ -175,7 +176,7 @@ pub fn memory_laws(spec: &MemoryLawsSpec) -> Result<MemorySpec, Problem> {
     })
 }
 
-fn cache(c: &CacheY) -> Result<CacheSpec, Problem> {
+fn cache(c: &yaml::Cache) -> Result<CacheSpec, Problem> {
     let zipf = c.zipf.unwrap_or(0.0);
     if c.keys == 0 || !(0.0..=4.0).contains(&zipf) {
         return Err(Problem::new(
@@ -203,7 +204,7 @@ const INITIAL_RAM_PERCENTAGE: f64 = 1.5625;
 const JVM_NON_HEAP: Bytes = Bytes::mib(64);
 
 /// A container's JVM settings; a heap given as a share of the limit needs a limit.
-pub(super) fn jvm(j: &S<JvmY>, limit: Option<Bytes>) -> Result<JvmSpec, Problem> {
+pub(super) fn jvm(j: &yaml::Spanned<yaml::Jvm>, limit: Option<Bytes>) -> Result<JvmSpec, Problem> {
     let pct = j.value.max_ram_percentage.unwrap_or(MAX_RAM_PERCENTAGE);
     if !(0.0..=100.0).contains(&pct) {
         return Err(Problem::new(
@@ -234,7 +235,7 @@ pub(super) fn jvm(j: &S<JvmY>, limit: Option<Bytes>) -> Result<JvmSpec, Problem>
     })
 }
 
-fn trace_buffer(t: &TraceBufferY) -> Result<TraceBufferSpec, Problem> {
+fn trace_buffer(t: &yaml::TraceBuffer) -> Result<TraceBufferSpec, Problem> {
     Ok(TraceBufferSpec {
         sampling: percent(t.sampling.value, t.sampling.referenced)? / 100.0,
         span_size: t.span_size.0,
@@ -274,7 +275,7 @@ pub fn non_negative(v: f64, at: Location, what: &str) -> Result<f64, Problem> {
 }
 
 pub(super) fn positive_or(
-    d: Option<&crate::scenario::spec::S<crate::scenario::duration::Duration>>,
+    d: Option<&crate::scenario::yaml::Spanned<crate::scenario::duration::Duration>>,
     default: SimDuration,
     what: &str,
 ) -> Result<SimDuration, Problem> {

@@ -2,35 +2,35 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::S;
-use super::workload::ProxySpec;
+use super::workload::Proxy;
 use crate::scenario::duration::Duration;
 use crate::scenario::quantity::Memory;
+use serde_saphyr::Spanned;
 
 /// Mesh-wide Istio settings (istiod Helm values and MeshConfig).
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct MeshSpec {
+pub struct Mesh {
     /// Trace sampling in percent (`PILOT_TRACE_SAMPLING`, Helm `pilot.traceSampling`);
     /// default 1.
     #[serde(default)]
-    pub trace_sampling: Option<S<f64>>,
+    pub trace_sampling: Option<Spanned<f64>>,
     /// The tracer and its collector.
     #[serde(default)]
-    pub tracing: TracingSpec,
+    pub tracing: Tracing,
     /// Defaults of every injected `istio-proxy` (Helm `global.proxy`).
     #[serde(default)]
-    pub proxy: ProxySpec,
+    pub proxy: Proxy,
     /// Services in the mesh, simulated or not (default: the scenario's workloads). Every
     /// proxy holds a cluster per service unless a Sidecar scope narrows it.
     #[serde(default)]
-    pub services: Option<S<u32>>,
+    pub services: Option<Spanned<u32>>,
     /// Endpoints per service of the mesh (default: the scenario's mean replicas).
     #[serde(default)]
-    pub endpoints_per_service: Option<S<u32>>,
+    pub endpoints_per_service: Option<Spanned<u32>>,
     /// Time for an endpoint change to reach the proxies (default 1s).
     #[serde(default)]
-    pub endpoint_propagation: Option<S<Duration>>,
+    pub endpoint_propagation: Option<Spanned<Duration>>,
     /// Mutual TLS between sidecars (default true: Istio's auto-mTLS).
     #[serde(default)]
     pub mtls: Option<bool>,
@@ -51,16 +51,16 @@ pub enum PeerAuthMode {
 /// The proxies' tracer (Zipkin) and the collector behind it.
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct TracingSpec {
+pub struct Tracing {
     /// Memory per buffered span.
     #[serde(default)]
-    pub span_size: Option<S<Memory>>,
+    pub span_size: Option<Spanned<Memory>>,
     /// Spans per second the collector accepts from one proxy.
     #[serde(default)]
-    pub collector_capacity: Option<S<f64>>,
+    pub collector_capacity: Option<Spanned<f64>>,
     /// Exporter flush interval (Zipkin `flush_interval_ms`, default 5 s).
     #[serde(default)]
-    pub flush_interval: Option<S<Duration>>,
+    pub flush_interval: Option<Spanned<Duration>>,
     /// Buffered spans beyond which new ones are dropped (default: no cap).
     #[serde(default)]
     pub max_spans: Option<u64>,

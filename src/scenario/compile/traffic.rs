@@ -5,10 +5,10 @@ use super::workload_index;
 use crate::engine::SimTime;
 use crate::model::traffic::{Diurnal, LoadProfile, NoiseSpec, Ramp, ServiceTraffic, Spike, Step};
 use crate::scenario::error::Problem;
-use crate::scenario::spec::{ScenarioSpec, TrafficSpec};
+use crate::scenario::yaml;
 
 /// Every service's traffic.
-pub fn services(spec: &ScenarioSpec) -> Result<Vec<ServiceTraffic>, Problem> {
+pub fn services(spec: &yaml::ScenarioFile) -> Result<Vec<ServiceTraffic>, Problem> {
     let mut seen = Vec::new();
     spec.traffic
         .iter()
@@ -39,8 +39,8 @@ fn at(d: &crate::scenario::duration::Duration) -> SimTime {
     SimTime::ZERO + d.0
 }
 
-fn profile(t: &TrafficSpec) -> Result<LoadProfile, Problem> {
-    let rps = |v: &crate::scenario::spec::S<f64>| non_negative(v.value, v.referenced, "rps");
+fn profile(t: &yaml::Traffic) -> Result<LoadProfile, Problem> {
+    let rps = |v: &crate::scenario::yaml::Spanned<f64>| non_negative(v.value, v.referenced, "rps");
     let mut steps = Vec::new();
     for s in &t.steps {
         steps.push(Step {
@@ -96,7 +96,7 @@ fn profile(t: &TrafficSpec) -> Result<LoadProfile, Problem> {
 }
 
 /// Steps and ramps apply in time order and must not overlap.
-fn check_order(t: &TrafficSpec, steps: &[Step], ramps: &[Ramp]) -> Result<(), Problem> {
+fn check_order(t: &yaml::Traffic, steps: &[Step], ramps: &[Ramp]) -> Result<(), Problem> {
     let mut spans: Vec<(SimTime, SimTime)> = steps.iter().map(|s| (s.at, s.at)).collect();
     spans.extend(ramps.iter().map(|r| (r.start, r.end)));
     spans.sort();
@@ -110,7 +110,7 @@ fn check_order(t: &TrafficSpec, steps: &[Step], ramps: &[Ramp]) -> Result<(), Pr
     Ok(())
 }
 
-fn noise(t: &TrafficSpec) -> Result<NoiseSpec, Problem> {
+fn noise(t: &yaml::Traffic) -> Result<NoiseSpec, Problem> {
     let mut n = NoiseSpec::default();
     if let Some(sd) = &t.noise.sd {
         n.sd = non_negative(sd.value, sd.referenced, "sd")?;

@@ -16,7 +16,7 @@ use std::sync::Arc;
 use serde_saphyr::Location;
 
 use super::error::Problem;
-use super::spec::{FidelitySpec, KubeletSpec, NodeGroupSpec, S, ScenarioSpec, WorkloadY};
+use super::yaml;
 use crate::engine::{SimDuration, SimTime};
 use crate::model::backoff::BackoffPolicy;
 use crate::model::node::NodeSpec;
@@ -24,7 +24,7 @@ use crate::model::units::Bytes;
 use crate::model::{Fidelity, SimConfig, WorkloadSpec};
 
 /// Builds the model configuration of `spec`.
-pub fn build(spec: &ScenarioSpec) -> Result<SimConfig, Problem> {
+pub fn compile(spec: &yaml::ScenarioFile) -> Result<SimConfig, Problem> {
     check_scenario_name(&spec.name)?;
     let duration = positive(&spec.duration.value.0, spec.duration.referenced, "duration")?;
     let scrape_interval = positive(
@@ -86,8 +86,8 @@ pub fn build(spec: &ScenarioSpec) -> Result<SimConfig, Problem> {
         duration,
         scrape_interval,
         fidelity: match spec.fidelity {
-            FidelitySpec::Fluid => Fidelity::Fluid,
-            FidelitySpec::PerRequest => Fidelity::PerRequest,
+            yaml::Fidelity::Fluid => Fidelity::Fluid,
+            yaml::Fidelity::PerRequest => Fidelity::PerRequest,
         },
         backoff: backoff(&spec.kubelet)?,
         nodes: nodes(&spec.nodes)?,
@@ -117,7 +117,7 @@ const DEFAULT_ENDPOINT_PROPAGATION: SimDuration = SimDuration::from_secs(1);
 const DEFAULT_SLO_TARGET: f64 = 0.999;
 
 /// What every proxy shares: the mesh's size.
-fn mesh_context(spec: &ScenarioSpec) -> Result<Option<MeshContext<'_>>, Problem> {
+fn mesh_context(spec: &yaml::ScenarioFile) -> Result<Option<MeshContext<'_>>, Problem> {
     let Some(mesh) = spec.mesh.as_ref() else {
         return Ok(None);
     };
@@ -147,7 +147,7 @@ fn mesh_context(spec: &ScenarioSpec) -> Result<Option<MeshContext<'_>>, Problem>
 }
 
 fn workloads(
-    spec: &ScenarioSpec,
+    spec: &yaml::ScenarioFile,
     mesh: Option<&MeshContext<'_>>,
 ) -> Result<Vec<WorkloadSpec>, Problem> {
     let mut seen = HashSet::new();
@@ -169,7 +169,7 @@ fn workloads(
         .collect()
 }
 
-fn check_containers(w: &WorkloadY) -> Result<(), Problem> {
+fn check_containers(w: &yaml::Workload) -> Result<(), Problem> {
     if w.containers.is_empty() {
         return Err(Problem::new(
             w.name.referenced,
@@ -187,8 +187,7 @@ fn check_containers(w: &WorkloadY) -> Result<(), Problem> {
     Ok(())
 }
 
-fn vpas(spec: &ScenarioSpec) -> Result<Vec<crate::model::VpaConfig>, Problem> {
-    use super::spec::VpaModeY;
+fn vpas(spec: &yaml::ScenarioFile) -> Result<Vec<crate::model::VpaConfig>, Problem> {
     let mut out: Vec<crate::model::VpaConfig> = Vec::new();
     for v in &spec.vpa {
         let workload = workload_index(spec, &v.workload)?;
@@ -199,16 +198,16 @@ fn vpas(spec: &ScenarioSpec) -> Result<Vec<crate::model::VpaConfig>, Problem> {
             workload,
             containers: v.containers.clone(),
             mode: match v.update_mode {
-                VpaModeY::Off => crate::model::VpaMode::Off,
-                VpaModeY::Initial => crate::model::VpaMode::Initial,
-                VpaModeY::Auto => crate::model::VpaMode::Auto,
+                yaml::VpaMode::Off => crate::model::VpaMode::Off,
+                yaml::VpaMode::Initial => crate::model::VpaMode::Initial,
+                yaml::VpaMode::Auto => crate::model::VpaMode::Auto,
             },
         });
     }
     Ok(out)
 }
 
-fn alerts(spec: &ScenarioSpec) -> Result<Vec<crate::model::alerts::AlertRule>, Problem> {
+fn alerts(spec: &yaml::ScenarioFile) -> Result<Vec<crate::model::alerts::AlertRule>, Problem> {
     use crate::model::alerts::{AlertExpr, AlertRule};
     spec.alerts
         .iter()
@@ -250,7 +249,7 @@ fn alerts(spec: &ScenarioSpec) -> Result<Vec<crate::model::alerts::AlertRule>, P
         .collect()
 }
 
-fn eviction(k: &KubeletSpec) -> crate::model::EvictionConfig {
+fn eviction(k: &yaml::Kubelet) -> crate::model::EvictionConfig {
     let mut e = crate::model::EvictionConfig::default();
     if let Some(m) = &k.eviction_hard.memory_available {
         e.threshold = m.value.0;
@@ -258,7 +257,7 @@ fn eviction(k: &KubeletSpec) -> crate::model::EvictionConfig {
     e
 }
 
-fn backoff(k: &KubeletSpec) -> Result<BackoffPolicy, Problem> {
+fn backoff(k: &yaml::Kubelet) -> Result<BackoffPolicy, Problem> {
     let mut policy = if k.feature_gates.reduce_default_crash_loop_back_off_decay {
         BackoffPolicy::reduced_decay()
     } else {
@@ -271,7 +270,7 @@ fn backoff(k: &KubeletSpec) -> Result<BackoffPolicy, Problem> {
     Ok(policy)
 }
 
-fn nodes(groups: &[NodeGroupSpec]) -> Result<Vec<NodeSpec>, Problem> {
+fn nodes(groups: &[yaml::NodeGroup]) -> Result<Vec<NodeSpec>, Problem> {
     if groups.is_empty() {
         return Err(Problem::new(
             Location::UNKNOWN,
@@ -341,7 +340,7 @@ pub(super) fn positive(d: &SimDuration, at: Location, what: &str) -> Result<SimD
     }
 }
 
-fn duplicate(name: &S<String>, what: &str) -> Problem {
+fn duplicate(name: &yaml::Spanned<String>, what: &str) -> Problem {
     Problem::new(
         name.referenced,
         format!("{what} name `{}` is used twice", name.value),
@@ -351,7 +350,7 @@ fn duplicate(name: &S<String>, what: &str) -> Problem {
 
 /// Kubernetes names: lowercase letters, digits and `-`, starting and ending
 /// alphanumeric, at most 63 characters (RFC 1123 label).
-fn check_dns_label(name: &S<String>, what: &str) -> Result<(), Problem> {
+fn check_dns_label(name: &yaml::Spanned<String>, what: &str) -> Result<(), Problem> {
     let n = &name.value;
     let ok = !n.is_empty()
         && n.len() <= 63
@@ -371,7 +370,7 @@ fn check_dns_label(name: &S<String>, what: &str) -> Result<(), Problem> {
 }
 
 /// The scenario name becomes a folder name.
-fn check_scenario_name(name: &S<String>) -> Result<(), Problem> {
+fn check_scenario_name(name: &yaml::Spanned<String>) -> Result<(), Problem> {
     let n = &name.value;
     let ok = !n.is_empty()
         && !n.starts_with('.')
@@ -389,7 +388,10 @@ fn check_scenario_name(name: &S<String>) -> Result<(), Problem> {
 }
 
 /// The index of workload `name`, or a problem listing the workloads.
-pub(super) fn workload_index(spec: &ScenarioSpec, name: &S<String>) -> Result<usize, Problem> {
+pub(super) fn workload_index(
+    spec: &yaml::ScenarioFile,
+    name: &yaml::Spanned<String>,
+) -> Result<usize, Problem> {
     spec.workloads
         .iter()
         .position(|w| w.name.value == name.value)

@@ -18,7 +18,7 @@ use crate::model::units::Bytes;
 use crate::scenario::error::Problem;
 use crate::scenario::istio::{self, PROXY_NAME};
 use crate::scenario::quantity::{parse_bytes, parse_millicpu};
-use crate::scenario::spec::{MeshSpec, ProxySpec, WorkloadY};
+use crate::scenario::yaml;
 
 /// Idle resident memory of an `istio-proxy` with a small config. REFERENCE.md gives
 /// per-cluster and per-host figures but no idle total (UNCONFIRMED).
@@ -60,7 +60,7 @@ const PILOT_AGENT_RSS: Bytes = Bytes::mib(30);
 /// What every proxy of the mesh shares.
 pub struct MeshContext<'a> {
     /// The mesh settings.
-    pub mesh: &'a MeshSpec,
+    pub mesh: &'a yaml::Mesh,
     /// Services in the mesh.
     pub services: u32,
     /// Endpoints per service.
@@ -68,7 +68,10 @@ pub struct MeshContext<'a> {
 }
 
 /// The injected `istio-proxy` of workload `w`.
-pub fn proxy_container(w: &WorkloadY, ctx: &MeshContext<'_>) -> Result<ContainerSpec, Problem> {
+pub fn proxy_container(
+    w: &yaml::Workload,
+    ctx: &MeshContext<'_>,
+) -> Result<ContainerSpec, Problem> {
     let mesh = ctx.mesh;
     let (own, global) = (&w.proxy, &mesh.proxy);
     let mut memory = memory_laws(&global.memory)?;
@@ -130,7 +133,7 @@ pub fn proxy_container(w: &WorkloadY, ctx: &MeshContext<'_>) -> Result<Container
     })
 }
 
-fn resources(w: &WorkloadY, mesh: &MeshSpec) -> Result<Resources, Problem> {
+fn resources(w: &yaml::Workload, mesh: &yaml::Mesh) -> Result<Resources, Problem> {
     let a = &w.annotations;
     let mut req = ResourceList {
         memory: Some(istio::PROXY_REQUEST_MEMORY),
@@ -166,7 +169,7 @@ fn resources(w: &WorkloadY, mesh: &MeshSpec) -> Result<Resources, Problem> {
 }
 
 /// The clusters and hosts the proxy holds: the whole mesh, or its Sidecar scope.
-fn xds_config(own: &ProxySpec, ctx: &MeshContext<'_>) -> XdsConfigSpec {
+fn xds_config(own: &yaml::Proxy, ctx: &MeshContext<'_>) -> XdsConfigSpec {
     let clusters = own
         .scope
         .as_ref()
@@ -180,10 +183,10 @@ fn xds_config(own: &ProxySpec, ctx: &MeshContext<'_>) -> XdsConfigSpec {
 }
 
 fn stats(
-    own: &ProxySpec,
-    global: &ProxySpec,
+    own: &yaml::Proxy,
+    global: &yaml::Proxy,
     xds: &XdsConfigSpec,
-    w: &WorkloadY,
+    w: &yaml::Workload,
 ) -> Result<StatsSpec, Problem> {
     let (o, g) = (&own.stats, &global.stats);
     let per_cluster = o.per_cluster.or(g.per_cluster).unwrap_or(STATS_PER_CLUSTER);
@@ -206,7 +209,7 @@ fn stats(
     })
 }
 
-fn connections(own: &ProxySpec, global: &ProxySpec, mesh: &MeshSpec) -> ConnectionsSpec {
+fn connections(own: &yaml::Proxy, global: &yaml::Proxy, mesh: &yaml::Mesh) -> ConnectionsSpec {
     let (o, g) = (&own.connections, &global.connections);
     ConnectionsSpec {
         per_rps: o.per_rps.or(g.per_rps).unwrap_or(CONNECTIONS_PER_RPS),
@@ -223,7 +226,7 @@ fn connections(own: &ProxySpec, global: &ProxySpec, mesh: &MeshSpec) -> Connecti
 }
 
 /// The proxy's tracer buffer from `mesh.tracing` and the effective sampling.
-fn trace_buffer(w: &WorkloadY, mesh: &MeshSpec) -> Result<TraceBufferSpec, Problem> {
+fn trace_buffer(w: &yaml::Workload, mesh: &yaml::Mesh) -> Result<TraceBufferSpec, Problem> {
     let t = &mesh.tracing;
     if let Some(s) = &mesh.trace_sampling {
         super::template::percent(s.value, s.referenced)?;

@@ -13,7 +13,7 @@ use crate::model::memory::{BaselineSpec, MemorySpec};
 use crate::model::pod::PodTemplate;
 use crate::model::units::Bytes;
 use crate::scenario::error::Problem;
-use crate::scenario::spec::ControlPlaneY;
+use crate::scenario::yaml;
 
 /// `PILOT_PUSH_THROTTLE` before Istio 1.21 (REFERENCE.md); since then
 /// min(15 + 5 × GOMAXPROCS, 100), which is 100 from 17 cores.
@@ -25,7 +25,7 @@ const RECONNECT_MAX: SimDuration = SimDuration::from_secs(30);
 
 /// The istiod workload and the control-plane model; `index` is the workload's index.
 pub fn control_plane(
-    cp: &ControlPlaneY,
+    cp: &yaml::ControlPlane,
     index: usize,
 ) -> Result<(WorkloadSpec, ControlPlaneSpec), Problem> {
     let i = &cp.istiod;

@@ -2,37 +2,37 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::S;
 use crate::scenario::duration::Duration;
 use crate::scenario::quantity::Memory;
+use serde_saphyr::Spanned;
 
 /// A group of identical nodes.
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct NodeGroupSpec {
+pub struct NodeGroup {
     /// Node name, or prefix when `count` > 1 (`worker-0`, `worker-1`, …).
-    pub name: S<String>,
+    pub name: Spanned<String>,
     /// Number of nodes.
     #[serde(default = "one")]
     pub count: u32,
     /// Memory capacity.
-    pub capacity: S<Memory>,
+    pub capacity: Spanned<Memory>,
     /// Memory allocatable to pods (defaults to capacity).
     #[serde(default)]
-    pub allocatable: Option<S<Memory>>,
+    pub allocatable: Option<Spanned<Memory>>,
     /// Pods meshmem does not simulate, on each node of the group.
     #[serde(default)]
-    pub background: Option<BackgroundSpec>,
+    pub background: Option<Background>,
 }
 
 /// Neighbour and system pods on a node.
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct BackgroundSpec {
+pub struct Background {
     /// Their memory requests (what `kubectl describe node` lists as allocated).
-    pub requested: S<Memory>,
+    pub requested: Spanned<Memory>,
     /// Their working set.
-    pub usage: S<Memory>,
+    pub usage: Spanned<Memory>,
 }
 
 fn one() -> u32 {
@@ -42,34 +42,34 @@ fn one() -> u32 {
 /// Kubelet configuration.
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct KubeletSpec {
+pub struct Kubelet {
     /// `crashLoopBackOff` in KubeletConfiguration.
     #[serde(default)]
-    pub crash_loop_back_off: CrashLoopBackOffSpec,
+    pub crash_loop_back_off: CrashLoopBackOff,
     /// Feature gates that change the model.
     #[serde(default)]
     pub feature_gates: FeatureGates,
     /// Hard eviction thresholds.
     #[serde(default)]
-    pub eviction_hard: EvictionHardSpec,
+    pub eviction_hard: EvictionHard,
 }
 
 /// KubeletConfiguration's `evictionHard`.
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
-pub struct EvictionHardSpec {
+pub struct EvictionHard {
     /// `memory.available` threshold (default 100Mi).
     #[serde(rename = "memory.available", default)]
-    pub memory_available: Option<S<Memory>>,
+    pub memory_available: Option<Spanned<Memory>>,
 }
 
 /// KubeletConfiguration's `crashLoopBackOff` (feature `KubeletCrashLoopBackOffMax`).
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct CrashLoopBackOffSpec {
+pub struct CrashLoopBackOff {
     /// Cap of the restart back-off (default 300 s).
     #[serde(default)]
-    pub max_container_restart_period: Option<S<Duration>>,
+    pub max_container_restart_period: Option<Spanned<Duration>>,
 }
 
 /// Kubelet feature gates the model knows.

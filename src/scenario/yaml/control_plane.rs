@@ -2,19 +2,19 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::S;
-use super::workload::ResourcesSpec;
+use super::workload::Resources;
 use crate::scenario::duration::Duration;
 use crate::scenario::quantity::Memory;
+use serde_saphyr::Spanned;
 
 /// The Istio control plane.
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct ControlPlaneY {
+pub struct ControlPlane {
     /// istiod.
-    pub istiod: IstiodY,
+    pub istiod: Istiod,
     /// Proxies connected to istiod (the whole mesh).
-    pub proxies: S<u32>,
+    pub proxies: Spanned<u32>,
     /// Proxies that reconnect and are pushed together (default 100).
     #[serde(default)]
     pub cohort_size: Option<u32>,
@@ -24,23 +24,23 @@ pub struct ControlPlaneY {
     pub gateway_rps: Option<f64>,
     /// Envoy's xDS reconnect back-off.
     #[serde(default)]
-    pub reconnect: Option<ReconnectY>,
+    pub reconnect: Option<Reconnect>,
     /// kube-proxy's delay in applying endpoint changes.
     #[serde(default)]
-    pub kube_proxy: Option<KubeProxyY>,
+    pub kube_proxy: Option<KubeProxy>,
 }
 
 /// istiod's deployment and push pipeline.
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct IstiodY {
+pub struct Istiod {
     /// Workload name (default `istiod`).
     #[serde(default)]
-    pub name: Option<S<String>>,
+    pub name: Option<Spanned<String>>,
     /// Replicas.
     pub replicas: u32,
     /// Resources of the `discovery` container.
-    pub resources: ResourcesSpec,
+    pub resources: Resources,
     /// Resident memory with no proxies and no push.
     pub baseline: Memory,
     /// Time from start until its readiness probe passes.
@@ -66,19 +66,19 @@ pub struct IstiodY {
     pub informer_sync: Duration,
     /// Debounce (`PILOT_DEBOUNCE_AFTER`, `PILOT_DEBOUNCE_MAX`, `PILOT_ENABLE_EDS_DEBOUNCE`).
     #[serde(default)]
-    pub debounce: Option<DebounceY>,
+    pub debounce: Option<Debounce>,
     /// `PILOT_PUSH_THROTTLE` (default 100).
     #[serde(default)]
     pub push_throttle: Option<u32>,
     /// Serve xDS only once synced (Istio ≥ 1.8), waiting at most `maxWait`.
     #[serde(default)]
-    pub sync_gate: Option<SyncGateY>,
+    pub sync_gate: Option<SyncGate>,
 }
 
 /// Debounce settings.
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct DebounceY {
+pub struct Debounce {
     /// Quiet time before a push (default 100ms).
     #[serde(default)]
     pub after: Option<Duration>,
@@ -93,7 +93,7 @@ pub struct DebounceY {
 /// The sync gate.
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct SyncGateY {
+pub struct SyncGate {
     /// Longest a process refuses streams while syncing (Istio: 60s).
     pub max_wait: Duration,
 }
@@ -101,7 +101,7 @@ pub struct SyncGateY {
 /// Envoy's xDS reconnect back-off.
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct ReconnectY {
+pub struct Reconnect {
     /// First delay (default 500ms).
     pub initial: Duration,
     /// Cap (default 30s).
@@ -111,7 +111,7 @@ pub struct ReconnectY {
 /// kube-proxy's lag.
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct KubeProxyY {
+pub struct KubeProxy {
     /// Delay before an endpoint change is in iptables.
     pub lag: Duration,
     /// Extra random delay, up to (default 0).
@@ -122,7 +122,7 @@ pub struct KubeProxyY {
 /// `configChurn:` timeline action.
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct ChurnY {
+pub struct Churn {
     /// Config events in the burst.
     pub events: u32,
     /// Over how long.

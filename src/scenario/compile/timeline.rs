@@ -9,20 +9,17 @@ use crate::model::{Action, TimedAction};
 use crate::scenario::error::Problem;
 use crate::scenario::istio::{self, PROXY_NAME};
 use crate::scenario::path;
-use crate::scenario::spec::{
-    PeerAuthMode, ResourceListSpec, ScenarioSpec, SetResourcesSpec, TemplateChangeSpec,
-    TimelineEntry, WorkloadY,
-};
+use crate::scenario::yaml;
 
 /// A workload's revisions, oldest first; the last is current.
-type History = Vec<(u32, WorkloadY)>;
+type History = Vec<(u32, yaml::Workload)>;
 
 /// The scenario's timeline as model actions, in time order.
 pub fn actions(
-    spec: &ScenarioSpec,
+    spec: &yaml::ScenarioFile,
     mesh: Option<&MeshContext<'_>>,
 ) -> Result<Vec<TimedAction>, Problem> {
-    let mut entries: Vec<&TimelineEntry> = spec.timeline.iter().collect();
+    let mut entries: Vec<&yaml::TimelineEntry> = spec.timeline.iter().collect();
     entries.sort_by_key(|e| e.at.value.0);
     let mut histories: Vec<History> = spec
         .workloads
@@ -43,9 +40,9 @@ pub fn actions(
 }
 
 fn action(
-    spec: &ScenarioSpec,
+    spec: &yaml::ScenarioFile,
     mesh: Option<&MeshContext<'_>>,
-    e: &TimelineEntry,
+    e: &yaml::TimelineEntry,
     histories: &mut [History],
     next_revision: &mut [u32],
 ) -> Result<(&'static str, Action), Problem> {
@@ -89,7 +86,7 @@ fn action(
                 "a `mesh:` section in the scenario",
             ));
         }
-        let enabled = p.mode != PeerAuthMode::Disable;
+        let enabled = p.mode != yaml::PeerAuthMode::Disable;
         return Ok(("peer-authentication", Action::SetMtls { enabled }));
     }
     let changed = if let Some(c) = &e.helm_upgrade {
@@ -154,12 +151,12 @@ fn action(
     ))
 }
 
-fn current(h: &History) -> &WorkloadY {
+fn current(h: &History) -> &yaml::Workload {
     &h.last().expect("a workload always has a revision").1
 }
 
 /// The workload after a Helm upgrade: annotations merged, values set by path.
-fn upgraded(w: &WorkloadY, c: &TemplateChangeSpec) -> Result<WorkloadY, Problem> {
+fn upgraded(w: &yaml::Workload, c: &yaml::TemplateChange) -> Result<yaml::Workload, Problem> {
     let mut new = w.clone();
     new.annotations.extend(c.annotations.clone());
     if c.set.is_empty() {
@@ -186,12 +183,12 @@ fn upgraded(w: &WorkloadY, c: &TemplateChangeSpec) -> Result<WorkloadY, Problem>
 
 /// The workload after `kubectl set resources`.
 fn with_resources(
-    w: &WorkloadY,
-    c: &SetResourcesSpec,
-    spec: &ScenarioSpec,
-) -> Result<WorkloadY, Problem> {
+    w: &yaml::Workload,
+    c: &yaml::SetResources,
+    spec: &yaml::ScenarioFile,
+) -> Result<yaml::Workload, Problem> {
     let mut new = w.clone();
-    let merge = |into: &mut ResourceListSpec, from: &ResourceListSpec| {
+    let merge = |into: &mut yaml::ResourceList, from: &yaml::ResourceList| {
         if from.memory.is_some() {
             into.memory = from.memory.clone();
         }

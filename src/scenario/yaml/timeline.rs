@@ -4,43 +4,43 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::S;
-use super::workload::ResourceListSpec;
+use super::workload::ResourceList;
 use crate::scenario::duration::Duration;
+use serde_saphyr::Spanned;
 
 /// One change at one instant. Exactly one action key must be given.
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct TimelineEntry {
     /// When, from the start of the run.
-    pub at: S<Duration>,
+    pub at: Spanned<Duration>,
     /// Name shown in events; defaults to the action's key.
     #[serde(default)]
     pub name: Option<String>,
     /// `helm upgrade` changing the workload's values: a new pod template, rolled out.
     #[serde(default)]
-    pub helm_upgrade: Option<TemplateChangeSpec>,
+    pub helm_upgrade: Option<TemplateChange>,
     /// `kubectl set resources`: a new pod template, rolled out.
     #[serde(default)]
-    pub set_resources: Option<SetResourcesSpec>,
+    pub set_resources: Option<SetResources>,
     /// `kubectl rollout undo`: back to the previous template, rolled out.
     #[serde(default)]
     pub rollback: Option<WorkloadRef>,
     /// `kubectl scale`.
     #[serde(default)]
-    pub scale: Option<ScaleSpec>,
+    pub scale: Option<Scale>,
     /// A mesh-wide PeerAuthentication change, applied in place.
     #[serde(default)]
-    pub peer_authentication: Option<PeerAuthenticationSpec>,
+    pub peer_authentication: Option<PeerAuthentication>,
     /// A burst of config events for istiod.
     #[serde(default)]
-    pub config_churn: Option<super::control_plane::ChurnY>,
+    pub config_churn: Option<super::control_plane::Churn>,
 }
 
 /// A mesh-wide `PeerAuthentication`.
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct PeerAuthenticationSpec {
+pub struct PeerAuthentication {
     /// `STRICT`, `PERMISSIVE` or `DISABLE`.
     pub mode: super::mesh::PeerAuthMode,
 }
@@ -48,32 +48,32 @@ pub struct PeerAuthenticationSpec {
 /// A change to a workload's pod template.
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct TemplateChangeSpec {
+pub struct TemplateChange {
     /// Workload name.
-    pub workload: S<String>,
+    pub workload: Spanned<String>,
     /// Annotations to set on the pod template (merged).
     #[serde(default)]
-    pub annotations: BTreeMap<String, S<String>>,
+    pub annotations: BTreeMap<String, Spanned<String>>,
     /// Other workload values to set, by path relative to the workload
     /// (`containers[app].memory.leak.perSecond: 1Ki`).
     #[serde(default)]
-    pub set: BTreeMap<String, S<serde_json::Value>>,
+    pub set: BTreeMap<String, Spanned<serde_json::Value>>,
 }
 
 /// `kubectl set resources deploy/W -c C --requests=… --limits=…`.
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct SetResourcesSpec {
+pub struct SetResources {
     /// Workload name.
-    pub workload: S<String>,
+    pub workload: Spanned<String>,
     /// Container name (`istio-proxy` for the sidecar).
-    pub container: S<String>,
+    pub container: Spanned<String>,
     /// Requests to set.
     #[serde(default)]
-    pub requests: ResourceListSpec,
+    pub requests: ResourceList,
     /// Limits to set.
     #[serde(default)]
-    pub limits: ResourceListSpec,
+    pub limits: ResourceList,
 }
 
 /// Names a workload.
@@ -81,15 +81,15 @@ pub struct SetResourcesSpec {
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct WorkloadRef {
     /// Workload name.
-    pub workload: S<String>,
+    pub workload: Spanned<String>,
 }
 
 /// `kubectl scale deploy/W --replicas=N`.
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct ScaleSpec {
+pub struct Scale {
     /// Workload name.
-    pub workload: S<String>,
+    pub workload: Spanned<String>,
     /// New replica count.
     pub replicas: u32,
 }

@@ -12,45 +12,36 @@ mod timeline;
 mod traffic;
 mod workload;
 
-pub use cluster::{
-    BackgroundSpec, CrashLoopBackOffSpec, EvictionHardSpec, FeatureGates, KubeletSpec,
-    NodeGroupSpec,
-};
-pub use control_plane::{
-    ChurnY, ControlPlaneY, DebounceY, IstiodY, KubeProxyY, ReconnectY, SyncGateY,
-};
-pub use mesh::{MeshSpec, PeerAuthMode, TracingSpec};
+pub use cluster::{Background, CrashLoopBackOff, EvictionHard, FeatureGates, Kubelet, NodeGroup};
+pub use control_plane::{Churn, ControlPlane, Debounce, Istiod, KubeProxy, Reconnect, SyncGate};
+pub use mesh::{Mesh, PeerAuthMode, Tracing};
 pub use timeline::{
-    PeerAuthenticationSpec, ScaleSpec, SetResourcesSpec, TemplateChangeSpec, TimelineEntry,
-    WorkloadRef,
+    PeerAuthentication, Scale, SetResources, TemplateChange, TimelineEntry, WorkloadRef,
 };
-pub use traffic::{DiurnalY, NoiseY, RampY, SpikeY, StepY, TrafficSpec};
+pub use traffic::{Diurnal, Noise, Ramp, Spike, Step, Traffic};
 pub use workload::{
-    BaselineY, BatchY, CacheY, ConnectionsY, ContainerY, CpuY, InFlightY, JvmY, LeakY,
-    MemoryLawsSpec, PodResourcesSpec, ProxySpec, ResourceListSpec, ResourcesSpec, ScopeY, StatsY,
-    TraceBufferY, WorkloadY,
+    Baseline, Batch, Cache, Connections, Container, CpuDemand, InFlight, Jvm, Leak, MemoryLaws,
+    PodResources, Proxy, ResourceList, Resources, Scope, Stats, TraceBuffer, Workload,
 };
 
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
-use serde_saphyr::{Location, Spanned};
+use serde_saphyr::Location;
+pub use serde_saphyr::Spanned;
 
 use super::duration::Duration;
 use crate::engine::SimDuration;
 
-/// A value with the place in the file it came from.
-pub type S<T> = Spanned<T>;
-
 /// A value with no known place (defaults, values set by a variant).
-pub fn unplaced<T>(value: T) -> S<T> {
+pub fn unplaced<T>(value: T) -> Spanned<T> {
     Spanned::new(value, Location::UNKNOWN, Location::UNKNOWN)
 }
 
 /// How traffic drives the model.
 #[derive(Copy, Clone, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "kebab-case")]
-pub enum FidelitySpec {
+pub enum Fidelity {
     /// Rates with noise (default).
     #[default]
     Fluid,
@@ -61,85 +52,85 @@ pub enum FidelitySpec {
 /// A whole scenario file.
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct ScenarioSpec {
+pub struct ScenarioFile {
     /// Name; also the output folder's name.
-    pub name: S<String>,
+    pub name: Spanned<String>,
     /// What the scenario shows, for people.
     #[serde(default)]
     pub description: String,
     /// Simulated time per run.
-    pub duration: S<Duration>,
+    pub duration: Spanned<Duration>,
     /// Seed of every random stream.
     #[serde(default)]
     pub seed: u64,
     /// Monte Carlo runs per variant.
     #[serde(default = "default_replicas")]
-    pub replicas: S<u32>,
+    pub replicas: Spanned<u32>,
     /// Interval between scrapes.
     #[serde(default = "default_scrape_interval")]
-    pub scrape_interval: S<Duration>,
+    pub scrape_interval: Spanned<Duration>,
     /// Traffic fidelity.
     #[serde(default)]
-    pub fidelity: FidelitySpec,
+    pub fidelity: Fidelity,
     /// Kubelet settings shared by all nodes.
     #[serde(default)]
-    pub kubelet: KubeletSpec,
+    pub kubelet: Kubelet,
     /// Node groups.
-    pub nodes: Vec<NodeGroupSpec>,
+    pub nodes: Vec<NodeGroup>,
     /// Istio mesh settings; when present, workloads get an `istio-proxy` sidecar.
     #[serde(default)]
-    pub mesh: Option<MeshSpec>,
+    pub mesh: Option<Mesh>,
     /// Deployments (each with a Service of the same name).
-    pub workloads: Vec<WorkloadY>,
+    pub workloads: Vec<Workload>,
     /// Load per service.
     #[serde(default)]
-    pub traffic: Vec<TrafficSpec>,
+    pub traffic: Vec<Traffic>,
     /// Changes during the run.
     #[serde(default)]
     pub timeline: Vec<TimelineEntry>,
     /// Named patches compared against the baseline on the same random streams.
     #[serde(default)]
-    pub variants: Vec<VariantSpec>,
+    pub variants: Vec<Variant>,
     /// Grids over scenario values; each point runs like a variant.
     #[serde(default)]
-    pub sweeps: Vec<SweepY>,
+    pub sweeps: Vec<Sweep>,
     /// Availability objective for error-budget burn.
     #[serde(default)]
-    pub slo: SloSpec,
+    pub slo: Slo,
     /// Instant from which the summary's `*_after` figures count (e.g. once a
     /// mitigation has rolled out); default 0.
     #[serde(default)]
-    pub evaluate_after: Option<S<Duration>>,
+    pub evaluate_after: Option<Spanned<Duration>>,
     /// The Istio control plane (istiod) and the proxies connected to it.
     #[serde(default)]
-    pub control_plane: Option<ControlPlaneY>,
+    pub control_plane: Option<ControlPlane>,
     /// Vertical pod autoscalers.
     #[serde(default)]
-    pub vpa: Vec<VpaY>,
+    pub vpa: Vec<Vpa>,
     /// Prometheus-style alert rules.
     #[serde(default)]
-    pub alerts: Vec<AlertY>,
+    pub alerts: Vec<Alert>,
     /// Output settings.
     #[serde(default)]
-    pub output: OutputSpec,
+    pub output: Output,
 }
 
 /// A VerticalPodAutoscaler.
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct VpaY {
+pub struct Vpa {
     /// Target workload.
-    pub workload: S<String>,
+    pub workload: Spanned<String>,
     /// Containers it sizes (default: all).
     #[serde(default)]
     pub containers: Vec<String>,
     /// `Off`, `Initial` or `Auto`.
-    pub update_mode: VpaModeY,
+    pub update_mode: VpaMode,
 }
 
 /// VPA update modes.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Deserialize, Serialize)]
-pub enum VpaModeY {
+pub enum VpaMode {
     /// Recommend only.
     Off,
     /// Apply at pod creation.
@@ -151,15 +142,15 @@ pub enum VpaModeY {
 /// An alert rule: a name, exactly one condition, and how long it must hold.
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct AlertY {
+pub struct Alert {
     /// Alert name.
-    pub name: S<String>,
+    pub name: Spanned<String>,
     /// `usage / limit > ratio`.
     #[serde(default)]
-    pub memory_near_limit: Option<NearLimitY>,
+    pub memory_near_limit: Option<NearLimit>,
     /// `rate(restarts[window]) > above` (per second, as Prometheus' `rate`).
     #[serde(default)]
-    pub restart_rate: Option<RestartRateY>,
+    pub restart_rate: Option<RestartRate>,
     /// `last_terminated_reason == OOMKilled` (the only reason supported).
     #[serde(default)]
     pub last_terminated_reason: Option<String>,
@@ -171,7 +162,7 @@ pub struct AlertY {
 /// `memoryNearLimit:`.
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct NearLimitY {
+pub struct NearLimit {
     /// Threshold ratio.
     pub ratio: f64,
 }
@@ -179,7 +170,7 @@ pub struct NearLimitY {
 /// `restartRate:`.
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct RestartRateY {
+pub struct RestartRate {
     /// Range of the rate.
     pub window: Duration,
     /// Threshold, per second.
@@ -189,33 +180,33 @@ pub struct RestartRateY {
 /// The availability SLO.
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct SloSpec {
+pub struct Slo {
     /// Target in percent (default 99.9).
     #[serde(default)]
-    pub target: Option<S<f64>>,
+    pub target: Option<Spanned<f64>>,
 }
 
-fn default_replicas() -> S<u32> {
+fn default_replicas() -> Spanned<u32> {
     unplaced(1)
 }
 
 /// Prometheus' usual scrape interval.
-fn default_scrape_interval() -> S<Duration> {
+fn default_scrape_interval() -> Spanned<Duration> {
     unplaced(Duration(SimDuration::from_secs(15)))
 }
 
 /// A named patch of the scenario.
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct VariantSpec {
+pub struct Variant {
     /// Variant name (not `baseline`).
-    pub name: S<String>,
+    pub name: Spanned<String>,
     /// What it changes, for people.
     #[serde(default)]
     pub description: String,
     /// Values to set, by path (`workloads[api].replicas: 5`).
     #[serde(default)]
-    pub set: BTreeMap<String, S<serde_json::Value>>,
+    pub set: BTreeMap<String, Spanned<serde_json::Value>>,
     /// Timeline entries added to the scenario's.
     #[serde(default)]
     pub timeline: Vec<TimelineEntry>,
@@ -224,18 +215,18 @@ pub struct VariantSpec {
 /// A grid over scenario values.
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct SweepY {
+pub struct Sweep {
     /// Name (default `sweep`).
     #[serde(default)]
     pub name: Option<String>,
     /// Value path → values to try; every combination is a grid point.
-    pub grid: BTreeMap<String, S<Vec<serde_json::Value>>>,
+    pub grid: BTreeMap<String, Spanned<Vec<serde_json::Value>>>,
 }
 
 /// Output settings.
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct OutputSpec {
+pub struct Output {
     /// Replicas per variant whose time series are written (default 3; summaries and
     /// events cover every replica).
     #[serde(default)]

@@ -4,16 +4,16 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::S;
 use crate::scenario::duration::Duration;
 use crate::scenario::quantity::{Cpu, Memory};
+use serde_saphyr::Spanned;
 
 /// A Deployment and its Service.
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct WorkloadY {
+pub struct Workload {
     /// Name of the Deployment and Service.
-    pub name: S<String>,
+    pub name: Spanned<String>,
     /// Replicas.
     #[serde(default = "one")]
     pub replicas: u32,
@@ -24,23 +24,23 @@ pub struct WorkloadY {
     /// Pod template annotations (Istio's `sidecar.istio.io/*` and
     /// `proxy.istio.io/config` are understood).
     #[serde(default)]
-    pub annotations: BTreeMap<String, S<String>>,
+    pub annotations: BTreeMap<String, Spanned<String>>,
     /// Application containers.
-    pub containers: Vec<ContainerY>,
+    pub containers: Vec<Container>,
     /// Overrides for this workload's injected `istio-proxy`.
     #[serde(default)]
-    pub proxy: ProxySpec,
+    pub proxy: Proxy,
     /// Pod-level resources (`spec.resources`): a memory limit for the pod's cgroup.
     #[serde(default)]
-    pub resources: Option<PodResourcesSpec>,
+    pub resources: Option<PodResources>,
 }
 
 /// Pod-level resources.
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct PodResourcesSpec {
+pub struct PodResources {
     /// Limits (memory only).
-    pub limits: ResourceListSpec,
+    pub limits: ResourceList,
 }
 
 fn one() -> u32 {
@@ -50,30 +50,30 @@ fn one() -> u32 {
 /// A container.
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct ContainerY {
+pub struct Container {
     /// Container name.
-    pub name: S<String>,
+    pub name: Spanned<String>,
     /// Requests and limits.
     #[serde(default)]
-    pub resources: ResourcesSpec,
+    pub resources: Resources,
     /// Memory laws.
     #[serde(default)]
-    pub memory: MemoryLawsSpec,
+    pub memory: MemoryLaws,
     /// Time from start until its readiness probe passes (default 0s).
     #[serde(default)]
     pub readiness_delay: Option<Duration>,
     /// CPU needs (default: none modelled).
     #[serde(default)]
-    pub cpu: Option<CpuY>,
+    pub cpu: Option<CpuDemand>,
     /// The process is a HotSpot JVM: its memory laws are on the heap.
     #[serde(default)]
-    pub jvm: Option<S<JvmY>>,
+    pub jvm: Option<Spanned<Jvm>>,
 }
 
 /// A HotSpot JVM's memory settings.
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct JvmY {
+pub struct Jvm {
     /// `-Xmx` (default: `maxRamPercentage` of the container's limit).
     #[serde(default)]
     pub max_heap: Option<Memory>,
@@ -91,7 +91,7 @@ pub struct JvmY {
 /// CPU needs of a process.
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct CpuY {
+pub struct CpuDemand {
     /// CPU time per request (e.g. `200us`).
     pub per_request: Duration,
     /// Worker threads (default: not limited by threads).
@@ -106,7 +106,7 @@ pub struct CpuY {
 /// Envoy stats and their flush.
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct StatsY {
+pub struct Stats {
     /// Stats per cluster the proxy sees.
     #[serde(default)]
     pub per_cluster: Option<u32>,
@@ -127,7 +127,7 @@ pub struct StatsY {
 /// Connection memory.
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct ConnectionsY {
+pub struct Connections {
     /// Open connections per request per second.
     #[serde(default)]
     pub per_rps: Option<f64>,
@@ -142,92 +142,92 @@ pub struct ConnectionsY {
 /// An Istio `Sidecar` resource's egress scope.
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct ScopeY {
+pub struct Scope {
     /// Services the proxy sees (egress hosts).
-    pub services: S<u32>,
+    pub services: Spanned<u32>,
 }
 
 /// The `istio-proxy` container's settings (mesh defaults or per-workload overrides).
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct ProxySpec {
+pub struct Proxy {
     /// Requests and limits; per workload, this is what `kubectl set resources -c
     /// istio-proxy` changes, and it wins over the `sidecar.istio.io/proxy*` annotations.
     #[serde(default)]
-    pub resources: ResourcesSpec,
+    pub resources: Resources,
     /// Memory laws other than the trace buffer (which `mesh.tracing` configures).
     #[serde(default)]
-    pub memory: MemoryLawsSpec,
+    pub memory: MemoryLaws,
     /// Time from start until ready (Istio's injected probe: 1s).
     #[serde(default)]
     pub readiness_delay: Option<Duration>,
     /// CPU per request (default 200us: Istio's 0.2 vCPU per 1000 rps); worker threads
     /// come from `concurrency` in `proxy.istio.io/config` (default 2).
     #[serde(default)]
-    pub cpu: Option<CpuY>,
+    pub cpu: Option<CpuDemand>,
     /// Stats and their flush.
     #[serde(default)]
-    pub stats: StatsY,
+    pub stats: Stats,
     /// Connection memory.
     #[serde(default)]
-    pub connections: ConnectionsY,
+    pub connections: Connections,
     /// A `Sidecar` resource narrowing what the proxy sees.
     #[serde(default)]
-    pub scope: Option<ScopeY>,
+    pub scope: Option<Scope>,
 }
 
 /// `resources:` as in a container spec.
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct ResourcesSpec {
+pub struct Resources {
     /// Requests.
     #[serde(default)]
-    pub requests: ResourceListSpec,
+    pub requests: ResourceList,
     /// Limits.
     #[serde(default)]
-    pub limits: ResourceListSpec,
+    pub limits: ResourceList,
 }
 
 /// `requests:` or `limits:`.
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct ResourceListSpec {
+pub struct ResourceList {
     /// Memory.
     #[serde(default)]
-    pub memory: Option<S<Memory>>,
+    pub memory: Option<Spanned<Memory>>,
     /// CPU.
     #[serde(default)]
-    pub cpu: Option<S<Cpu>>,
+    pub cpu: Option<Spanned<Cpu>>,
 }
 
 /// Memory laws of a container.
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct MemoryLawsSpec {
+pub struct MemoryLaws {
     /// Idle resident memory after a start-up ramp.
     #[serde(default)]
-    pub baseline: Option<BaselineY>,
+    pub baseline: Option<Baseline>,
     /// Requests in flight × bytes each.
     #[serde(default)]
-    pub in_flight: Option<InFlightY>,
+    pub in_flight: Option<InFlight>,
     /// A tracer buffer drained by an exporter.
     #[serde(default)]
-    pub trace_buffer: Option<S<TraceBufferY>>,
+    pub trace_buffer: Option<Spanned<TraceBuffer>>,
     /// Memory never freed.
     #[serde(default)]
-    pub leak: Option<LeakY>,
+    pub leak: Option<Leak>,
     /// An application cache over a key universe.
     #[serde(default)]
-    pub cache: Option<S<CacheY>>,
+    pub cache: Option<Spanned<Cache>>,
     /// Batch work that holds memory for a while: at start and/or periodically.
     #[serde(default)]
-    pub batch: Option<BatchY>,
+    pub batch: Option<Batch>,
 }
 
 /// `cache:`.
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct CacheY {
+pub struct Cache {
     /// Distinct keys that can be requested.
     pub keys: u64,
     /// Zipf exponent of key popularity (0 = uniform; default 0).
@@ -256,7 +256,7 @@ pub struct CacheY {
 /// `batch:`.
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct BatchY {
+pub struct Batch {
     /// Memory a batch holds at its peak.
     pub size: Memory,
     /// First batch this long after the process starts (default: none at start).
@@ -276,7 +276,7 @@ pub struct BatchY {
 /// `baseline:`.
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct BaselineY {
+pub struct Baseline {
     /// Resident size once started.
     pub size: Memory,
     /// Linear ramp from start (default 0s).
@@ -287,7 +287,7 @@ pub struct BaselineY {
 /// `inFlight:`.
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct InFlightY {
+pub struct InFlight {
     /// Time each request is in flight.
     pub latency: Duration,
     /// Bytes each request holds.
@@ -297,16 +297,16 @@ pub struct InFlightY {
 /// `traceBuffer:` for a container's own tracer.
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct TraceBufferY {
+pub struct TraceBuffer {
     /// Percent of requests traced.
-    pub sampling: S<f64>,
+    pub sampling: Spanned<f64>,
     /// Memory per span.
     pub span_size: Memory,
     /// Spans per second the exporter delivers.
-    pub export_rate: S<f64>,
+    pub export_rate: Spanned<f64>,
     /// Exporter flush interval (default 5s).
     #[serde(default)]
-    pub flush_interval: Option<S<Duration>>,
+    pub flush_interval: Option<Spanned<Duration>>,
     /// Cap on buffered spans.
     #[serde(default)]
     pub max_spans: Option<u64>,
@@ -315,7 +315,7 @@ pub struct TraceBufferY {
 /// `leak:`.
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct LeakY {
+pub struct Leak {
     /// Bytes kept per request.
     #[serde(default)]
     pub per_request: Option<Memory>,

@@ -2,78 +2,78 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::S;
 use crate::scenario::duration::Duration;
+use serde_saphyr::Spanned;
 
 /// Load on one service.
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct TrafficSpec {
+pub struct Traffic {
     /// Service (= workload) name.
-    pub service: S<String>,
+    pub service: Spanned<String>,
     /// Requests per second at the start.
-    pub rps: S<f64>,
+    pub rps: Spanned<f64>,
     /// Level changes.
     #[serde(default)]
-    pub steps: Vec<StepY>,
+    pub steps: Vec<Step>,
     /// Linear level changes.
     #[serde(default)]
-    pub ramps: Vec<RampY>,
+    pub ramps: Vec<Ramp>,
     /// Temporary multipliers.
     #[serde(default)]
-    pub spikes: Vec<SpikeY>,
+    pub spikes: Vec<Spike>,
     /// Daily wave.
     #[serde(default)]
-    pub diurnal: Option<DiurnalY>,
+    pub diurnal: Option<Diurnal>,
     /// Random fluctuation.
     #[serde(default)]
-    pub noise: NoiseY,
+    pub noise: Noise,
     /// Spread of the load between pods (standard deviation of the log of each pod's
     /// weight; default 0: perfectly even).
     #[serde(default)]
-    pub imbalance: Option<S<f64>>,
+    pub imbalance: Option<Spanned<f64>>,
 }
 
 /// The level jumps to `rps` at `at`.
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct StepY {
+pub struct Step {
     /// When.
-    pub at: S<Duration>,
+    pub at: Spanned<Duration>,
     /// New level.
-    pub rps: S<f64>,
+    pub rps: Spanned<f64>,
 }
 
 /// The level moves linearly to `rps` from `from` to `to`.
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct RampY {
+pub struct Ramp {
     /// Start.
-    pub from: S<Duration>,
+    pub from: Spanned<Duration>,
     /// End.
-    pub to: S<Duration>,
+    pub to: Spanned<Duration>,
     /// Level at the end.
-    pub rps: S<f64>,
+    pub rps: Spanned<f64>,
 }
 
 /// The rate is multiplied by `factor` from `at` for `duration`.
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct SpikeY {
+pub struct Spike {
     /// Start.
-    pub at: S<Duration>,
+    pub at: Spanned<Duration>,
     /// Length.
-    pub duration: S<Duration>,
+    pub duration: Spanned<Duration>,
     /// Multiplier.
-    pub factor: S<f64>,
+    pub factor: Spanned<f64>,
 }
 
 /// `1 + amplitude × cos(2π (t − peak) / 24h)`.
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct DiurnalY {
+pub struct Diurnal {
     /// Relative swing, 0–1.
-    pub amplitude: S<f64>,
+    pub amplitude: Spanned<f64>,
     /// Time of the peak from the start of the run.
     pub peak: Duration,
 }
@@ -81,14 +81,14 @@ pub struct DiurnalY {
 /// Log-normal Ornstein–Uhlenbeck noise on the rate.
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct NoiseY {
+pub struct Noise {
     /// Standard deviation of the log-rate (default 0: no noise).
     #[serde(default)]
-    pub sd: Option<S<f64>>,
+    pub sd: Option<Spanned<f64>>,
     /// Correlation time (default 5m).
     #[serde(default)]
     pub correlation: Option<Duration>,
     /// Redraw grid (default 10s).
     #[serde(default)]
-    pub resample: Option<S<Duration>>,
+    pub resample: Option<Spanned<Duration>>,
 }
