@@ -146,4 +146,3 @@ fn check_shards(name: &str, shards: &[(PathBuf, RunMeta)]) -> Result<RunMeta, Ap
     }
     Ok(whole)
 }
-

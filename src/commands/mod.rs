@@ -141,7 +141,6 @@ pub(crate) fn write_analysis(
     Ok(analysis.table)
 }
 
-
 /// Prints the reports written, last, where a terminal's scrollback ends.
 pub(crate) fn print_pages(out: &mut dyn Write, pages: &[PathBuf]) {
     if !pages.is_empty() {

@@ -130,4 +130,3 @@ pub fn run_scenario(
         comparison,
     })
 }
-
