@@ -125,6 +125,15 @@ impl ControlPlane {
     fn proc(&self, pod: PodKey) -> Option<usize> {
         self.procs.iter().position(|p| p.pod == pod)
     }
+
+    /// Proxies connected to process `i`.
+    fn connected_proxies(&self, i: usize) -> u32 {
+        self.procs[i]
+            .connected
+            .iter()
+            .map(|&c| self.cohorts[c].proxies)
+            .sum()
+    }
 }
 
 impl Proc {
@@ -485,10 +494,11 @@ impl<R: Recorder> World<'_, R> {
         p.context = cp.next_context;
         p.context_known = p.known_at(now, sync);
         p.pushing_since.get_or_insert(now);
-        let proxies: u32 = p.connected.iter().map(|&c| cp.cohorts[c].proxies).sum();
+        let known = p.context_known;
+        let proxies = cp.connected_proxies(i);
         let msg = format!(
             "full push of {:.1} % of the mesh to {proxies} proxies",
-            100.0 * p.context_known
+            100.0 * known
         );
         self.emit(
             now,
@@ -630,7 +640,7 @@ impl<R: Recorder> World<'_, R> {
         let Some(since) = p.pushing_since.take() else {
             return;
         };
-        let proxies: u32 = p.connected.iter().map(|&c| cp.cohorts[c].proxies).sum();
+        let proxies = cp.connected_proxies(i);
         let msg = format!(
             "full push sent to all {proxies} connected proxies in {:.1} s",
             (now - since).as_secs_f64()
@@ -649,7 +659,7 @@ impl<R: Recorder> World<'_, R> {
         let cp = self.control_plane.as_ref().expect("control plane");
         let Some(i) = cp.proc(pod) else { return };
         let p = &cp.procs[i];
-        let proxies: u32 = p.connected.iter().map(|&c| cp.cohorts[c].proxies).sum();
+        let proxies = cp.connected_proxies(i);
         let mut contexts: Vec<u64> = p.in_flight.iter().map(|s| s.context).collect();
         contexts.push(p.context);
         contexts.sort_unstable();
