@@ -192,6 +192,10 @@ pub struct Container {
     pub(crate) oom_score_adj: i32,
     /// Why it last exited (`lastState.terminated.reason`).
     pub(crate) last_termination: Option<Termination>,
+    /// When its last run started and ended (`lastState.terminated.startedAt/finishedAt`).
+    pub(crate) last_run: Option<(SimTime, SimTime)>,
+    /// When the kubelet will start it again, while in back-off.
+    pub(crate) restart_at: Option<SimTime>,
     /// Alert rule states, one per rule.
     pub(crate) alerts: Vec<crate::model::alerts::AlertState>,
     /// Restart counts at past scrapes.
@@ -232,6 +236,8 @@ impl Container {
             jvm,
             oom_score_adj: 0,
             last_termination: None,
+            last_run: None,
+            restart_at: None,
             alerts: Vec::new(),
             restart_history: Default::default(),
         }
@@ -273,6 +279,9 @@ impl Container {
     /// Kills the process at `now`: its memory is released.
     pub(crate) fn terminate(&mut self, now: SimTime, reason: Termination) {
         self.advance(now);
+        if let ContainerState::Running { since, .. } = self.state {
+            self.last_run = Some((since, now));
+        }
         self.last_termination = Some(reason);
         self.state = ContainerState::Terminated {
             reason,
@@ -474,6 +483,26 @@ impl Container {
     /// Records the current usage in the peak.
     pub(crate) fn note_peak(&mut self) {
         self.stats.peak_bytes = self.stats.peak_bytes.max(self.usage());
+    }
+
+    /// Each law's bytes at `now`, largest first (a JVM's laws are its heap).
+    pub fn components_at(&self, now: SimTime) -> Vec<(&'static str, u64)> {
+        if !self.is_running() {
+            return Vec::new();
+        }
+        let dt = now.since(self.updated).as_secs_f64();
+        let mut parts: Vec<(&'static str, u64)> = self
+            .laws
+            .iter()
+            .map(|l| (l.name(), (l.bytes() + l.slope() * dt).max(0.0) as u64))
+            .collect();
+        parts.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+        parts
+    }
+
+    /// Spans waiting in the tracer buffer, if the container has one.
+    pub fn buffered_spans(&self) -> Option<u64> {
+        self.laws.iter().find_map(Component::buffered_spans)
     }
 
     /// The law holding the most memory now, with its bytes (for OOM messages).

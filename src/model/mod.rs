@@ -19,6 +19,7 @@ pub mod qos;
 pub mod record;
 pub mod resources;
 pub mod slo;
+pub mod snapshot;
 pub mod traffic;
 pub mod units;
 pub mod vpa;

@@ -62,6 +62,10 @@ pub struct Pod {
     pub(crate) weight: f64,
     /// Pending OOM of the pod-level cgroup, if it has a limit.
     pub(crate) cgroup_wake: Option<crate::engine::EventKey>,
+    /// When the pod object was created, and how old it already was then (pods of the
+    /// initial state have been running before the scenario starts).
+    pub(crate) created: crate::engine::SimTime,
+    pub(crate) age_at_creation: crate::engine::SimDuration,
 }
 
 impl Pod {

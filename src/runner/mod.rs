@@ -71,8 +71,19 @@ pub fn run_one<R: Recorder>(
     replica: u32,
     rec: R,
 ) -> (RunOutcome, R) {
+    world(scenario, variant, replica, rec).run()
+}
+
+/// The world of one replica of one variant, not started: step it with
+/// [`World::run_until`], look at it with [`World::snapshot`], finish with [`World::run`].
+pub fn world<R: Recorder>(
+    scenario: &Scenario,
+    variant: usize,
+    replica: u32,
+    rec: R,
+) -> World<'_, R> {
     let streams = RngStreams::new(scenario.seed, u64::from(replica));
-    World::new(&scenario.variants[variant].config, streams, rec).run()
+    World::new(&scenario.variants[variant].config, streams, rec)
 }
 
 /// Runs every variant × replica of `scenario`, results in (variant, replica) order.

@@ -218,6 +218,14 @@ impl Component {
         }
     }
 
+    /// Spans in the buffer, if this is the tracer buffer.
+    pub(crate) fn buffered_spans(&self) -> Option<u64> {
+        match self {
+            Component::TraceBuffer(t) => Some(t.spans()),
+            _ => None,
+        }
+    }
+
     /// Stats flushes waiting or running, if this is the stats law.
     pub(crate) fn pending_flushes(&self) -> Option<u32> {
         match self {

@@ -54,6 +54,11 @@ impl TraceBuffer {
         }
     }
 
+    /// Spans buffered now (whole spans).
+    pub(crate) fn spans(&self) -> u64 {
+        self.spans.max(0.0) as u64
+    }
+
     fn cap(&self) -> f64 {
         self.spec.max_spans.map_or(f64::INFINITY, |m| m as f64)
     }

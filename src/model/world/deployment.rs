@@ -45,7 +45,8 @@ enum Step {
 
 impl<R: Recorder> World<'_, R> {
     pub(super) fn on_action(&mut self, now: SimTime, i: usize) {
-        let action = &self.cfg.actions[i];
+        let action = self.action(i).clone();
+        let action = &action;
         let message = match &action.action {
             Action::Rollout {
                 workload, revision, ..
@@ -74,7 +75,7 @@ impl<R: Recorder> World<'_, R> {
             None,
             Note::new(EventKind::Action, &name, &message),
         );
-        match &self.cfg.actions[i].action {
+        match &action.action {
             Action::Rollout {
                 workload,
                 template,

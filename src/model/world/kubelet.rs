@@ -191,6 +191,7 @@ impl<R: Recorder> World<'_, R> {
             let key = self.queue.schedule(now + wait, Event::Restart(c));
             if let Some(container) = container_in(&mut self.pods, c) {
                 container.timer = Some(key);
+                container.restart_at = Some(now + wait);
             }
         }
     }
@@ -211,6 +212,7 @@ impl<R: Recorder> World<'_, R> {
             return;
         };
         container.backoff.record_restart(finished, now);
+        container.restart_at = None;
         container.restart_count += 1;
         let message = format!(
             "restarted container {} (restart {}) after {}",

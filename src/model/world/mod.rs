@@ -18,10 +18,11 @@ mod pods;
 mod pressure;
 mod routing;
 mod scrape;
+mod snapshot;
 
 use std::collections::VecDeque;
 
-use super::config::SimConfig;
+use super::config::{Action, SimConfig, TimedAction};
 use super::container::Container;
 use super::memory::Knob;
 use super::node::Node;
@@ -170,6 +171,11 @@ pub struct World<'c, R: Recorder> {
     vpas: Vec<autoscaling::VpaState>,
     first_alert: Option<(SimTime, String)>,
     control_plane: Option<istiod::ControlPlane>,
+    /// Actions added while running (a drill's chosen option), after the configured ones.
+    injected: Vec<TimedAction>,
+    started: bool,
+    /// How far stepping has gone.
+    reached: SimTime,
 }
 
 impl<'c, R: Recorder> World<'c, R> {
@@ -206,17 +212,75 @@ impl<'c, R: Recorder> World<'c, R> {
                 .control_plane
                 .as_ref()
                 .map(|cp| istiod::ControlPlane::new(cp, &streams)),
+            injected: Vec::new(),
+            started: false,
+            reached: SimTime::ZERO,
+        }
+    }
+
+    /// The end of the run: the configured duration.
+    pub fn end(&self) -> SimTime {
+        SimTime::ZERO + self.cfg.duration
+    }
+
+    /// Processes every event up to and including `until` (at most the end of the run);
+    /// returns the simulated time reached. Call it repeatedly to step through a run.
+    pub fn run_until(&mut self, until: SimTime) -> SimTime {
+        self.step_until(until, |_| false)
+    }
+
+    /// Processes events up to `until` (at most the end of the run), stopping early after
+    /// the first event at whose end `stop` holds for the recorder; returns the time
+    /// reached (the stopping event's time, or `until`).
+    pub fn step_until(&mut self, until: SimTime, mut stop: impl FnMut(&R) -> bool) -> SimTime {
+        if !self.started {
+            self.started = true;
+            self.init();
+        }
+        let until = until.min(self.end());
+        while let Some((now, event)) = self.queue.pop_until(until) {
+            self.events_processed += 1;
+            self.handle(now, event);
+            if stop(&self.rec) {
+                self.reached = now;
+                return now;
+            }
+        }
+        self.reached = until;
+        until
+    }
+
+    /// The recorder, to read what it kept so far.
+    pub fn recorder(&self) -> &R {
+        &self.rec
+    }
+
+    /// Applies `action` at `at` (not before the time already reached): a drill's option,
+    /// taken at its decision point.
+    pub fn inject(&mut self, at: SimTime, name: &str, action: Action) {
+        let i = self.cfg.actions.len() + self.injected.len();
+        self.injected.push(TimedAction {
+            at,
+            name: name.to_string(),
+            action,
+        });
+        self.queue.schedule(at, Event::Action(i));
+    }
+
+    /// Timeline action `i`: a configured one, then the injected ones.
+    fn action(&self, i: usize) -> &TimedAction {
+        let n = self.cfg.actions.len();
+        if i < n {
+            &self.cfg.actions[i]
+        } else {
+            &self.injected[i - n]
         }
     }
 
     /// Runs to the configured duration and returns the outcome and the recorder.
     pub fn run(mut self) -> (RunOutcome, R) {
-        let end = SimTime::ZERO + self.cfg.duration;
-        self.init();
-        while let Some((now, event)) = self.queue.pop_until(end) {
-            self.events_processed += 1;
-            self.handle(now, event);
-        }
+        let end = self.end();
+        self.run_until(end);
         self.finish(end)
     }
 

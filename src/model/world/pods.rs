@@ -59,6 +59,8 @@ impl<R: Recorder> World<'_, R> {
             rps: 0.0,
             weight,
             cgroup_wake: None,
+            created: now,
+            age_at_creation: self.warm_start.unwrap_or_default(),
         });
         self.workloads[w].pods.push(key);
         self.try_schedule(now, key);
