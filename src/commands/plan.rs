@@ -55,7 +55,7 @@ pub fn plan(args: &PlanArgs) -> Result<String, AppError> {
         .and_then(|_| std::fs::write(&tmp, report::plan_csv(&question, &p)))
         .and_then(|_| std::fs::rename(&tmp, &file))
         .map_err(AppError::io(format!("{}: writing", file.display())))?;
-    let within = crate::model::backoff::go_duration(args.within);
+    let within = crate::model::units::go_duration(args.within);
     let mut out = report::plan_text(&question, &within, &p);
     out += &format!("  candidates            {}\n", file.display());
     // Beside a run's outputs, the plan joins its report.

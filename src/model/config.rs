@@ -5,10 +5,10 @@
 
 use std::sync::Arc;
 
-use super::backoff::BackoffPolicy;
+use super::kubelet::backoff::BackoffPolicy;
 use super::node::NodeSpec;
 use super::pod::PodTemplate;
-use super::traffic::ServiceTraffic;
+use super::routing::ServiceTraffic;
 use super::units::Bytes;
 use crate::engine::{SimDuration, SimTime};
 
@@ -109,7 +109,7 @@ pub struct SimConfig {
     /// Vertical pod autoscalers.
     pub vpa: Vec<VpaConfig>,
     /// Alert rules.
-    pub alerts: Vec<crate::model::alerts::AlertRule>,
+    pub alerts: Vec<crate::model::monitoring::alerts::AlertRule>,
     /// The Istio control plane, if modelled.
     pub control_plane: Option<crate::model::control_plane::ControlPlaneSpec>,
 }

@@ -1,30 +1,42 @@
-//! The world meshmem simulates: nodes, pods, containers under cgroup limits, their memory
-//! components, traffic, and the kubelet's rules.
+//! The world meshmem simulates: a cluster of nodes and pods whose containers run under
+//! cgroup memory limits, and the subsystems that act on it.
+//!
+//! - [`cluster`]: the shared state (nodes, Deployments, pods, containers);
+//! - [`memory`]: the growth laws summed into a container's working set, and [`cpu`]: how
+//!   a CPU quota stretches work;
+//! - the subsystems, each owning its state and events: [`kernel`] (cgroup memory and the
+//!   OOM killer), [`kubelet`] (container lifecycle and back-off), [`eviction`] (node
+//!   pressure), [`workloads`] (Deployments and the scheduler), [`routing`] (services,
+//!   endpoints, request outcomes), [`control_plane`] (istiod and the proxies' xDS),
+//!   [`autoscaling`] (VPA), [`monitoring`] (scrapes, SLO, alerts), [`timeline`];
+//! - [`World`]: one replica's event loop, routing events and signals between them.
 //!
 //! The model uses the engine and nothing above it: it reads a [`SimConfig`], reports
 //! through a [`Recorder`] and returns a [`RunOutcome`]. It knows nothing of files, YAML or
 //! charts.
 
-pub mod alerts;
-pub mod backoff;
+pub mod autoscaling;
+pub mod cluster;
 pub mod config;
-pub mod container;
 pub mod control_plane;
 pub mod cpu;
+pub mod eviction;
+pub mod kernel;
+pub mod kubelet;
 pub mod memory;
-pub mod node;
+pub mod monitoring;
 pub mod outcome;
-pub mod pod;
 pub mod qos;
 pub mod record;
 pub mod resources;
-pub mod slo;
+pub mod routing;
 pub mod snapshot;
-pub mod traffic;
+pub mod timeline;
 pub mod units;
-pub mod vpa;
+pub mod workloads;
 mod world;
 
+pub use cluster::{container, node, pod};
 pub use config::{
     Action, EvictionConfig, Fidelity, SimConfig, TimedAction, VpaConfig, VpaMode, WorkloadSpec,
 };

@@ -2,8 +2,8 @@
 
 use crate::engine::SimTime;
 
-use super::slo::PeakBurn;
-use super::traffic::RequestTally;
+use super::monitoring::slo::PeakBurn;
+use super::routing::RequestTally;
 
 /// Totals for one container of one workload over a run (all its pods).
 #[derive(Clone, Debug, PartialEq)]

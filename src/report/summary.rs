@@ -2,7 +2,7 @@
 //! variant, replica and container).
 
 use super::format::{burn, count, opt_secs};
-use crate::model::traffic::ResponseFlag;
+use crate::model::routing::ResponseFlag;
 use crate::runner::ReplicaResult;
 use crate::scenario::Scenario;
 

@@ -17,10 +17,10 @@ use std::sync::Arc;
 use rayon::prelude::*;
 
 use crate::engine::{RngStreams, SimDuration};
+use crate::model::autoscaling::vpa;
 use crate::model::config::Action;
 use crate::model::pod::PodTemplate;
 use crate::model::units::Bytes;
-use crate::model::vpa;
 use crate::model::{Discard, SimConfig, World};
 use crate::stats::{Proportion, wilson};
 

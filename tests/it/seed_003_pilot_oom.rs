@@ -2,7 +2,7 @@
 //! gate removes the NR.
 
 use meshmem::model::EventKind;
-use meshmem::model::traffic::ResponseFlag;
+use meshmem::model::routing::ResponseFlag;
 
 use crate::support::{Ev, run, secs, shipped, variant};
 

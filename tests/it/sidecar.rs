@@ -2,7 +2,7 @@
 //! threshold, connection memory with and without mTLS, and 503 flags.
 
 use meshmem::model::EventKind;
-use meshmem::model::traffic::ResponseFlag;
+use meshmem::model::routing::ResponseFlag;
 
 use crate::support::{inline, run, run_sampled, secs};
 

@@ -2,15 +2,131 @@
 //! proxies connected to them, and what proxies see when istiod restarts.
 //!
 //! istiod runs as a workload of its own (its `discovery` container has memory laws like
-//! any other); this module holds what is specific to xDS. See `world/istiod.rs` for the
-//! behaviour and REFERENCE.md, "istiod push pipeline", for the rules it follows.
+//! any other); this subsystem holds what is specific to xDS:
+//!
+//! - [`istiod`]: each process's debounce ([`debounce`], a pure step function) and push
+//!   pipeline, and the memory they hold;
+//! - [`proxies`]: the mesh's proxies in cohorts — reconnects with Envoy's jittered
+//!   back-off, partial config after an unsynced istiod, 503 NR;
+//! - [`kube_proxy`]: the istiod addresses in kube-proxy's rules, which lag behind the
+//!   endpoints.
+//!
+//! docs/reference.md, "istiod push pipeline" and "Envoy xDS reconnect", has the rules.
 
 mod debounce;
+mod istiod;
+mod kube_proxy;
+mod proxies;
 
 pub use debounce::{DebounceSpec, Debouncer, Step};
 
-use crate::engine::SimDuration;
+use crate::engine::{RngStreams, SimDuration, SimRng, SimTime};
+use crate::model::cluster::pod::PodKey;
+use crate::model::outcome::NrStats;
+use crate::model::routing::RequestTally;
 use crate::model::units::Bytes;
+use crate::model::world::Cx;
+use istiod::Proc;
+use kube_proxy::KubeProxy;
+use proxies::{Churn, Cohort};
+
+/// The control plane's timers.
+#[derive(Copy, Clone, Debug)]
+pub(crate) enum Event {
+    /// A config event of churn burst `i` reaches istiod.
+    Churn(u32),
+    /// An istiod's debounce timer.
+    DebounceTimer(PodKey),
+    /// An istiod has built a push context.
+    ContextBuilt(PodKey),
+    /// An istiod finished sending config to a proxy cohort.
+    SendDone(PodKey, u32),
+    /// A proxy cohort tries to connect to istiod.
+    XdsReconnect(u32),
+    /// A restarted istiod opens its xDS port.
+    XdsListening(PodKey),
+    /// A restarted istiod's informers have synced.
+    XdsSynced(PodKey),
+    /// kube-proxy applies istiod endpoint changes.
+    KubeProxySync,
+}
+
+/// The control plane's live state.
+pub(crate) struct ControlPlane {
+    spec: ControlPlaneSpec,
+    procs: Vec<Proc>,
+    cohorts: Vec<Cohort>,
+    kube_proxy: KubeProxy,
+    churns: Vec<Churn>,
+    rng: SimRng,
+    accounted: SimTime,
+    tally: RequestTally,
+    next_context: u64,
+    pub(crate) nr: NrStats,
+}
+
+impl ControlPlane {
+    /// The control plane of `spec`, its proxies in cohorts.
+    pub(crate) fn new(spec: &ControlPlaneSpec, streams: &RngStreams) -> Self {
+        ControlPlane {
+            spec: spec.clone(),
+            procs: Vec::new(),
+            cohorts: proxies::cohorts(spec, streams),
+            kube_proxy: KubeProxy::default(),
+            churns: Vec::new(),
+            rng: streams.stream("xds/control-plane"),
+            accounted: SimTime::ZERO,
+            tally: RequestTally::default(),
+            next_context: 0,
+            nr: NrStats::default(),
+        }
+    }
+
+    /// Handles a timer.
+    pub(crate) fn handle(&mut self, event: Event, cx: &mut Cx<'_>) {
+        match event {
+            Event::Churn(i) => self.on_churn(cx, i as usize),
+            Event::DebounceTimer(pod) => self.on_debounce_timer(cx, pod),
+            Event::ContextBuilt(pod) => self.on_context_built(cx, pod),
+            Event::SendDone(pod, c) => self.on_send_done(cx, pod, c as usize),
+            Event::XdsReconnect(c) => self.on_xds_reconnect(cx, c as usize),
+            Event::XdsListening(pod) => self.on_xds_listening(cx, pod),
+            Event::XdsSynced(pod) => self.on_xds_synced(cx, pod),
+            Event::KubeProxySync => self.on_kube_proxy_sync(cx),
+        }
+    }
+
+    /// `true` for pods of the istiod workload.
+    pub(crate) fn is_istiod(&self, cx: &Cx<'_>, pod: PodKey) -> bool {
+        cx.cluster
+            .pod(pod)
+            .is_some_and(|p| p.workload == self.spec.istiod.workload)
+    }
+
+    /// The istiod workload's index.
+    pub(crate) fn workload(&self) -> usize {
+        self.spec.istiod.workload
+    }
+
+    fn proc(&self, pod: PodKey) -> Option<usize> {
+        self.procs.iter().position(|p| p.pod == pod)
+    }
+
+    /// Proxies connected to process `i`.
+    fn connected_proxies(&self, i: usize) -> u32 {
+        self.procs[i]
+            .connected
+            .iter()
+            .map(|&c| self.cohorts[c].proxies)
+            .sum()
+    }
+
+    /// Gateway requests and their 503 NR so far.
+    pub(crate) fn total(&mut self, cx: &Cx<'_>) -> RequestTally {
+        self.account(cx.now);
+        self.tally
+    }
+}
 
 /// What one istiod needs to serve and how fast it works.
 #[derive(Clone, Debug, PartialEq)]

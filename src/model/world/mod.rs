@@ -1,148 +1,84 @@
-//! The simulated cluster and its event loop.
+//! One replica of a scenario: the event loop and the router between subsystems.
 //!
-//! [`World`] owns nodes, pods, workloads and services, and turns each event into state
-//! changes and records. Its behaviour is split by concept:
+//! [`World`] owns the shared [`Cluster`] and one instance of each subsystem; each
+//! subsystem owns its state and its event type and handles its events through a
+//! [`Cx`]. A subsystem announces what follows for the others as [`Signal`]s; after every
+//! event the world routes each signal, in order, to the subsystems that care — the only
+//! place that knows who listens to what. So a new mechanism is a new subsystem and a few
+//! lines here, not more code inside the others.
 //!
-//! - `kubelet`: container lifecycle — wake-ups, OOM kills, back-off, restarts, readiness;
-//! - `pods`: pod creation, placement, deletion;
-//! - `deployment`: the Deployment controller (rollouts, scaling) and timeline actions;
-//! - `routing`: traffic rates, endpoints, request outcomes;
-//! - `scrape`: sampling for the time series (never changes the outcome).
+//! | subsystem | owns |
+//! |---|---|
+//! | [`Kernel`] | container memory and cgroup OOM decisions (container, pod, node) |
+//! | [`Kubelet`] | container lifecycle, back-off, readiness |
+//! | [`EvictionManager`] | node pressure and eviction |
+//! | [`Deployments`], [`Scheduler`] | pods created and deleted, placement |
+//! | [`Routing`] | services: load, endpoints, request outcomes |
+//! | [`ControlPlane`] | istiod, the proxies' xDS state, kube-proxy |
+//! | [`Autoscaling`] | VPAs |
+//! | [`Monitoring`] | scrapes, SLO burn, alerts |
+//! | [`Timeline`] | the scenario's actions and the policies they break |
 
-mod autoscaling;
-mod deployment;
-mod istiod;
-mod kubelet;
-mod monitoring;
-mod pods;
-mod pressure;
-mod routing;
-mod scrape;
+mod cx;
 mod snapshot;
 
 use std::collections::VecDeque;
 
-use super::config::{Action, SimConfig, TimedAction};
-use super::container::Container;
-use super::memory::Knob;
-use super::node::Node;
-use super::outcome::{AfterStart, ContainerTally, RunOutcome};
-use super::pod::{Pod, PodKey};
-use super::record::{EventKind, EventRecord, Recorder};
-use super::slo::BurnWindows;
-use super::traffic::RequestTally;
-use crate::engine::{EventQueue, RngStreams, SimTime};
-use deployment::Workload;
-use routing::Service;
+pub(crate) use cx::{Cx, Note, Signal};
 
-/// A container of a live pod.
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
-struct ContainerRef {
-    pod: PodKey,
-    idx: u16,
-}
+use crate::engine::{EventQueue, RngStreams, SimDuration, SimTime};
+use crate::model::autoscaling::{self, Autoscaling};
+use crate::model::cluster::Cluster;
+use crate::model::cluster::container::Termination;
+use crate::model::config::{Action, SimConfig, TimedAction};
+use crate::model::control_plane::{self, ControlPlane};
+use crate::model::eviction::{self, EvictionManager};
+use crate::model::kernel::{self, Kernel};
+use crate::model::kubelet::{self, Kubelet};
+use crate::model::memory::Knob;
+use crate::model::monitoring::{self, Monitoring};
+use crate::model::outcome::{AfterStart, RunOutcome};
+use crate::model::record::Recorder;
+use crate::model::routing::{self, RequestTally, Routing};
+use crate::model::timeline::Timeline;
+use crate::model::workloads::scheduler::Scheduler;
+use crate::model::workloads::{self, Deployments};
 
-/// What can happen.
+/// Every event, by the subsystem that handles it.
 #[derive(Copy, Clone, Debug)]
-enum Event {
-    /// A container's laws change or its usage reaches the limit.
-    Wake(ContainerRef),
-    /// A crashed container's back-off has expired: the kubelet starts it again.
-    Restart(ContainerRef),
-    /// A container's readiness probe passes.
-    Ready(ContainerRef),
-    /// A service's noise grid point.
-    TrafficGrid(usize),
-    /// A discontinuity of a service's load profile.
-    TrafficBreak(usize),
-    /// Per-request fidelity: a request to a service.
-    Arrival(usize),
-    /// An endpoint change reaches a service's clients.
-    EndpointsPropagated(usize),
-    /// End of a traffic bucket: error-budget burn.
-    SloTick,
-    /// The evaluation window starts.
-    EvaluationStart,
-    /// A terminating pod has drained and stops.
-    PodRemoved(PodKey),
-    /// A pod's cgroup reaches its pod-level limit.
-    PodCgroupFull(PodKey),
-    /// A node runs out of memory (the kernel's OOM killer).
-    NodeFull(usize),
-    /// The kubelet's eviction manager checks a node.
-    EvictionCheck(usize),
-    /// A node's memory-pressure taint may have lapsed.
-    PressureCleared(usize),
-    /// A VPA's recommender and updater loops.
-    VpaTick(usize),
-    /// A config event of churn burst `i` reaches istiod.
-    Churn(u32),
-    /// An istiod's debounce timer.
-    DebounceTimer(PodKey),
-    /// An istiod has built a push context.
-    ContextBuilt(PodKey),
-    /// An istiod finished sending config to a proxy cohort.
-    SendDone(PodKey, u32),
-    /// A proxy cohort tries to connect to istiod.
-    XdsReconnect(u32),
-    /// A restarted istiod opens its xDS port.
-    XdsListening(PodKey),
-    /// A restarted istiod's informers have synced.
-    XdsSynced(PodKey),
-    /// kube-proxy applies istiod endpoint changes.
-    KubeProxySync,
-    /// Scrape every container.
-    Scrape,
-    /// Apply timeline action `i`.
+pub(crate) enum Event {
+    Kernel(kernel::Event),
+    Kubelet(kubelet::Event),
+    Eviction(eviction::Event),
+    Workloads(workloads::Event),
+    Routing(routing::Event),
+    ControlPlane(control_plane::Event),
+    Autoscaling(autoscaling::Event),
+    Monitoring(monitoring::Event),
+    /// Apply timeline action `i` (configured ones first, then injected ones).
     Action(usize),
 }
 
-/// The live pod `key` in `pods` (a free function so that only `pods` is borrowed).
-fn pod_in(pods: &mut [Option<Pod>], key: PodKey) -> Option<&mut Pod> {
-    pods[key.slot as usize]
-        .as_mut()
-        .filter(|p| p.key.uid == key.uid)
+macro_rules! into_event {
+    ($($module:ident => $variant:ident),* $(,)?) => {
+        $(impl From<$module::Event> for Event {
+            fn from(e: $module::Event) -> Self {
+                Event::$variant(e)
+            }
+        })*
+    };
 }
 
-/// The live container `c` in `pods`.
-fn container_in(pods: &mut [Option<Pod>], c: ContainerRef) -> Option<&mut Container> {
-    pod_in(pods, c.pod).and_then(|p| p.containers.get_mut(usize::from(c.idx)))
-}
-
-/// What an event says, apart from where and when.
-struct Note<'a> {
-    kind: EventKind,
-    reason: &'a str,
-    exit_code: Option<i32>,
-    message: &'a str,
-    cgroup: &'a str,
-    grew: &'a str,
-}
-
-impl<'a> Note<'a> {
-    fn new(kind: EventKind, reason: &'a str, message: &'a str) -> Self {
-        Note {
-            kind,
-            reason,
-            exit_code: None,
-            message,
-            cgroup: "",
-            grew: "",
-        }
-    }
-
-    fn exit(mut self, code: i32) -> Self {
-        self.exit_code = Some(code);
-        self
-    }
-
-    /// For OOM kills: the cgroup that ran out and the container that grew the most.
-    fn oom(mut self, cgroup: &'a str, grew: &'a str) -> Self {
-        self.cgroup = cgroup;
-        self.grew = grew;
-        self
-    }
-}
+into_event!(
+    kernel => Kernel,
+    kubelet => Kubelet,
+    eviction => Eviction,
+    workloads => Workloads,
+    routing => Routing,
+    control_plane => ControlPlane,
+    autoscaling => Autoscaling,
+    monitoring => Monitoring,
+);
 
 /// One replica of a scenario, from start to end.
 pub struct World<'c, R: Recorder> {
@@ -150,77 +86,87 @@ pub struct World<'c, R: Recorder> {
     queue: EventQueue<Event>,
     streams: RngStreams,
     rec: R,
-    nodes: Vec<Node>,
-    pods: Vec<Option<Pod>>,
-    free_slots: Vec<u32>,
-    next_uid: u32,
-    pending: VecDeque<PodKey>,
-    workloads: Vec<Workload>,
-    services: Vec<Service>,
-    tallies: Vec<ContainerTally>,
-    events_processed: u64,
-    /// True while the initial pods are created (they start warm).
-    warm_start: Option<crate::engine::SimDuration>,
-    /// A mesh-wide change every new container gets too (mTLS off).
-    mesh_knob: Option<Knob>,
-    burn: BurnWindows,
-    /// Request totals at the last bucket boundary and at the evaluation start.
-    at_last_bucket: RequestTally,
-    at_evaluation: RequestTally,
-    policy_violations: u32,
-    vpas: Vec<autoscaling::VpaState>,
-    first_alert: Option<(SimTime, String)>,
-    control_plane: Option<istiod::ControlPlane>,
+    cluster: Cluster,
+    signals: VecDeque<Signal>,
+    /// Set while the initial pods are created: how long they have been running.
+    warm: Option<SimDuration>,
+    kernel: Kernel,
+    kubelet: Kubelet,
+    eviction: EvictionManager,
+    deployments: Deployments,
+    scheduler: Scheduler,
+    routing: Routing,
+    control_plane: Option<ControlPlane>,
+    autoscaling: Autoscaling,
+    monitoring: Monitoring,
+    timeline: Timeline,
     /// Actions added while running (a drill's chosen option), after the configured ones.
     injected: Vec<TimedAction>,
+    events_processed: u64,
     started: bool,
     /// How far stepping has gone.
     reached: SimTime,
 }
 
+/// A [`Cx`] over the world's shared parts, leaving its subsystems free to borrow.
+macro_rules! cx {
+    ($w:ident, $now:expr) => {
+        Cx {
+            now: $now,
+            cfg: $w.cfg,
+            cluster: &mut $w.cluster,
+            streams: &$w.streams,
+            warm: $w.warm,
+            queue: &mut $w.queue,
+            rec: &mut $w.rec,
+            signals: &mut $w.signals,
+        }
+    };
+}
+
 impl<'c, R: Recorder> World<'c, R> {
     /// A world for `cfg` drawing from `streams`, reporting to `rec`.
     pub fn new(cfg: &'c SimConfig, streams: RngStreams, rec: R) -> Self {
-        let services = cfg
-            .traffic
-            .iter()
-            .map(|t| Service::new(t, &cfg.workloads[t.workload].name, &streams))
-            .collect();
+        let routing = Routing::new(&cfg.traffic, |w| cfg.workloads[w].name.clone(), &streams);
         World {
             cfg,
             queue: EventQueue::new(),
-            streams,
             rec,
-            nodes: cfg.nodes.iter().cloned().map(Node::new).collect(),
-            pods: Vec::new(),
-            free_slots: Vec::new(),
-            next_uid: 0,
-            pending: VecDeque::new(),
-            workloads: cfg.workloads.iter().map(Workload::new).collect(),
-            services,
-            tallies: Vec::new(),
-            events_processed: 0,
-            warm_start: None,
-            mesh_knob: None,
-            burn: BurnWindows::new(cfg.slo_target, cfg.scrape_interval, cfg.evaluate_after),
-            at_last_bucket: RequestTally::default(),
-            at_evaluation: RequestTally::default(),
-            policy_violations: 0,
-            vpas: cfg.vpa.iter().map(|_| Default::default()).collect(),
-            first_alert: None,
+            cluster: Cluster::new(cfg),
+            signals: VecDeque::new(),
+            warm: None,
+            kernel: Kernel,
+            kubelet: Kubelet,
+            eviction: EvictionManager,
+            deployments: Deployments,
+            scheduler: Scheduler::default(),
+            routing,
             control_plane: cfg
                 .control_plane
                 .as_ref()
-                .map(|cp| istiod::ControlPlane::new(cp, &streams)),
+                .map(|cp| ControlPlane::new(cp, &streams)),
+            autoscaling: Autoscaling::new(cfg.vpa.len()),
+            monitoring: Monitoring::new(cfg),
+            timeline: Timeline::default(),
             injected: Vec::new(),
+            events_processed: 0,
             started: false,
             reached: SimTime::ZERO,
+            streams,
         }
     }
 
     /// The end of the run: the configured duration.
     pub fn end(&self) -> SimTime {
         SimTime::ZERO + self.cfg.duration
+    }
+
+    /// Runs to the configured duration (or on from where stepping left it) and returns
+    /// the outcome and the recorder.
+    pub fn run(mut self) -> (RunOutcome, R) {
+        let end = self.end();
+        self.run_until(end);
+        self.finish(end)
     }
 
     /// Processes every event up to and including `until` (at most the end of the run);
@@ -241,6 +187,7 @@ impl<'c, R: Recorder> World<'c, R> {
         while let Some((now, event)) = self.queue.pop_until(until) {
             self.events_processed += 1;
             self.handle(now, event);
+            self.drain(now);
             if stop(&self.rec) {
                 self.reached = now;
                 return now;
@@ -267,228 +214,235 @@ impl<'c, R: Recorder> World<'c, R> {
         self.queue.schedule(at, Event::Action(i));
     }
 
-    /// Timeline action `i`: a configured one, then the injected ones.
-    fn action(&self, i: usize) -> &TimedAction {
-        let n = self.cfg.actions.len();
-        if i < n {
-            &self.cfg.actions[i]
-        } else {
-            &self.injected[i - n]
-        }
-    }
-
-    /// Runs to the configured duration and returns the outcome and the recorder.
-    pub fn run(mut self) -> (RunOutcome, R) {
-        let end = self.end();
-        self.run_until(end);
-        self.finish(end)
-    }
-
+    /// The initial state: every Deployment's pods, already running (warm), then every
+    /// subsystem's loops.
     fn init(&mut self) {
         let now = SimTime::ZERO;
-        for w in 0..self.workloads.len() {
-            self.warm_start = Some(self.cfg.workloads[w].age);
-            self.reconcile(now, w);
+        for w in 0..self.cfg.workloads.len() {
+            self.warm = Some(self.cfg.workloads[w].age);
+            self.deployments.reconcile(&mut cx!(self, now), w);
+            self.drain(now);
         }
-        self.warm_start = None;
-        self.cp_connect_initial(now);
-        for s in 0..self.services.len() {
-            self.start_service(now, s);
+        self.warm = None;
+        if let Some(cp) = &mut self.control_plane {
+            cp.connect_initial(&mut cx!(self, now));
         }
+        self.drain(now);
+        self.routing.start(&mut cx!(self, now));
+        self.drain(now);
         for (i, a) in self.cfg.actions.iter().enumerate() {
             self.queue.schedule(a.at, Event::Action(i));
         }
-        for n in 0..self.nodes.len() {
-            // The kubelet's housekeeping loop started at some moment before the run.
-            let name = format!("node/{}/kubelet", self.nodes[n].spec.name);
-            let mut rng = self.streams.stream(&name);
-            let period = self.cfg.eviction.period;
-            let phase = crate::model::memory::first_tick(period, &mut rng);
-            self.queue.schedule(now + phase, Event::EvictionCheck(n));
-        }
-        if self.rec.wants_samples() {
-            self.queue.schedule(now, Event::Scrape);
-        }
-        self.queue
-            .schedule(now + self.cfg.scrape_interval, Event::SloTick);
-        self.queue
-            .schedule(self.cfg.evaluate_after, Event::EvaluationStart);
-        for v in 0..self.cfg.vpa.len() {
-            self.queue
-                .schedule(now + autoscaling::VPA_INTERVAL, Event::VpaTick(v));
-        }
+        self.eviction.start(&mut cx!(self, now));
+        self.monitoring.start(&mut cx!(self, now));
+        self.autoscaling.start(&mut cx!(self, now));
+        self.drain(now);
     }
 
     fn handle(&mut self, now: SimTime, event: Event) {
         match event {
-            Event::Wake(c) => self.on_wake(now, c),
-            Event::Restart(c) => self.on_restart(now, c),
-            Event::Ready(c) => self.on_container_ready(now, c),
-            Event::TrafficGrid(s) => self.on_traffic_grid(now, s),
-            Event::TrafficBreak(s) => self.on_traffic_break(now, s),
-            Event::Arrival(s) => self.on_arrival(now, s),
-            Event::EndpointsPropagated(s) => self.on_endpoints_propagated(now, s),
-            Event::SloTick => self.on_slo_tick(now),
-            Event::EvaluationStart => self.at_evaluation = self.total_requests(now),
-            Event::PodRemoved(key) => self.remove_pod(now, key),
-            Event::PodCgroupFull(key) => self.on_pod_cgroup_full(now, key),
-            Event::NodeFull(n) => self.on_node_full(now, n),
-            Event::EvictionCheck(n) => self.on_eviction_check(now, n),
-            Event::PressureCleared(n) => self.on_pressure_cleared(now, n),
-            Event::VpaTick(v) => self.on_vpa_tick(now, v),
-            Event::Churn(i) => self.on_churn(now, i as usize),
-            Event::DebounceTimer(pod) => self.on_debounce_timer(now, pod),
-            Event::ContextBuilt(pod) => self.on_context_built(now, pod),
-            Event::SendDone(pod, c) => self.on_send_done(now, pod, c as usize),
-            Event::XdsReconnect(c) => self.on_xds_reconnect(now, c as usize),
-            Event::XdsListening(pod) => self.on_xds_listening(now, pod),
-            Event::XdsSynced(pod) => self.on_xds_synced(now, pod),
-            Event::KubeProxySync => self.on_kube_proxy_sync(now),
-            Event::Scrape => self.on_scrape(now),
-            Event::Action(i) => self.on_action(now, i),
+            Event::Kernel(e) => self.kernel.handle(e, &mut cx!(self, now)),
+            Event::Kubelet(e) => self.kubelet.handle(e, &mut cx!(self, now)),
+            Event::Eviction(e) => self.eviction.handle(e, &mut cx!(self, now)),
+            Event::Workloads(e) => self.deployments.handle(e, &mut cx!(self, now)),
+            Event::Routing(e) => self.routing.handle(e, &mut cx!(self, now)),
+            Event::ControlPlane(e) => {
+                if let Some(cp) = &mut self.control_plane {
+                    cp.handle(e, &mut cx!(self, now));
+                }
+            }
+            Event::Autoscaling(e) => self.autoscaling.handle(e, &mut cx!(self, now)),
+            Event::Monitoring(e) => {
+                let (routing, cp) = (&mut self.routing, &mut self.control_plane);
+                let mut total = |cx: &Cx<'_>| total_requests(routing, cp, cx);
+                self.monitoring.handle(e, &mut cx!(self, now), &mut total);
+            }
+            Event::Action(i) => self.apply(now, i),
         }
     }
 
-    /// Requests and failures of every service so far, and of gateway traffic.
-    fn total_requests(&mut self, now: SimTime) -> RequestTally {
-        let mut total = RequestTally::default();
-        for s in 0..self.services.len() {
-            self.account(now, s);
-            total.add(&self.services[s].tally);
+    /// Applies timeline action `i`: the owner of what it changes does the work.
+    fn apply(&mut self, now: SimTime, i: usize) {
+        let action = match i.checked_sub(self.cfg.actions.len()) {
+            None => self.cfg.actions[i].clone(),
+            Some(j) => self.injected[j].clone(),
+        };
+        let cx = &mut cx!(self, now);
+        self.timeline.announce(cx, &action);
+        match &action.action {
+            Action::Rollout {
+                workload,
+                template,
+                revision,
+            } => self
+                .deployments
+                .rollout(cx, *workload, template.clone(), *revision),
+            Action::Scale { workload, replicas } => {
+                self.deployments.scale(cx, *workload, *replicas)
+            }
+            Action::SetMtls { enabled } => {
+                cx.cluster.mtls = Some(*enabled);
+                self.kernel.reconfigure(cx, Knob::Mtls(*enabled));
+            }
+            Action::Churn(c) => {
+                if let Some(cp) = &mut self.control_plane {
+                    cp.start_churn(cx, *c);
+                }
+            }
         }
-        self.cp_account(now);
-        if let Some(cp) = &self.control_plane {
-            total.add(&cp.tally);
-        }
-        total
+        self.timeline.check_policy(cx, &action);
     }
 
-    fn on_slo_tick(&mut self, now: SimTime) {
-        self.queue
-            .schedule(now + self.cfg.scrape_interval, Event::SloTick);
-        let total = self.total_requests(now);
-        let bucket = total.since(&self.at_last_bucket);
-        self.at_last_bucket = total;
-        let burn = self.burn.push(now, bucket.requests, bucket.total_503());
-        self.evaluate_alerts(now);
-        if self.rec.wants_samples() {
-            self.rec.slo(&super::record::SloSample {
-                time: now,
-                requests: bucket.requests,
-                errors_503: bucket.errors_503,
-                burn_5m: burn.burn_5m,
-                burn_1h: burn.burn_1h,
-            });
+    /// Routes every pending signal, in order, until none is left.
+    fn drain(&mut self, now: SimTime) {
+        while let Some(signal) = self.signals.pop_front() {
+            self.route(now, signal);
+        }
+    }
+
+    fn route(&mut self, now: SimTime, signal: Signal) {
+        let cx = &mut cx!(self, now);
+        match signal {
+            Signal::PodCreated(pod) => {
+                self.autoscaling.admit(cx, pod);
+                self.routing.weigh(cx, pod);
+                self.scheduler.schedule(cx, pod);
+            }
+            Signal::PodBound(pod) => {
+                if let Some(n) = cx.cluster.pod(pod).and_then(|p| p.node) {
+                    self.kernel.update_risk(cx, n);
+                }
+                self.kubelet.pod_bound(cx, pod);
+            }
+            Signal::ContainerStarted { c, warm } => {
+                let xds = cx
+                    .cluster
+                    .container(c)
+                    .is_some_and(|k| k.spec.memory.xds_server);
+                self.kernel.container_started(cx, c);
+                if let Some(cp) = &mut self.control_plane
+                    && xds
+                    && cp.is_istiod(cx, c.pod)
+                {
+                    cp.started(cx, c.pod, warm);
+                }
+            }
+            Signal::LoadChanged { pod, rps } => self.kernel.set_load(cx, pod, rps),
+            Signal::Request(pod) => self.kernel.request(cx, pod),
+            Signal::XdsMemory { pod, bytes } => self.kernel.set_xds_server(cx, pod, bytes),
+            Signal::ContainerExited {
+                c,
+                why,
+                cgroup,
+                grew,
+                message,
+            } => self.kubelet.exited(cx, c, why, cgroup, &grew, &message),
+            Signal::ContainerStopped {
+                c,
+                why,
+                used,
+                in_flight,
+            } => {
+                let Some(pod) = cx.cluster.pod(c.pod) else {
+                    return;
+                };
+                let (w, name) = (pod.workload, pod.containers[usize::from(c.idx)].name());
+                let name = name.to_string();
+                self.routing.container_stopped(w, in_flight);
+                if let Some(cp) = &mut self.control_plane
+                    && cp.workload() == w
+                {
+                    cp.stopped(cx, c.pod);
+                }
+                if why == Termination::OomKilled {
+                    self.autoscaling.oom(cx, w, &name, used);
+                }
+                self.kernel.container_stopped(cx, c);
+            }
+            Signal::PodReadiness {
+                workload, ready, ..
+            } => {
+                endpoints_changed(&mut self.control_plane, &mut self.routing, cx, workload);
+                if ready {
+                    self.deployments.reconcile(cx, workload);
+                }
+            }
+            Signal::EndpointsChanged(w) => {
+                endpoints_changed(&mut self.control_plane, &mut self.routing, cx, w)
+            }
+            Signal::PodRemoved {
+                pod,
+                workload,
+                node,
+            } => {
+                if let Some(cp) = &mut self.control_plane
+                    && cp.workload() == workload
+                {
+                    cp.stopped(cx, pod);
+                }
+                if let Some(n) = node {
+                    self.kernel.update_risk(cx, n);
+                    self.kernel.repredict_node(cx, n);
+                }
+                self.scheduler.forget(pod);
+                self.routing.pod_removed(cx);
+                self.scheduler.retry(cx);
+            }
+            Signal::Evict(pod) => self.deployments.evict(cx, pod),
+            Signal::PressureLifted => self.scheduler.retry(cx),
         }
     }
 
     fn finish(mut self, end: SimTime) -> (RunOutcome, R) {
-        let requests = self.total_requests(end);
-        let live: Vec<PodKey> = self.pods.iter().flatten().map(|p| p.key).collect();
-        for key in live {
-            self.fold_tallies(key);
-        }
-        let after_kills = self.tallies.iter().map(|t| t.oom_kills_after).sum();
+        let cx = cx!(self, end);
+        let requests = total_requests(&mut self.routing, &mut self.control_plane, &cx);
+        self.cluster.fold_live(self.cfg);
+        let containers = std::mem::take(&mut self.cluster.tallies.0);
+        let after_kills = containers.iter().map(|t| t.oom_kills_after).sum();
         let outcome = RunOutcome {
-            containers: self.tallies,
+            containers,
             requests,
             events_processed: self.events_processed,
-            peak_burn: self.burn.peak,
+            peak_burn: self.monitoring.burn.peak,
             after: AfterStart {
                 oom_kills: after_kills,
-                requests: requests.since(&self.at_evaluation),
-                peak_burn: self.burn.peak_after,
+                requests: requests.since(&self.monitoring.at_evaluation),
+                peak_burn: self.monitoring.burn.peak_after,
             },
-            policy_violations: self.policy_violations,
-            first_alert: self.first_alert,
+            policy_violations: self.timeline.policy_violations,
+            first_alert: self.monitoring.first_alert,
             nr: self.control_plane.map(|cp| cp.nr).unwrap_or_default(),
         };
         (outcome, self.rec)
     }
+}
 
-    fn pod(&self, key: PodKey) -> Option<&Pod> {
-        self.pods[key.slot as usize]
-            .as_ref()
-            .filter(|p| p.key.uid == key.uid)
+/// Workload `w`'s endpoints changed: istiod's reach kube-proxy, every Service's its
+/// clients.
+fn endpoints_changed(
+    control_plane: &mut Option<ControlPlane>,
+    routing: &mut Routing,
+    cx: &mut Cx<'_>,
+    w: usize,
+) {
+    if let Some(cp) = control_plane
+        && cp.workload() == w
+    {
+        let ready = cx.cluster.ready_pods(w);
+        cp.endpoints_changed(cx, ready);
     }
+    routing.endpoints_changed(cx, w);
+}
 
-    fn pod_mut(&mut self, key: PodKey) -> Option<&mut Pod> {
-        pod_in(&mut self.pods, key)
+/// Requests and failures of every service so far, and of gateway traffic.
+fn total_requests(
+    routing: &mut Routing,
+    control_plane: &mut Option<ControlPlane>,
+    cx: &Cx<'_>,
+) -> RequestTally {
+    let mut total = routing.total(cx);
+    if let Some(cp) = control_plane {
+        total.add(&cp.total(cx));
     }
-
-    /// Records an event about `pod` (and its container `container`, if any).
-    fn emit(&mut self, now: SimTime, pod: Option<PodKey>, container: Option<u16>, note: Note<'_>) {
-        let p = pod.and_then(|k| self.pods[k.slot as usize].as_ref());
-        let node = p
-            .and_then(|p| p.node)
-            .map_or("", |n| self.nodes[n].spec.name.as_str());
-        let (container, limit) = match (p, container) {
-            (Some(p), Some(i)) => {
-                let c = &p.containers[usize::from(i)];
-                let limit = c.limit();
-                (c.name(), limit.is_finite().then_some(limit as u64))
-            }
-            _ => ("", None),
-        };
-        let workload = p.map_or("", |p| self.cfg.workloads[p.workload].name.as_str());
-        self.rec.event(&EventRecord {
-            time: now,
-            workload,
-            node,
-            pod: p.map_or("", |p| p.name()),
-            container,
-            limit,
-            kind: note.kind,
-            reason: note.reason,
-            exit_code: note.exit_code,
-            message: note.message,
-            cgroup: note.cgroup,
-            grew: note.grew,
-        });
-    }
-
-    /// Adds a pod's container totals into the run's tallies (on deletion and at the end).
-    fn fold_tallies(&mut self, key: PodKey) {
-        let Some(pod) = self.pod(key) else { return };
-        let workload = self.cfg.workloads[pod.workload].name.as_str();
-        let mut folded = Vec::with_capacity(pod.containers.len());
-        for c in &pod.containers {
-            folded.push((c.name().to_string(), c.stats, c.restart_count));
-        }
-        let workload = workload.to_string();
-        for (name, stats, restarts) in folded {
-            let i = match self
-                .tallies
-                .iter()
-                .position(|t| t.workload == workload && t.container == name)
-            {
-                Some(i) => i,
-                None => {
-                    self.tallies.push(ContainerTally {
-                        workload: workload.clone(),
-                        container: name,
-                        oom_kills: 0,
-                        oom_kills_after: 0,
-                        restarts: 0,
-                        first_oom: None,
-                        peak_bytes: 0.0,
-                        oom_kills_outside: 0,
-                        heap_crashes: 0,
-                    });
-                    self.tallies.len() - 1
-                }
-            };
-            let t = &mut self.tallies[i];
-            t.oom_kills += stats.oom_kills;
-            t.oom_kills_after += stats.oom_kills_after;
-            t.oom_kills_outside += stats.oom_kills_outside;
-            t.heap_crashes += stats.heap_crashes;
-            t.restarts += restarts;
-            t.first_oom = match (t.first_oom, stats.first_oom) {
-                (Some(a), Some(b)) => Some(a.min(b)),
-                (a, b) => a.or(b),
-            };
-            t.peak_bytes = t.peak_bytes.max(stats.peak_bytes);
-        }
-    }
+    total
 }

@@ -2,8 +2,8 @@
 
 use super::World;
 use crate::engine::{SimDuration, SimTime};
-use crate::model::container::{Container, ContainerState};
-use crate::model::pod::Pod;
+use crate::model::cluster::container::{Container, ContainerState};
+use crate::model::cluster::pod::Pod;
 use crate::model::qos::QosClass;
 use crate::model::record::Recorder;
 use crate::model::snapshot::{
@@ -20,10 +20,10 @@ impl<R: Recorder> World<'_, R> {
     /// The cluster as it is now. Observing never changes the run.
     pub fn snapshot(&self) -> ClusterSnapshot {
         let now = self.now();
-        let pods: Vec<&Pod> = self.pods.iter().flatten().collect();
-        let mut ordered = pods.clone();
+        let mut ordered: Vec<&Pod> = self.cluster.pods().collect();
         ordered.sort_by_key(|p| p.key.uid);
         let nodes = self
+            .cluster
             .nodes
             .iter()
             .enumerate()
@@ -45,14 +45,15 @@ impl<R: Recorder> World<'_, R> {
             })
             .collect();
         let workloads = self
-            .workloads
+            .cluster
+            .deployments
             .iter()
             .zip(&self.cfg.workloads)
             .map(|(w, spec)| {
                 let live: Vec<&Pod> = w
                     .pods
                     .iter()
-                    .filter_map(|&k| self.pod(k))
+                    .filter_map(|&k| self.cluster.pod(k))
                     .filter(|p| !p.terminating)
                     .collect();
                 WorkloadSnapshot {
@@ -79,7 +80,7 @@ impl<R: Recorder> World<'_, R> {
         PodSnapshot {
             name: p.name().to_string(),
             workload: self.cfg.workloads[p.workload].name.clone(),
-            node: p.node.map(|n| self.nodes[n].spec.name.clone()),
+            node: p.node.map(|n| self.cluster.nodes[n].spec.name.clone()),
             age: p.age_at_creation + now.since(p.created),
             ready: p.ready,
             terminating: p.terminating,

@@ -18,7 +18,7 @@ use serde_saphyr::Location;
 use super::error::Problem;
 use super::yaml;
 use crate::engine::{SimDuration, SimTime};
-use crate::model::backoff::BackoffPolicy;
+use crate::model::kubelet::backoff::BackoffPolicy;
 use crate::model::node::NodeSpec;
 use crate::model::units::Bytes;
 use crate::model::{Fidelity, SimConfig, WorkloadSpec};
@@ -207,8 +207,10 @@ fn vpas(spec: &yaml::ScenarioFile) -> Result<Vec<crate::model::VpaConfig>, Probl
     Ok(out)
 }
 
-fn alerts(spec: &yaml::ScenarioFile) -> Result<Vec<crate::model::alerts::AlertRule>, Problem> {
-    use crate::model::alerts::{AlertExpr, AlertRule};
+fn alerts(
+    spec: &yaml::ScenarioFile,
+) -> Result<Vec<crate::model::monitoring::alerts::AlertRule>, Problem> {
+    use crate::model::monitoring::alerts::{AlertExpr, AlertRule};
     spec.alerts
         .iter()
         .map(|a| {

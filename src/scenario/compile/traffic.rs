@@ -3,7 +3,7 @@
 use super::template::non_negative;
 use super::workload_index;
 use crate::engine::SimTime;
-use crate::model::traffic::{Diurnal, LoadProfile, NoiseSpec, Ramp, ServiceTraffic, Spike, Step};
+use crate::model::routing::{Diurnal, LoadProfile, NoiseSpec, Ramp, ServiceTraffic, Spike, Step};
 use crate::scenario::error::Problem;
 use crate::scenario::yaml;
 

@@ -1,7 +1,7 @@
 //! The kubelet's container restart back-off (CrashLoopBackOff).
 //!
 //! Follows kubernetes `pkg/kubelet/kuberuntime/kuberuntime_manager.go` (`doBackOff`) and
-//! `client-go/util/flowcontrol/backoff.go` (REFERENCE.md, "kubelet: restart back-off"):
+//! `client-go/util/flowcontrol/backoff.go` (docs/reference.md, "kubelet restart back-off"):
 //!
 //! - A container that exited at `finishedAt` is in back-off while an entry exists, has not
 //!   expired, and `now − finishedAt < delay` (strict `<`).
@@ -13,7 +13,7 @@
 //!
 //! So a container killed again and again waits 0, 10, 20, 40, 80, 160, 300, 300, … s.
 //! The kubelet notices expiry on its next pod sync; we restart at the exact instant,
-//! which REFERENCE.md's figures (e.g. ~73 s run + 300 s wait ≈ 373 s cycles) assume.
+//! which docs/reference.md's figures (e.g. ~73 s run + 300 s wait ≈ 373 s cycles) assume.
 
 use crate::engine::{SimDuration, SimTime};
 
@@ -91,56 +91,5 @@ impl RestartBackoff {
             delay,
             last_update: now,
         });
-    }
-}
-
-/// Formats a span the way Go's `time.Duration.String` does (`10s`, `2m40s`, `5m0s`,
-/// `1h0m0s`, `1.5s`, `250ms`), as kubelet messages show it.
-pub fn go_duration(d: SimDuration) -> String {
-    let ns = d.as_nanos();
-    if ns == 0 {
-        return "0s".to_string();
-    }
-    if ns < 1_000_000_000 {
-        return match ns {
-            n if n < 1_000 => format!("{n}ns"),
-            n if n < 1_000_000 => format!("{}µs", trim_fraction(n, 1_000)),
-            n => format!("{}ms", trim_fraction(n, 1_000_000)),
-        };
-    }
-    let secs = trim_fraction(ns % 60_000_000_000, 1_000_000_000);
-    let mins = ns / 60_000_000_000;
-    match (mins / 60, mins % 60) {
-        (0, 0) => format!("{secs}s"),
-        (0, m) => format!("{m}m{secs}s"),
-        (h, m) => format!("{h}h{m}m{secs}s"),
-    }
-}
-
-/// `n / unit` with the fractional digits Go prints (trailing zeros trimmed).
-fn trim_fraction(n: u64, unit: u64) -> String {
-    let whole = n / unit;
-    let frac = n % unit;
-    if frac == 0 {
-        return whole.to_string();
-    }
-    let width = unit.ilog10() as usize;
-    let digits = format!("{frac:0width$}");
-    format!("{whole}.{}", digits.trim_end_matches('0'))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn go_durations_match_kubelet_messages() {
-        let s = SimDuration::from_secs;
-        assert_eq!(go_duration(s(10)), "10s");
-        assert_eq!(go_duration(s(160)), "2m40s");
-        assert_eq!(go_duration(s(300)), "5m0s");
-        assert_eq!(go_duration(s(3600)), "1h0m0s");
-        assert_eq!(go_duration(SimDuration::from_millis(1500)), "1.5s");
-        assert_eq!(go_duration(SimDuration::from_millis(250)), "250ms");
     }
 }

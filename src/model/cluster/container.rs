@@ -14,12 +14,12 @@
 
 use std::sync::Arc;
 
-use super::backoff::{BackoffPolicy, RestartBackoff};
-use super::cpu::{CpuSpec, Load};
-use super::memory::{Component, Knob, MemoryLaw, MemorySpec};
-use super::resources::Resources;
-use super::units::Bytes;
 use crate::engine::{EventKey, SimDuration, SimRng, SimTime};
+use crate::model::cpu::{CpuSpec, Load};
+use crate::model::kubelet::backoff::{BackoffPolicy, RestartBackoff};
+use crate::model::memory::{Component, Knob, MemoryLaw, MemorySpec};
+use crate::model::resources::Resources;
+use crate::model::units::Bytes;
 
 /// Exit code of a container killed by SIGKILL (128 + 9), as the runtime reports it.
 pub const EXIT_CODE_OOM_KILLED: i32 = 137;
@@ -197,28 +197,15 @@ pub struct Container {
     /// When the kubelet will start it again, while in back-off.
     pub(crate) restart_at: Option<SimTime>,
     /// Alert rule states, one per rule.
-    pub(crate) alerts: Vec<crate::model::alerts::AlertState>,
+    pub(crate) alerts: Vec<crate::model::monitoring::alerts::AlertState>,
     /// Restart counts at past scrapes.
-    pub(crate) restart_history: crate::model::alerts::RestartHistory,
+    pub(crate) restart_history: crate::model::monitoring::alerts::RestartHistory,
 }
 
 impl Container {
     /// A container of `spec`, not yet started.
     pub(crate) fn new(spec: Arc<ContainerSpec>, backoff: BackoffPolicy, rng: SimRng) -> Self {
-        let jvm = spec.jvm.map(|j| {
-            let limit = spec.resources.limits.memory;
-            let max_heap = j.max_heap.resolve(limit).as_f64();
-            Jvm {
-                max_heap,
-                initial_heap: j.initial_heap.resolve(limit).as_f64().min(max_heap),
-                non_heap: j.non_heap.as_f64(),
-            }
-        });
-        let limit = spec
-            .resources
-            .limits
-            .memory
-            .map_or(f64::INFINITY, |b| b.as_f64());
+        let (limit, jvm) = Self::sizes(&spec);
         Container {
             laws: spec.memory.laws(),
             spec,
@@ -241,6 +228,28 @@ impl Container {
             alerts: Vec::new(),
             restart_history: Default::default(),
         }
+    }
+
+    /// The cgroup limit (infinite when unset) and the JVM's sizes resolved against it.
+    fn sizes(spec: &ContainerSpec) -> (f64, Option<Jvm>) {
+        let limit = spec.resources.limits.memory;
+        let jvm = spec.jvm.map(|j| {
+            let max_heap = j.max_heap.resolve(limit).as_f64();
+            Jvm {
+                max_heap,
+                initial_heap: j.initial_heap.resolve(limit).as_f64().min(max_heap),
+                non_heap: j.non_heap.as_f64(),
+            }
+        });
+        (limit.map_or(f64::INFINITY, |b| b.as_f64()), jvm)
+    }
+
+    /// Replaces the spec of a container not yet started (admission changed its
+    /// resources).
+    pub(crate) fn respec(&mut self, spec: Arc<ContainerSpec>) {
+        (self.limit, self.jvm) = Self::sizes(&spec);
+        self.laws = spec.memory.laws();
+        self.spec = spec;
     }
 
     /// The container's name.

@@ -7,8 +7,8 @@
 use std::sync::Arc;
 
 use super::container::{Container, ContainerSpec};
-use super::qos::QosClass;
-use super::units::Bytes;
+use crate::model::qos::QosClass;
+use crate::model::units::Bytes;
 
 /// A Deployment's pod template at one revision.
 #[derive(Clone, Debug, PartialEq)]
@@ -49,6 +49,8 @@ pub struct Pod {
     pub(crate) key: PodKey,
     pub(crate) name: String,
     pub(crate) workload: usize,
+    /// Its ordinal in the workload (names and random streams follow it).
+    pub(crate) ordinal: u32,
     pub(crate) revision: u32,
     pub(crate) node: Option<usize>,
     pub(crate) template: Arc<PodTemplate>,
