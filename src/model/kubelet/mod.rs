@@ -8,6 +8,7 @@
 
 pub mod backoff;
 
+use crate::engine::SimDuration;
 use crate::model::cluster::ContainerRef;
 use crate::model::cluster::container::{ContainerState, Termination};
 use crate::model::cluster::pod::PodKey;
@@ -75,8 +76,20 @@ impl Kubelet {
             return;
         };
         container.start(now, warm);
+        if container.probe_anchor.is_none() {
+            // A pod of the initial state has probed since before the run: any phase.
+            let phase = match warm {
+                Some(_) => {
+                    let p = container.spec.readiness.period;
+                    crate::model::memory::first_tick(p, &mut container.rng)
+                }
+                None => SimDuration::ZERO,
+            };
+            container.probe_anchor = Some(now + phase);
+        }
+        let anchor = container.probe_anchor.unwrap_or(now);
         if warm.is_none() {
-            let ready_at = now + container.spec.readiness_delay;
+            let ready_at = container.spec.readiness.ready_at(anchor, now);
             let key = cx.schedule(ready_at, Event::Ready(c));
             if let Some(container) = cx.cluster.container_mut(c) {
                 container.timer = Some(key);
@@ -105,12 +118,11 @@ impl Kubelet {
         let Some(pod) = cx.cluster.pod(c.pod) else {
             return;
         };
-        let latency = pod
+        let in_flight = pod
             .containers
             .iter()
-            .map(|k| k.request_latency())
+            .map(|k| k.requests_held())
             .fold(0.0, f64::max);
-        let in_flight = pod.rps * latency;
         let k = &pod.containers[usize::from(c.idx)];
         if !k.is_running() {
             return;

@@ -6,7 +6,7 @@ use serde_saphyr::Location;
 
 use super::proxy::{MeshContext, proxy_container};
 use crate::engine::SimDuration;
-use crate::model::container::{ContainerSpec, HeapSize, JvmSpec};
+use crate::model::container::{ContainerSpec, HeapSize, JvmSpec, ReadinessProbe};
 use crate::model::cpu::CpuSpec;
 use crate::model::memory::{
     BaselineSpec, BatchSpec, CacheSpec, InFlightSpec, LeakSpec, MemorySpec, TraceBufferSpec,
@@ -36,7 +36,9 @@ pub fn pod_template(
                 threads: c.threads,
                 main_thread_min_share: c.main_thread_min_share.unwrap_or(0.0),
             }),
-            readiness_delay: c.readiness_delay.map_or(SimDuration::ZERO, |d| d.0),
+            readiness: ReadinessProbe::kubernetes(
+                c.readiness_delay.map_or(SimDuration::ZERO, |d| d.0),
+            ),
             jvm: c
                 .jvm
                 .as_ref()

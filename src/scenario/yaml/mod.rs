@@ -21,7 +21,8 @@ pub use timeline::{
 pub use traffic::{Diurnal, Noise, Ramp, Spike, Step, Traffic};
 pub use workload::{
     Baseline, Batch, Cache, Connections, Container, CpuDemand, InFlight, Jvm, Leak, MemoryLaws,
-    PodResources, Proxy, ResourceList, Resources, Scope, Stats, TraceBuffer, Workload,
+    PodResources, Proxy, ResourceList, Resources, RollingUpdate, Scope, Stats, TraceBuffer,
+    Workload,
 };
 
 use std::collections::BTreeMap;
@@ -72,6 +73,9 @@ pub struct ScenarioFile {
     /// Traffic fidelity.
     #[serde(default)]
     pub fidelity: Fidelity,
+    /// Fluid fidelity: arrivals are drawn this long at a time (default 30s).
+    #[serde(default)]
+    pub fluid_step: Option<Spanned<Duration>>,
     /// Kubelet settings shared by all nodes.
     #[serde(default)]
     pub kubelet: Kubelet,

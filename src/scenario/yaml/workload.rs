@@ -33,6 +33,21 @@ pub struct Workload {
     /// Pod-level resources (`spec.resources`): a memory limit for the pod's cgroup.
     #[serde(default)]
     pub resources: Option<PodResources>,
+    /// `spec.strategy.rollingUpdate` (default: 25 % surge, 25 % unavailable).
+    #[serde(default)]
+    pub rolling_update: Option<RollingUpdate>,
+}
+
+/// A Deployment's rolling-update strategy: counts (`1`) or percentages (`"25%"`).
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct RollingUpdate {
+    /// Pods above the desired count during a rollout.
+    #[serde(default)]
+    pub max_surge: Option<Spanned<String>>,
+    /// Desired pods that may be unavailable during a rollout.
+    #[serde(default)]
+    pub max_unavailable: Option<Spanned<String>>,
 }
 
 /// Pod-level resources.
