@@ -79,7 +79,10 @@ impl RollingUpdate {
                 (if up { x.ceil() } else { x.floor() }) as u32
             }
         };
-        let (surge, unavailable) = (pods(self.max_surge, true), pods(self.max_unavailable, false));
+        let (surge, unavailable) = (
+            pods(self.max_surge, true),
+            pods(self.max_unavailable, false),
+        );
         if surge == 0 && unavailable == 0 {
             (0, 1)
         } else {
@@ -118,11 +121,23 @@ pub enum Action {
     },
 }
 
+/// Something that happens during a run, on which an action (a reactive mitigation) or
+/// the evaluation window can start.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Trigger {
+    /// The first OOM kill of any container.
+    FirstOomKill,
+    /// The first time the alert rule of this name fires.
+    AlertFiring(String),
+}
+
 /// An action and when it happens.
 #[derive(Clone, Debug, PartialEq)]
 pub struct TimedAction {
-    /// When.
+    /// When: from the start of the run, or, with a trigger, after the trigger.
     pub at: SimTime,
+    /// Applied `at` after this happens, rather than at a fixed time.
+    pub trigger: Option<Trigger>,
     /// Name shown in events (`helm-upgrade`, `rollback`, …).
     pub name: String,
     /// What.
@@ -156,8 +171,10 @@ pub struct SimConfig {
     pub endpoint_propagation: SimDuration,
     /// Availability SLO, as a fraction (0.999).
     pub slo_target: f64,
-    /// Where "after" figures start (e.g. once mitigations have rolled out).
+    /// Where "after" figures start (e.g. once mitigations have rolled out)...
     pub evaluate_after: SimTime,
+    /// ...or, when set, where this first happens (not before `evaluate_after`).
+    pub evaluate_on: Option<Trigger>,
     /// The kubelet's node-pressure eviction.
     pub eviction: EvictionConfig,
     /// Vertical pod autoscalers.

@@ -98,7 +98,9 @@ impl Load {
             f64::INFINITY
         };
         let rho = if workers > 0.0 { demand / workers } else { 1.0 };
-        let spare = (quota - demand.min(workers)).max(main_floor).clamp(0.0, 1.0);
+        let spare = (quota - demand.min(workers))
+            .max(main_floor)
+            .clamp(0.0, 1.0);
         Load {
             rps,
             arrivals: rps,
@@ -124,9 +126,7 @@ fn main_thread_fair_share(quota: f64, threads: f64, min_share: f64) -> f64 {
     if !quota.is_finite() {
         return 0.0;
     }
-    (quota / (threads + 1.0))
-        .max(quota * min_share)
-        .min(1.0)
+    (quota / (threads + 1.0)).max(quota * min_share).min(1.0)
 }
 
 #[cfg(test)]

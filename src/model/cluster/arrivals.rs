@@ -45,7 +45,7 @@ impl ArrivalSteps {
         self.start = now;
         let dt = self.step.as_secs_f64();
         let mean = rate * dt;
-        if !(mean > 0.0) || !mean.is_finite() {
+        if mean.is_nan() || mean <= 0.0 || !mean.is_finite() {
             self.end = SimTime::NEVER;
             self.count = 0;
             return (0, dt);

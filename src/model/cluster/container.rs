@@ -14,8 +14,8 @@
 
 use std::sync::Arc;
 
-use crate::engine::{EventKey, SimDuration, SimRng, SimTime};
 use super::arrivals::ArrivalSteps;
+use crate::engine::{EventKey, SimDuration, SimRng, SimTime};
 use crate::model::cpu::{CpuSpec, Load};
 use crate::model::kubelet::backoff::{BackoffPolicy, RestartBackoff};
 use crate::model::memory::{Component, Knob, MemoryLaw, MemorySpec};
@@ -516,7 +516,10 @@ impl Container {
             self.held_rises_to(j.initial_heap)
                 .min(self.held_reaches(j.max_heap))
         });
-        let step = self.arrivals.as_ref().map_or(SimTime::NEVER, ArrivalSteps::end);
+        let step = self
+            .arrivals
+            .as_ref()
+            .map_or(SimTime::NEVER, ArrivalSteps::end);
         laws.min(self.held_reaches(held_limit)).min(jvm).min(step)
     }
 

@@ -12,6 +12,7 @@
 //! | a node's pressure condition | `eviction` |
 //! | a pod's load weight | `routing` |
 //! | the mesh's mTLS mode | `timeline` |
+//! | whether the evaluation window has started | `monitoring` |
 //!
 //! Pods live in a slab: a [`PodKey`] names a slot and a unique id, so an event for a pod
 //! that has gone (and whose slot was reused) is recognised and ignored.
@@ -77,6 +78,8 @@ pub struct Cluster {
     pub(crate) mtls: Option<bool>,
     /// Per-container totals of pods that have gone, and of live ones at the end.
     pub(crate) tallies: Tallies,
+    /// The evaluation window has started ("after" figures count from here).
+    pub(crate) evaluating: bool,
 }
 
 impl Cluster {
@@ -90,6 +93,7 @@ impl Cluster {
             next_uid: 0,
             mtls: None,
             tallies: Tallies::default(),
+            evaluating: false,
         }
     }
 

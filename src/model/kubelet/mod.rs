@@ -12,6 +12,7 @@ use crate::engine::SimDuration;
 use crate::model::cluster::ContainerRef;
 use crate::model::cluster::container::{ContainerState, Termination};
 use crate::model::cluster::pod::PodKey;
+use crate::model::config::Trigger;
 use crate::model::qos::QosClass;
 use crate::model::record::EventKind;
 use crate::model::units::go_duration;
@@ -114,7 +115,7 @@ impl Kubelet {
         message: &str,
     ) {
         let now = cx.now;
-        let after = now >= cx.cfg.evaluate_after;
+        let after = cx.cluster.evaluating;
         let Some(pod) = cx.cluster.pod(c.pod) else {
             return;
         };
@@ -158,6 +159,9 @@ impl Kubelet {
             used,
             in_flight,
         });
+        if why == Termination::OomKilled {
+            cx.signal(Signal::Triggered(Trigger::FirstOomKill));
+        }
         self.update_readiness(cx, c.pod);
         if wait.is_zero() {
             self.restart(cx, c);

@@ -102,6 +102,8 @@ pub struct World<'c, R: Recorder> {
     timeline: Timeline,
     /// Actions added while running (a drill's chosen option), after the configured ones.
     injected: Vec<TimedAction>,
+    /// Configured actions waiting for their trigger.
+    armed: Vec<usize>,
     events_processed: u64,
     started: bool,
     /// How far stepping has gone.
@@ -149,6 +151,7 @@ impl<'c, R: Recorder> World<'c, R> {
             monitoring: Monitoring::new(cfg),
             timeline: Timeline::default(),
             injected: Vec::new(),
+            armed: Vec::new(),
             events_processed: 0,
             started: false,
             reached: SimTime::ZERO,
@@ -208,6 +211,7 @@ impl<'c, R: Recorder> World<'c, R> {
         let i = self.cfg.actions.len() + self.injected.len();
         self.injected.push(TimedAction {
             at,
+            trigger: None,
             name: name.to_string(),
             action,
         });
@@ -231,7 +235,12 @@ impl<'c, R: Recorder> World<'c, R> {
         self.routing.start(&mut cx!(self, now));
         self.drain(now);
         for (i, a) in self.cfg.actions.iter().enumerate() {
-            self.queue.schedule(a.at, Event::Action(i));
+            match a.trigger {
+                None => {
+                    self.queue.schedule(a.at, Event::Action(i));
+                }
+                Some(_) => self.armed.push(i),
+            }
         }
         self.eviction.start(&mut cx!(self, now));
         self.monitoring.start(&mut cx!(self, now));
@@ -390,6 +399,22 @@ impl<'c, R: Recorder> World<'c, R> {
             }
             Signal::Evict(pod) => self.deployments.evict(cx, pod),
             Signal::PressureLifted => self.scheduler.retry(cx),
+            Signal::Triggered(trigger) => {
+                if self.monitoring.starts_evaluation(cx, &trigger) {
+                    let total = total_requests(&mut self.routing, &mut self.control_plane, cx);
+                    self.monitoring.start_evaluation(cx, total);
+                }
+                let cfg = self.cfg;
+                let now = cx.now;
+                self.armed.retain(|&i| {
+                    let a = &cfg.actions[i];
+                    if a.trigger.as_ref() != Some(&trigger) {
+                        return true;
+                    }
+                    cx.schedule(now + (a.at - SimTime::ZERO), Event::Action(i));
+                    false
+                });
+            }
         }
     }
 
@@ -406,7 +431,12 @@ impl<'c, R: Recorder> World<'c, R> {
             peak_burn: self.monitoring.burn.peak,
             after: AfterStart {
                 oom_kills: after_kills,
-                requests: requests.since(&self.monitoring.at_evaluation),
+                // A window whose trigger never came holds nothing.
+                requests: if self.cluster.evaluating {
+                    requests.since(&self.monitoring.at_evaluation)
+                } else {
+                    RequestTally::default()
+                },
                 peak_burn: self.monitoring.burn.peak_after,
             },
             policy_violations: self.timeline.policy_violations,

@@ -111,6 +111,7 @@ pub fn compile(spec: &yaml::ScenarioFile) -> Result<SimConfig, Problem> {
         vpa: vpas(spec)?,
         alerts: alerts(spec)?,
         control_plane,
+        evaluate_on: spec.evaluate_on.as_ref().map(timeline::trigger),
         evaluate_after: SimTime::ZERO
             + spec
                 .evaluate_after
@@ -151,7 +152,10 @@ fn rolling_update(
                 Ok(p) if (0.0..=100.0).contains(&p) => Ok(IntOrPercent::Percent(p)),
                 _ => Err(bad()),
             },
-            None => text.parse::<u32>().map(IntOrPercent::Int).map_err(|_| bad()),
+            None => text
+                .parse::<u32>()
+                .map(IntOrPercent::Int)
+                .map_err(|_| bad()),
         }
     };
     if let Some(v) = &spec.max_surge {

@@ -36,9 +36,7 @@ pub fn pod_template(
                 threads: c.threads,
                 main_thread_min_share: c.main_thread_min_share.unwrap_or(0.0),
             }),
-            readiness: ReadinessProbe::kubernetes(
-                c.readiness_delay.map_or(SimDuration::ZERO, |d| d.0),
-            ),
+            readiness: readiness(c)?,
             jvm: c
                 .jvm
                 .as_ref()
@@ -290,4 +288,29 @@ pub(super) fn positive_or(
         )),
         Some(d) => Ok(d.value.0),
     }
+}
+
+/// A container's readiness probe: Kubernetes' defaults for what it leaves out.
+fn readiness(c: &yaml::Container) -> Result<ReadinessProbe, Problem> {
+    let mut probe =
+        ReadinessProbe::kubernetes(c.readiness_delay.map_or(SimDuration::ZERO, |d| d.0));
+    if let Some(p) = &c.readiness_probe {
+        if let Some(d) = p.initial_delay {
+            probe.initial_delay = d.0;
+        }
+        if let Some(d) = p.period {
+            if d.0.is_zero() {
+                return Err(Problem::new(
+                    c.name.referenced,
+                    format!(
+                        "container `{}`: a readiness probe period of 0",
+                        c.name.value
+                    ),
+                    "a period such as 10s",
+                ));
+            }
+            probe.period = d.0;
+        }
+    }
+    Ok(probe)
 }

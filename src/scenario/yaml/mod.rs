@@ -16,12 +16,12 @@ pub use cluster::{Background, CrashLoopBackOff, EvictionHard, FeatureGates, Kube
 pub use control_plane::{Churn, ControlPlane, Debounce, Istiod, KubeProxy, Reconnect, SyncGate};
 pub use mesh::{Mesh, PeerAuthMode, Tracing};
 pub use timeline::{
-    PeerAuthentication, Scale, SetResources, TemplateChange, TimelineEntry, WorkloadRef,
+    PeerAuthentication, Scale, SetResources, TemplateChange, TimelineEntry, Trigger, WorkloadRef,
 };
 pub use traffic::{Diurnal, Noise, Ramp, Spike, Step, Traffic};
 pub use workload::{
     Baseline, Batch, Cache, Connections, Container, CpuDemand, InFlight, Jvm, Leak, MemoryLaws,
-    PodResources, Proxy, ResourceList, Resources, RollingUpdate, Scope, Stats, TraceBuffer,
+    PodResources, Probe, Proxy, ResourceList, Resources, RollingUpdate, Scope, Stats, TraceBuffer,
     Workload,
 };
 
@@ -105,6 +105,10 @@ pub struct ScenarioFile {
     /// mitigation has rolled out); default 0.
     #[serde(default)]
     pub evaluate_after: Option<Spanned<Duration>>,
+    /// "After" figures count from the first time this happens instead (not before
+    /// `evaluateAfter`).
+    #[serde(default)]
+    pub evaluate_on: Option<Trigger>,
     /// The Istio control plane (istiod) and the proxies connected to it.
     #[serde(default)]
     pub control_plane: Option<ControlPlane>,

@@ -12,8 +12,11 @@ use serde_saphyr::Spanned;
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct TimelineEntry {
-    /// When, from the start of the run.
+    /// When, from the start of the run — or, with `on`, after that happens.
     pub at: Spanned<Duration>,
+    /// Apply it `at` after this happens (a reactive mitigation), not at a fixed time.
+    #[serde(default)]
+    pub on: Option<Trigger>,
     /// Name shown in events; defaults to the action's key.
     #[serde(default)]
     pub name: Option<String>,
@@ -35,6 +38,16 @@ pub struct TimelineEntry {
     /// A burst of config events for istiod.
     #[serde(default)]
     pub config_churn: Option<super::control_plane::Churn>,
+}
+
+/// Something during a run that an action or the evaluation window can wait for.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub enum Trigger {
+    /// The first OOM kill of any container (`on: firstOomKill`).
+    FirstOomKill,
+    /// The first time an alert rule fires (`on: {alertFiring: NAME}`).
+    AlertFiring(String),
 }
 
 /// A mesh-wide `PeerAuthentication`.

@@ -50,6 +50,18 @@ pub struct RollingUpdate {
     pub max_unavailable: Option<Spanned<String>>,
 }
 
+/// A readiness probe's timing.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Probe {
+    /// `initialDelaySeconds`.
+    #[serde(default)]
+    pub initial_delay: Option<Duration>,
+    /// `periodSeconds`.
+    #[serde(default)]
+    pub period: Option<Duration>,
+}
+
 /// Pod-level resources.
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
@@ -74,9 +86,12 @@ pub struct Container {
     /// Memory laws.
     #[serde(default)]
     pub memory: MemoryLaws,
-    /// Time from start until its readiness probe passes (default 0s).
+    /// Time from start until the process would pass its readiness probe (default 0s).
     #[serde(default)]
     pub readiness_delay: Option<Duration>,
+    /// Its readiness probe (default: Kubernetes' `initialDelay: 0s`, `period: 10s`).
+    #[serde(default)]
+    pub readiness_probe: Option<Probe>,
     /// CPU needs (default: none modelled).
     #[serde(default)]
     pub cpu: Option<CpuDemand>,
