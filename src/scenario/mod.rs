@@ -9,6 +9,7 @@ pub mod compile;
 pub mod duration;
 pub mod error;
 pub mod istio;
+pub mod names;
 pub mod path;
 pub mod quantity;
 pub mod variant;
@@ -97,14 +98,14 @@ pub fn parse(path: &Path, text: &str) -> Result<Scenario, ScenarioError> {
     }];
     let mut names = HashSet::from([BASELINE.to_string()]);
     for v in &spec.variants {
+        let at = v.name.referenced;
+        names::check_variant(&v.name.value)
+            .map_err(|m| invalid(Problem::new(at, m, names::VARIANT_FORM)))?;
         if !names.insert(v.name.value.clone()) {
             return Err(invalid(Problem::new(
-                v.name.referenced,
-                format!(
-                    "variant name `{}` is used twice (or is `baseline`)",
-                    v.name.value
-                ),
-                "a unique variant name other than `baseline`",
+                at,
+                format!("variant name `{}` is used twice", v.name.value),
+                "a unique variant name",
             )));
         }
         let patched = variant::apply(&spec, v).map_err(invalid)?;
@@ -116,16 +117,29 @@ pub fn parse(path: &Path, text: &str) -> Result<Scenario, ScenarioError> {
             sweep: None,
         });
     }
+    let mut sweeps = HashSet::new();
     for (i, s) in spec.sweeps.iter().enumerate() {
-        let name = s.name.clone().unwrap_or_else(|| format!("sweep-{i}"));
-        if s.grid.is_empty() || s.grid.values().any(|v| v.value.is_empty()) {
-            let at = s
-                .grid
-                .values()
-                .next()
-                .map_or(Location::UNKNOWN, |v| v.referenced);
+        let first = s
+            .grid
+            .values()
+            .next()
+            .map_or(Location::UNKNOWN, |v| v.referenced);
+        let (name, at) = match &s.name {
+            Some(n) => (n.value.clone(), n.referenced),
+            None => (format!("sweep-{i}"), first),
+        };
+        names::check_sweep(&name)
+            .map_err(|m| invalid(Problem::new(at, m, names::FILE_NAME_FORM)))?;
+        if !sweeps.insert(name.clone()) {
             return Err(invalid(Problem::new(
                 at,
+                format!("sweep name `{name}` is used twice"),
+                "a unique name per sweep (its points are named `<sweep>/<n>`)",
+            )));
+        }
+        if s.grid.is_empty() || s.grid.values().any(|v| v.value.is_empty()) {
+            return Err(invalid(Problem::new(
+                first,
                 format!("sweep `{name}` has an empty grid"),
                 "grid: {path: [value, value, …]}",
             )));
@@ -139,7 +153,7 @@ pub fn parse(path: &Path, text: &str) -> Result<Scenario, ScenarioError> {
                 .map(|x| (x.path.to_string(), value_text(&x.value)))
                 .collect();
             variants.push(Variant {
-                name: format!("{name}/{k}"),
+                name: names::sweep_point(&name, k),
                 description: String::new(),
                 config,
                 sweep: Some(SweepPoint {

@@ -8,6 +8,7 @@ mod cache;
 mod deploy;
 mod determinism;
 mod fidelity;
+mod names;
 mod oom_kill;
 mod oom_killer;
 mod qos;
