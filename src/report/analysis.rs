@@ -153,8 +153,9 @@ pub fn analyse(meta: &RunMeta, summary: &[u8], containers: &[u8]) -> Result<Anal
     let mut runs = Runs::new();
     parse(summary, meta, false, &mut runs)?;
     parse(containers, meta, true, &mut runs)?;
-    let mut out = String::from(HEADER);
-    out.push('\n');
+    let mut out = csv::Writer::from_writer(Vec::new());
+    out.write_record(HEADER.split(','))
+        .map_err(|e| e.to_string())?;
     let mut table = vec![
         [
             "variant",
@@ -208,8 +209,7 @@ pub fn analyse(meta: &RunMeta, summary: &[u8], containers: &[u8]) -> Result<Anal
             row.extend(ci(d_kills));
             row.extend(ci(d_err));
             row.extend(ci(d_burn));
-            out.push_str(&row.join(","));
-            out.push('\n');
+            out.write_record(&row).map_err(|e| e.to_string())?;
             if run_scope {
                 if variant.sweep.is_some() {
                     sweep_rows.push((v, f));
@@ -240,7 +240,7 @@ pub fn analyse(meta: &RunMeta, summary: &[u8], containers: &[u8]) -> Result<Anal
         }
     }
     Ok(Analysis {
-        comparison_csv: out.into_bytes(),
+        comparison_csv: out.into_inner().map_err(|e| e.to_string())?,
         sweep_csv: sweep_csv(meta, &sweep_rows),
         table: super::format::columns(&table, 1),
     })
