@@ -12,6 +12,7 @@ pub mod istio;
 pub mod names;
 pub mod path;
 pub mod quantity;
+mod read;
 pub mod variant;
 pub mod yaml;
 
@@ -21,10 +22,9 @@ use std::path::{Path, PathBuf};
 use serde_saphyr::Location;
 use sha2::{Digest, Sha256};
 
-pub use error::{InvalidScenario, Problem, ScenarioError};
+pub use error::{InvalidScenario, Place, Problem, ScenarioError};
 
 use crate::model::SimConfig;
-use yaml::ScenarioFile;
 
 /// Name of the unpatched scenario among its variants.
 pub const BASELINE: &str = "baseline";
@@ -78,18 +78,25 @@ pub struct Scenario {
 
 /// Reads and validates the scenario at `path`.
 pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
-    let text = std::fs::read_to_string(path).map_err(|source| ScenarioError::Read {
+    let bytes = std::fs::read(path).map_err(|source| ScenarioError::Read {
         path: path.to_path_buf(),
         source,
     })?;
-    parse(path, &text)
+    match read::decode(&bytes) {
+        Ok(text) => parse(path, text),
+        Err(p) => Err(ScenarioError::Invalid(Box::new(InvalidScenario::new(
+            path,
+            &String::from_utf8_lossy(&bytes),
+            p,
+        )))),
+    }
 }
 
 /// Validates scenario text; `path` is used in messages and recorded as its origin.
 pub fn parse(path: &Path, text: &str) -> Result<Scenario, ScenarioError> {
     let invalid =
         |p: Problem| ScenarioError::Invalid(Box::new(InvalidScenario::new(path, text, p)));
-    let spec = read_file(text).map_err(invalid)?;
+    let spec = read::read_file(text).map_err(invalid)?;
     let mut variants = vec![Variant {
         name: BASELINE.to_string(),
         description: spec.description.clone(),
@@ -187,35 +194,4 @@ fn value_text(v: &serde_json::Value) -> String {
         serde_json::Value::String(s) => s.clone(),
         other => other.to_string(),
     }
-}
-
-/// Reads YAML into the spec, strictly (no `yes`/`no` booleans, no duplicate keys).
-fn read_file(text: &str) -> Result<ScenarioFile, Problem> {
-    let options = serde_saphyr::options! { strict_booleans: true };
-    serde_saphyr::from_str_with_options(text, options).map_err(|e| {
-        let at = e.location().unwrap_or(serde_saphyr::Location::UNKNOWN);
-        let full = e.without_snippet().to_string();
-        let message = match full.rsplit_once(" at line ") {
-            Some((m, _)) => m.to_string(),
-            None => full,
-        };
-        let expected = expected_form(&message);
-        Problem::new(at, message, expected)
-    })
-}
-
-/// A hint for the terse messages of the YAML reader.
-fn expected_form(message: &str) -> String {
-    let hints = [
-        ("invalid u32", "a whole number ≥ 0"),
-        ("invalid u64", "a whole number ≥ 0"),
-        ("invalid f64", "a number"),
-        ("invalid boolean", "true or false"),
-        ("missing field", "the field named above"),
-        ("unknown field", "one of the fields listed above"),
-    ];
-    hints
-        .iter()
-        .find(|(k, _)| message.contains(k))
-        .map_or_else(String::new, |(_, h)| (*h).to_string())
 }
