@@ -15,7 +15,7 @@ use std::path::PathBuf;
 
 use crate::report::{self, OutputDir, RunMeta};
 use crate::runner::ReplicaResult;
-use crate::scenario::{self, Scenario, ScenarioError};
+use crate::scenario::{self, LoadOptions, Scenario, ScenarioError};
 
 /// Where scenarios are looked for when no path is given.
 pub const DEFAULT_SCENARIOS: &str = "scenarios";
@@ -98,11 +98,11 @@ pub fn discover(paths: &[PathBuf]) -> Result<Vec<PathBuf>, AppError> {
 }
 
 /// Loads and validates every file; the first invalid one is the error.
-pub fn load_all(files: &[PathBuf]) -> Result<Vec<Scenario>, AppError> {
+pub fn load_all(files: &[PathBuf], options: &LoadOptions) -> Result<Vec<Scenario>, AppError> {
     let mut names = std::collections::HashSet::new();
     let mut out = Vec::with_capacity(files.len());
     for f in files {
-        let s = scenario::load(f)?;
+        let s = scenario::load_with(f, options)?;
         if !names.insert(s.name.clone()) {
             return Err(AppError::Usage(format!(
                 "{}: scenario name `{}` is also used by another file; outputs would collide",

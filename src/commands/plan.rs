@@ -17,7 +17,11 @@ pub fn execute(args: &PlanArgs, out: &mut dyn Write) -> Result<(), AppError> {
 /// Plans a memory limit and writes the judged candidates as CSV; returns the report text.
 pub fn plan(args: &PlanArgs) -> Result<String, AppError> {
     use crate::runner::plan::{PlanRequest, plan};
-    let s = scenario::load(&args.path)?;
+    let options = scenario::LoadOptions {
+        limits: scenario::Limits::new(args.allow_large),
+        ..Default::default()
+    };
+    let s = scenario::load_with(&args.path, &options)?;
     let v = match &args.variant {
         None => 0,
         Some(name) => s

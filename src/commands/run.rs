@@ -7,21 +7,25 @@ use super::{AppError, ScenarioReport, discover, load_all, print_pages, write_ana
 use crate::cli::RunArgs;
 use crate::report::{self, CsvSinks, OutputDir, RunMeta, ShardMeta};
 use crate::runner::{self, RunOptions};
-use crate::scenario::Scenario;
+use crate::scenario::{Limits, LoadOptions, Scenario};
 
 /// Runs the scenarios `args` names and prints a table for each, then the reports' paths.
 pub fn execute(args: &RunArgs, out: &mut dyn Write) -> Result<(), AppError> {
     let files = discover(&args.paths)?;
-    let mut scenarios = load_all(&files)?;
+    let scenarios = load_all(
+        &files,
+        &LoadOptions {
+            limits: Limits::new(args.allow_large),
+            seed: args.seed,
+            replicas: args.replicas,
+            shard: args.shard,
+        },
+    )?;
     let options = RunOptions {
         threads: args.threads.map(|t| t as usize),
         progress: !args.quiet && std::io::stderr().is_terminal(),
         shard: args.shard,
     };
-    for s in &mut scenarios {
-        s.seed = args.seed.unwrap_or(s.seed);
-        s.replicas = args.replicas.unwrap_or(s.replicas);
-    }
     let mut pages = Vec::new();
     for s in &scenarios {
         let done = run_scenario(s, &args.out, &options)?;

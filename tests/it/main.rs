@@ -8,6 +8,7 @@ mod cache;
 mod deploy;
 mod determinism;
 mod fidelity;
+mod limits;
 mod names;
 mod oom_kill;
 mod oom_killer;

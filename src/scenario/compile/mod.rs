@@ -308,8 +308,8 @@ fn nodes(groups: &[yaml::NodeGroup]) -> Result<Vec<NodeSpec>, Problem> {
                 "allocatable ≤ capacity (capacity minus system and kube reservations)",
             ));
         }
-        for i in 0..g.count {
-            let name = if g.count == 1 {
+        for i in 0..g.count.value {
+            let name = if g.count.value == 1 {
                 g.name.value.clone()
             } else {
                 format!("{}-{i}", g.name.value)
