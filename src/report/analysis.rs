@@ -92,21 +92,31 @@ fn parse(csv_bytes: &[u8], meta: &RunMeta, scoped: bool, runs: &mut Runs) -> Res
     Ok(())
 }
 
+/// The mean and t interval of a quantity that cannot be negative (a count, a burn rate):
+/// the interval is clipped at 0, where the quantity's support begins.
+fn count_ci(xs: &[f64]) -> MeanCi {
+    let c = mean_ci(xs);
+    MeanCi {
+        lo: c.lo.max(0.0),
+        ..c
+    }
+}
+
 fn figures(runs: &BTreeMap<u32, Run>, run_scope: bool) -> Figures {
     let all: Vec<&Run> = runs.values().collect();
     let col = |f: fn(&Run) -> f64| all.iter().map(|r| f(r)).collect::<Vec<f64>>();
     let firsts: Vec<Option<f64>> = all.iter().map(|r| r.first_oom).collect();
     let errors = run_scope.then(|| {
-        std::array::from_fn(|i| mean_ci(&all.iter().map(|r| r.errors[i]).collect::<Vec<_>>()))
+        std::array::from_fn(|i| count_ci(&all.iter().map(|r| r.errors[i]).collect::<Vec<_>>()))
     });
     Figures {
         runs: all.len(),
         p_oom: wilson(all.iter().filter(|r| r.oom_kills > 0.0).count(), all.len()),
-        kills: mean_ci(&col(|r| r.oom_kills)),
+        kills: count_ci(&col(|r| r.oom_kills)),
         ttfo: [0.05, 0.5, 0.95].map(|q| km_quantile(&firsts, q)),
-        restarts: mean_ci(&col(|r| r.restarts)),
+        restarts: count_ci(&col(|r| r.restarts)),
         errors,
-        burn: run_scope.then(|| mean_ci(&col(|r| r.peak_burn_1h))),
+        burn: run_scope.then(|| count_ci(&col(|r| r.peak_burn_1h))),
     }
 }
 

@@ -5,6 +5,7 @@ mod support;
 mod alerts;
 mod bad_input;
 mod cache;
+mod counts;
 mod deploy;
 mod determinism;
 mod fidelity;
