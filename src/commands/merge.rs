@@ -71,8 +71,7 @@ pub fn merge(inputs: &[PathBuf], out: &Path) -> Result<Vec<(String, ScenarioRepo
             write_analysis(&dir, &meta, &kept["summary.csv"], &kept["containers.csv"])
         };
         let comparison = write().map_err(AppError::io(format!("{name}: merging")))?;
-        report::write_report(dir.path())
-            .map_err(AppError::io(format!("{name}: drawing the report")))?;
+        report::write_report(&dir).map_err(AppError::io(format!("{name}: drawing the report")))?;
         let path = dir
             .commit()
             .map_err(AppError::io(format!("{name}: moving outputs into place")))?;

@@ -9,6 +9,7 @@ pub mod check;
 pub mod merge;
 pub mod plan;
 pub mod run;
+pub mod signals;
 
 use std::io::{self, Write};
 use std::path::PathBuf;
@@ -30,8 +31,9 @@ pub enum AppError {
     /// The command line names something unusable (exit code 2).
     #[error("{0}")]
     Usage(String),
-    /// Reading or writing failed while running (exit code 1).
-    #[error("{context}: {source}")]
+    /// Reading or writing failed while running (exit code 1). The cause is the error's
+    /// source, printed once beneath the context.
+    #[error("{context}")]
     Io {
         /// What was being done.
         context: String,

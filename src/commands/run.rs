@@ -119,7 +119,7 @@ pub fn run_scenario(
         write().map_err(AppError::io(format!("{}: writing outputs", scenario.name)))?;
     // A shard's charts would show a slice of the replicas: they are drawn on merge.
     if options.shard.is_none() {
-        report::write_report(dir.path()).map_err(AppError::io(format!(
+        report::write_report(&dir).map_err(AppError::io(format!(
             "{}: drawing the report",
             scenario.name
         )))?;

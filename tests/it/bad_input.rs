@@ -254,3 +254,22 @@ fn invalid_utf8_gives_the_line_and_byte() {
     assert!(m.contains(&format!("bad.yaml:{line}:")), "{m}");
     assert!(m.contains(&format!("byte {at}")), "{m}");
 }
+
+#[test]
+fn an_io_error_prints_its_cause_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("good.yaml");
+    std::fs::write(&file, GOOD).unwrap();
+    let not_a_folder = dir.path().join("out");
+    std::fs::write(&not_a_folder, "a file").unwrap();
+    let assert = Command::cargo_bin("meshmem")
+        .unwrap()
+        .args(["run", "--quiet", "--out"])
+        .arg(&not_a_folder)
+        .arg(&file)
+        .env("NO_COLOR", "1")
+        .assert()
+        .code(1);
+    let m = String::from_utf8(assert.get_output().stderr.clone()).unwrap();
+    assert_eq!(m.matches("(os error").count(), 1, "{m}");
+}

@@ -9,6 +9,7 @@ mod counts;
 mod deploy;
 mod determinism;
 mod fidelity;
+mod interrupt;
 mod limits;
 mod names;
 mod oom_kill;
