@@ -127,6 +127,16 @@ pub struct ScenarioReport {
     pub comparison: String,
 }
 
+/// Writes `run.json`: `meta` with the SHA-256 of every file written into `dir` so far
+/// (so it comes after the CSV files, the same way for a run and a merge).
+pub(crate) fn write_meta(dir: &OutputDir, meta: &RunMeta) -> io::Result<()> {
+    let meta = RunMeta {
+        files: dir.digests(),
+        ..meta.clone()
+    };
+    dir.write("run.json", &meta.to_json())
+}
+
 /// Writes `comparison.csv` (and `sweep.csv`) into `dir` from the summary files, the same
 /// way for a run and for a merge of its shards; returns the comparison table.
 pub(crate) fn write_analysis(

@@ -3,7 +3,9 @@
 use std::io::{self, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
-use super::{AppError, ScenarioReport, discover, load_all, print_pages, write_analysis};
+use super::{
+    AppError, ScenarioReport, discover, load_all, print_pages, write_analysis, write_meta,
+};
 use crate::cli::RunArgs;
 use crate::report::{self, CsvSinks, OutputDir, RunMeta, ShardMeta};
 use crate::runner::{self, RunOptions};
@@ -112,8 +114,9 @@ pub fn run_scenario(
         let containers = report::containers_csv(scenario, &results);
         dir.write("summary.csv", &summary)?;
         dir.write("containers.csv", &containers)?;
-        dir.write("run.json", &meta.to_json())?;
-        write_analysis(&dir, &meta, &summary, &containers)
+        let table = write_analysis(&dir, &meta, &summary, &containers)?;
+        write_meta(&dir, &meta)?;
+        Ok(table)
     };
     let comparison =
         write().map_err(AppError::io(format!("{}: writing outputs", scenario.name)))?;

@@ -16,6 +16,7 @@ mod merge;
 mod metadata;
 mod output_dir;
 mod plan;
+pub mod shards;
 mod summary;
 mod table;
 

@@ -17,10 +17,13 @@
 //! Names are checked here too (a single plain component, see `scenario::names`): no name
 //! read from a file can make a write or a delete land outside `OUT`.
 
+use std::collections::BTreeMap;
 use std::fs::{self, File};
-use std::io::{self, BufWriter, Write};
+use std::io::{self, BufWriter, Read, Write};
 use std::path::{Component, Path, PathBuf};
 use std::sync::Mutex;
+
+use sha2::{Digest, Sha256};
 
 use crate::scenario::names;
 
@@ -63,6 +66,7 @@ pub struct OutputDir {
     out: PathBuf,
     name: String,
     committed: bool,
+    digests: Mutex<BTreeMap<String, String>>,
 }
 
 fn invalid(what: String) -> io::Error {
@@ -120,6 +124,7 @@ impl OutputDir {
             name: name.to_string(),
             staging,
             committed: false,
+            digests: Mutex::default(),
         })
     }
 
@@ -150,7 +155,26 @@ impl OutputDir {
 
     /// Writes a whole file into staging.
     pub fn write(&self, file: &str, bytes: &[u8]) -> io::Result<()> {
-        fs::write(self.file(file)?, bytes)
+        fs::write(self.file(file)?, bytes)?;
+        self.record(file, &Sha256::digest(bytes));
+        Ok(())
+    }
+
+    fn record(&self, file: &str, digest: &[u8]) {
+        let hex = digest.iter().map(|b| format!("{b:02x}")).collect();
+        self.digests
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(file.to_string(), hex);
+    }
+
+    /// SHA-256 (hex) of every file written through [`OutputDir::write`] and
+    /// [`OutputDir::join_parts`] so far, by name.
+    pub fn digests(&self) -> BTreeMap<String, String> {
+        self.digests
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 
     /// Joins `parts` (each a headerless CSV) under `header` into `file`, in order; parts
@@ -161,7 +185,10 @@ impl OutputDir {
         header: &str,
         parts: impl IntoIterator<Item = PathBuf>,
     ) -> io::Result<()> {
-        let mut out = BufWriter::with_capacity(1 << 20, File::create(self.file(file)?)?);
+        let mut out = HashingWriter {
+            inner: BufWriter::with_capacity(1 << 20, File::create(self.file(file)?)?),
+            hash: Sha256::new(),
+        };
         writeln!(out, "{header}")?;
         for part in parts {
             match File::open(&part) {
@@ -172,7 +199,9 @@ impl OutputDir {
                 Err(e) => return Err(e),
             }
         }
-        out.flush()
+        out.inner.flush()?;
+        self.record(file, &out.hash.finalize());
+        Ok(())
     }
 
     /// Removes the parts and swaps staging into place; returns the final folder.
@@ -219,6 +248,38 @@ impl Drop for OutputDir {
             guard.retain(|p| p != &self.staging);
         }
     }
+}
+
+/// SHA-256 of everything written through it.
+struct HashingWriter<W> {
+    inner: W,
+    hash: Sha256,
+}
+
+impl<W: Write> Write for HashingWriter<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.hash.update(&buf[..n]);
+        Ok(n)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+/// The SHA-256 (hex) of the file at `path`, read in blocks.
+pub fn sha256_file(path: &Path) -> io::Result<String> {
+    let mut f = File::open(path)?;
+    let mut hash = Sha256::new();
+    let mut buf = vec![0; 1 << 16];
+    loop {
+        let n = f.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        hash.update(&buf[..n]);
+    }
+    Ok(hash.finalize().iter().map(|b| format!("{b:02x}")).collect())
 }
 
 /// Mirrors the files of `from` into `to` as hard links (copies where linking fails).

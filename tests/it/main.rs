@@ -11,6 +11,7 @@ mod determinism;
 mod fidelity;
 mod interrupt;
 mod limits;
+mod merge_verify;
 mod names;
 mod oom_kill;
 mod oom_killer;
