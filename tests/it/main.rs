@@ -24,3 +24,4 @@ mod seed_001_trace_sampling;
 mod seed_002_cache_crashloop;
 mod seed_003_pilot_oom;
 mod sidecar;
+mod snapshots;
