@@ -13,6 +13,7 @@ mod fidelity;
 mod fuzz;
 mod interrupt;
 mod limits;
+mod merge_props;
 mod merge_verify;
 mod names;
 mod oom_kill;
