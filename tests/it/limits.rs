@@ -186,3 +186,31 @@ fn the_report_refuses_non_finite_numbers_instead_of_drawing_them() {
     };
     assert!(err.to_string().contains("slo.csv"), "{err}");
 }
+
+/// The estimate against the events the model processes, one run of every variant of every
+/// shipped scenario: 0.57 to 1.54 times when written; a change to the model or to the
+/// estimate that takes it past 3 in either direction fails here.
+#[test]
+fn the_estimate_of_events_is_within_a_small_factor_of_the_model() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    let options = meshmem::scenario::LoadOptions {
+        replicas: Some(1),
+        ..Default::default()
+    };
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        let s = meshmem::scenario::load_with(&path, &options).unwrap();
+        let actual: u64 = (0..s.variants.len())
+            .map(|v| meshmem::runner::run_one(&s, v, 0, meshmem::model::Discard).0)
+            .map(|o| o.events_processed)
+            .sum();
+        let ratio = s.estimate.events / actual as f64;
+        eprintln!("{}: estimate/actual = {ratio:.2}", s.name);
+        assert!(
+            (0.33..=3.0).contains(&ratio),
+            "{}: estimated {:.0} events, the model processed {actual}",
+            s.name,
+            s.estimate.events
+        );
+    }
+}
