@@ -55,14 +55,8 @@ enum Damage {
     Relabel,
 }
 
-const FILES: [&str; 6] = [
-    "timeseries.csv",
-    "slo.csv",
-    "events.csv",
-    "memory.csv",
-    "summary.csv",
-    "containers.csv",
-];
+/// The CSV files a shard holds.
+const FILES: [&str; 6] = meshmem::report::shards::MERGED;
 
 fn damage() -> impl Strategy<Value = Damage> {
     prop_oneof![
