@@ -20,6 +20,7 @@
 use serde_saphyr::Location;
 
 use super::error::{Place, Problem};
+use super::quantity::MAX_MEMORY;
 use super::yaml;
 
 /// The limits `check` enforces.
@@ -105,8 +106,11 @@ fn big(x: f64) -> String {
 
 /// Bytes for people.
 fn bytes(x: f64) -> String {
+    const TIB: f64 = 1024.0 * GIB;
     match x {
-        x if x >= 1024.0 * GIB => format!("{:.1} TiB", x / 1024.0 / GIB),
+        x if x >= 1024.0 * 1024.0 * TIB => format!("{:.1e} bytes", x),
+        x if x >= 1024.0 * TIB => format!("{:.1} PiB", x / 1024.0 / TIB),
+        x if x >= TIB => format!("{:.1} TiB", x / TIB),
         x if x >= GIB => format!("{:.1} GiB", x / GIB),
         x => format!("{:.0} MiB", x / 1024.0 / 1024.0),
     }
@@ -161,7 +165,14 @@ pub fn check_structure(spec: &yaml::ScenarioFile, limits: &Limits) -> Result<(),
         ));
     }
     for t in &spec.traffic {
-        check_rates(t, limits)?;
+        let peak = check_rates(t, limits)?;
+        if let Some(w) = spec
+            .workloads
+            .iter()
+            .find(|w| w.name.value == t.service.value)
+        {
+            check_in_flight(spec, w, peak)?;
+        }
     }
     if let Some(g) = spec.control_plane.as_ref().and_then(|c| c.gateway_rps)
         && !(g.is_finite() && g <= limits.rps)
@@ -177,7 +188,7 @@ pub fn check_structure(spec: &yaml::ScenarioFile, limits: &Limits) -> Result<(),
 
 /// The highest rate a service's profile can reach, bounded so that every figure the
 /// model derives from it (requests, bytes in flight, spans) stays finite.
-fn check_rates(t: &yaml::Traffic, limits: &Limits) -> Result<(), Problem> {
+fn check_rates(t: &yaml::Traffic, limits: &Limits) -> Result<f64, Problem> {
     let too_fast = |at: Location, peak: f64| {
         Problem::new(
             at,
@@ -212,6 +223,42 @@ fn check_rates(t: &yaml::Traffic, limits: &Limits) -> Result<(), Problem> {
             return Err(too_fast(s.factor.referenced, peak * f));
         }
         peak *= f.max(1.0);
+    }
+    Ok(peak)
+}
+
+/// Bytes the requests in flight of workload `w` hold at its service's `peak` rate (rate ×
+/// latency × bytes per request, Little's law) stay within what a scenario's memory may
+/// be: past it the working set would not fit the model's byte counts.
+fn check_in_flight(
+    spec: &yaml::ScenarioFile,
+    w: &yaml::Workload,
+    peak: f64,
+) -> Result<(), Problem> {
+    let mesh = spec
+        .mesh
+        .as_ref()
+        .filter(|_| super::istio::injected(spec.mesh.as_ref(), w));
+    let laws = w
+        .containers
+        .iter()
+        .map(|c| &c.memory)
+        .chain(mesh.map(|m| &m.proxy.memory))
+        .chain(mesh.map(|_| &w.proxy.memory));
+    let max = MAX_MEMORY.0 as f64;
+    for f in laws.filter_map(|m| m.in_flight.as_ref()) {
+        let held = peak * f.latency.0.as_secs_f64() * f.per_request.0.0 as f64;
+        if held > max {
+            return Err(Problem::new(
+                w.name.referenced,
+                format!(
+                    "`{}` would hold ~{} in requests in flight (rate × latency × bytes per request), past {MAX_MEMORY}",
+                    w.name.value,
+                    bytes(held)
+                ),
+                "a latency and bytes per request whose product with the peak rate stays below 8Pi",
+            ));
+        }
     }
     Ok(())
 }
@@ -438,6 +485,7 @@ mod tests {
         assert_eq!(big(120.0), "120");
         assert_eq!(big(3.2e9), "3.2e9");
         assert_eq!(bytes(10.0 * GIB), "10.0 GiB");
+        assert_eq!(bytes(3.0 * 1024.0 * 1024.0 * GIB), "3.0 PiB");
     }
 
     #[test]

@@ -155,6 +155,17 @@ fn an_absurd_rate_is_refused_at_its_value() {
 }
 
 #[test]
+fn requests_in_flight_past_what_memory_can_be_are_refused() {
+    let yaml = TINY
+        .replace(
+            "leak: {perRequest: 1Ki}",
+            "inFlight: {latency: 1h, perRequest: 1Gi}",
+        )
+        .replace("rps: 50", "rps: 10000000");
+    refused(&yaml, "6:11", &["in flight"]);
+}
+
+#[test]
 fn non_finite_numbers_are_refused_wherever_they_are() {
     let yaml = format!("{TINY}alerts:\n  - name: near\n    memoryNearLimit: {{ratio: .nan}}\n");
     refused(&yaml, "21:30", &["finite"]);
