@@ -52,8 +52,8 @@ pub struct RunArgs {
     /// Output folder: each scenario's outputs go to OUT/<scenario name>/.
     #[arg(long, default_value = "output")]
     pub out: PathBuf,
-    /// Worker threads [default: all cores].
-    #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+    /// Worker threads [default: all cores; at most 1024].
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=MAX_THREADS))]
     pub threads: Option<u32>,
     /// No progress bar.
     #[arg(long, short)]
@@ -61,7 +61,15 @@ pub struct RunArgs {
     /// Run only shard I of N (replicas r with r mod N = I); join with `meshmem merge`.
     #[arg(long, value_parser = parse_shard, value_name = "I/N")]
     pub shard: Option<(u32, u32)>,
+    /// Raise the limits on runs, events, output size, nodes, pods and rates a
+    /// hundredfold (see `meshmem check`).
+    #[arg(long)]
+    pub allow_large: bool,
 }
+
+/// More worker threads than this only cost memory and start-up time: each needs a stack,
+/// and no machine meshmem runs on has more cores.
+pub const MAX_THREADS: i64 = 1024;
 
 /// `meshmem check`.
 #[derive(Args, Debug, Clone)]
@@ -69,6 +77,10 @@ pub struct CheckArgs {
     /// Scenario files or folders.
     #[arg(required = true)]
     pub paths: Vec<PathBuf>,
+    /// Raise the limits on runs, events, output size, nodes, pods and rates a
+    /// hundredfold.
+    #[arg(long)]
+    pub allow_large: bool,
 }
 
 /// `meshmem plan`.
@@ -100,6 +112,9 @@ pub struct PlanArgs {
     /// Output folder (the plan goes to OUT/<scenario name>/).
     #[arg(long, default_value = "output")]
     pub out: PathBuf,
+    /// Raise the limits on events per run, nodes, pods and rates a hundredfold.
+    #[arg(long)]
+    pub allow_large: bool,
 }
 
 /// `meshmem merge`.

@@ -15,6 +15,11 @@ fn main() -> ExitCode {
     let _ = miette::set_hook(Box::new(move |_| {
         Box::new(miette::MietteHandlerOpts::new().wrap_lines(wrap).build())
     }));
+    // Before any output folder exists: an interrupted command removes what it was writing.
+    if let Err(e) = commands::signals::install() {
+        eprintln!("meshmem: cannot handle SIGINT and SIGTERM: {e}");
+        return ExitCode::from(1);
+    }
     let stdout = &mut std::io::stdout().lock();
     let result: Result<(), AppError> = match cli.command.unwrap_or(Command::Run(cli.run)) {
         Command::Run(args) => commands::run::execute(&args, stdout),

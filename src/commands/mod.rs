@@ -9,13 +9,14 @@ pub mod check;
 pub mod merge;
 pub mod plan;
 pub mod run;
+pub mod signals;
 
 use std::io::{self, Write};
 use std::path::PathBuf;
 
 use crate::report::{self, OutputDir, RunMeta};
 use crate::runner::ReplicaResult;
-use crate::scenario::{self, Scenario, ScenarioError};
+use crate::scenario::{self, LoadOptions, Scenario, ScenarioError};
 
 /// Where scenarios are looked for when no path is given.
 pub const DEFAULT_SCENARIOS: &str = "scenarios";
@@ -30,8 +31,9 @@ pub enum AppError {
     /// The command line names something unusable (exit code 2).
     #[error("{0}")]
     Usage(String),
-    /// Reading or writing failed while running (exit code 1).
-    #[error("{context}: {source}")]
+    /// Reading or writing failed while running (exit code 1). The cause is the error's
+    /// source, printed once beneath the context.
+    #[error("{context}")]
     Io {
         /// What was being done.
         context: String,
@@ -98,11 +100,11 @@ pub fn discover(paths: &[PathBuf]) -> Result<Vec<PathBuf>, AppError> {
 }
 
 /// Loads and validates every file; the first invalid one is the error.
-pub fn load_all(files: &[PathBuf]) -> Result<Vec<Scenario>, AppError> {
+pub fn load_all(files: &[PathBuf], options: &LoadOptions) -> Result<Vec<Scenario>, AppError> {
     let mut names = std::collections::HashSet::new();
     let mut out = Vec::with_capacity(files.len());
     for f in files {
-        let s = scenario::load(f)?;
+        let s = scenario::load_with(f, options)?;
         if !names.insert(s.name.clone()) {
             return Err(AppError::Usage(format!(
                 "{}: scenario name `{}` is also used by another file; outputs would collide",
@@ -123,6 +125,16 @@ pub struct ScenarioReport {
     pub results: Vec<ReplicaResult>,
     /// The comparison of variants against the baseline, for the terminal.
     pub comparison: String,
+}
+
+/// Writes `run.json`: `meta` with the SHA-256 of every file written into `dir` so far
+/// (so it comes after the CSV files, the same way for a run and a merge).
+pub(crate) fn write_meta(dir: &OutputDir, meta: &RunMeta) -> io::Result<()> {
+    let meta = RunMeta {
+        files: dir.digests(),
+        ..meta.clone()
+    };
+    dir.write("run.json", &meta.to_json())
 }
 
 /// Writes `comparison.csv` (and `sweep.csv`) into `dir` from the summary files, the same

@@ -4,7 +4,7 @@ use std::io::Write;
 
 use super::AppError;
 use crate::cli::PlanArgs;
-use crate::report;
+use crate::report::{self, OutputDir};
 use crate::scenario;
 
 /// Plans and prints the answer.
@@ -17,7 +17,11 @@ pub fn execute(args: &PlanArgs, out: &mut dyn Write) -> Result<(), AppError> {
 /// Plans a memory limit and writes the judged candidates as CSV; returns the report text.
 pub fn plan(args: &PlanArgs) -> Result<String, AppError> {
     use crate::runner::plan::{PlanRequest, plan};
-    let s = scenario::load(&args.path)?;
+    let options = scenario::LoadOptions {
+        limits: scenario::Limits::new(args.allow_large),
+        ..Default::default()
+    };
+    let s = scenario::load_with(&args.path, &options)?;
     let v = match &args.variant {
         None => 0,
         Some(name) => s
@@ -48,23 +52,32 @@ pub fn plan(args: &PlanArgs) -> Result<String, AppError> {
         risk: args.risk,
         within_s: args.within.as_secs(),
     };
-    let dir = args.out.join(&s.name);
-    let file = dir.join(format!("plan-{workload}-{container}.csv"));
-    let tmp = dir.join(format!(".plan-{}.tmp", std::process::id()));
-    std::fs::create_dir_all(&dir)
-        .and_then(|_| std::fs::write(&tmp, report::plan_csv(&question, &p)))
-        .and_then(|_| std::fs::rename(&tmp, &file))
-        .map_err(AppError::io(format!("{}: writing", file.display())))?;
+    // The plan joins the scenario's output folder (beside a run's outputs, and its
+    // report), which is replaced whole, as a run replaces it.
+    let name = format!("plan-{workload}-{container}.csv");
+    let dir = OutputDir::update(&args.out, &s.name).map_err(AppError::io(format!(
+        "{}: cannot create output",
+        args.out.display()
+    )))?;
+    dir.write(&name, &report::plan_csv(&question, &p))
+        .map_err(AppError::io(format!("{}: writing {name}", s.name)))?;
+    let with_run = dir.path().join("run.json").is_file();
+    if with_run {
+        report::write_report(&dir)
+            .map_err(AppError::io(format!("{}: drawing the report", s.name)))?;
+    }
+    let folder = dir.commit().map_err(AppError::io(format!(
+        "{}: moving outputs into place",
+        s.name
+    )))?;
     let within = crate::model::units::go_duration(args.within);
     let mut out = report::plan_text(&question, &within, &p);
-    out += &format!("  candidates            {}\n", file.display());
-    // Beside a run's outputs, the plan joins its report.
-    if dir.join("run.json").is_file() {
-        let page = report::write_report(&dir).map_err(AppError::io(format!(
-            "{}: drawing the report",
-            dir.display()
-        )))?;
-        out += &format!("  report                {}\n", page.display());
+    out += &format!("  candidates            {}\n", folder.join(&name).display());
+    if with_run {
+        out += &format!(
+            "  report                {}\n",
+            folder.join("report.html").display()
+        );
     }
     Ok(out)
 }

@@ -3,25 +3,31 @@
 use std::io::{self, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
-use super::{AppError, ScenarioReport, discover, load_all, print_pages, write_analysis};
+use super::{
+    AppError, ScenarioReport, discover, load_all, print_pages, write_analysis, write_meta,
+};
 use crate::cli::RunArgs;
 use crate::report::{self, CsvSinks, OutputDir, RunMeta, ShardMeta};
 use crate::runner::{self, RunOptions};
-use crate::scenario::Scenario;
+use crate::scenario::{Limits, LoadOptions, Scenario};
 
 /// Runs the scenarios `args` names and prints a table for each, then the reports' paths.
 pub fn execute(args: &RunArgs, out: &mut dyn Write) -> Result<(), AppError> {
     let files = discover(&args.paths)?;
-    let mut scenarios = load_all(&files)?;
+    let scenarios = load_all(
+        &files,
+        &LoadOptions {
+            limits: Limits::new(args.allow_large),
+            seed: args.seed,
+            replicas: args.replicas,
+            shard: args.shard,
+        },
+    )?;
     let options = RunOptions {
         threads: args.threads.map(|t| t as usize),
         progress: !args.quiet && std::io::stderr().is_terminal(),
         shard: args.shard,
     };
-    for s in &mut scenarios {
-        s.seed = args.seed.unwrap_or(s.seed);
-        s.replicas = args.replicas.unwrap_or(s.replicas);
-    }
     let mut pages = Vec::new();
     for s in &scenarios {
         let done = run_scenario(s, &args.out, &options)?;
@@ -108,14 +114,15 @@ pub fn run_scenario(
         let containers = report::containers_csv(scenario, &results);
         dir.write("summary.csv", &summary)?;
         dir.write("containers.csv", &containers)?;
-        dir.write("run.json", &meta.to_json())?;
-        write_analysis(&dir, &meta, &summary, &containers)
+        let table = write_analysis(&dir, &meta, &summary, &containers)?;
+        write_meta(&dir, &meta)?;
+        Ok(table)
     };
     let comparison =
         write().map_err(AppError::io(format!("{}: writing outputs", scenario.name)))?;
     // A shard's charts would show a slice of the replicas: they are drawn on merge.
     if options.shard.is_none() {
-        report::write_report(dir.path()).map_err(AppError::io(format!(
+        report::write_report(&dir).map_err(AppError::io(format!(
             "{}: drawing the report",
             scenario.name
         )))?;

@@ -92,21 +92,31 @@ fn parse(csv_bytes: &[u8], meta: &RunMeta, scoped: bool, runs: &mut Runs) -> Res
     Ok(())
 }
 
+/// The mean and t interval of a quantity that cannot be negative (a count, a burn rate):
+/// the interval is clipped at 0, where the quantity's support begins.
+fn count_ci(xs: &[f64]) -> MeanCi {
+    let c = mean_ci(xs);
+    MeanCi {
+        lo: c.lo.max(0.0),
+        ..c
+    }
+}
+
 fn figures(runs: &BTreeMap<u32, Run>, run_scope: bool) -> Figures {
     let all: Vec<&Run> = runs.values().collect();
     let col = |f: fn(&Run) -> f64| all.iter().map(|r| f(r)).collect::<Vec<f64>>();
     let firsts: Vec<Option<f64>> = all.iter().map(|r| r.first_oom).collect();
     let errors = run_scope.then(|| {
-        std::array::from_fn(|i| mean_ci(&all.iter().map(|r| r.errors[i]).collect::<Vec<_>>()))
+        std::array::from_fn(|i| count_ci(&all.iter().map(|r| r.errors[i]).collect::<Vec<_>>()))
     });
     Figures {
         runs: all.len(),
         p_oom: wilson(all.iter().filter(|r| r.oom_kills > 0.0).count(), all.len()),
-        kills: mean_ci(&col(|r| r.oom_kills)),
+        kills: count_ci(&col(|r| r.oom_kills)),
         ttfo: [0.05, 0.5, 0.95].map(|q| km_quantile(&firsts, q)),
-        restarts: mean_ci(&col(|r| r.restarts)),
+        restarts: count_ci(&col(|r| r.restarts)),
         errors,
-        burn: run_scope.then(|| mean_ci(&col(|r| r.peak_burn_1h))),
+        burn: run_scope.then(|| count_ci(&col(|r| r.peak_burn_1h))),
     }
 }
 
@@ -153,8 +163,9 @@ pub fn analyse(meta: &RunMeta, summary: &[u8], containers: &[u8]) -> Result<Anal
     let mut runs = Runs::new();
     parse(summary, meta, false, &mut runs)?;
     parse(containers, meta, true, &mut runs)?;
-    let mut out = String::from(HEADER);
-    out.push('\n');
+    let mut out = csv::Writer::from_writer(Vec::new());
+    out.write_record(HEADER.split(','))
+        .map_err(|e| e.to_string())?;
     let mut table = vec![
         [
             "variant",
@@ -208,8 +219,7 @@ pub fn analyse(meta: &RunMeta, summary: &[u8], containers: &[u8]) -> Result<Anal
             row.extend(ci(d_kills));
             row.extend(ci(d_err));
             row.extend(ci(d_burn));
-            out.push_str(&row.join(","));
-            out.push('\n');
+            out.write_record(&row).map_err(|e| e.to_string())?;
             if run_scope {
                 if variant.sweep.is_some() {
                     sweep_rows.push((v, f));
@@ -240,7 +250,7 @@ pub fn analyse(meta: &RunMeta, summary: &[u8], containers: &[u8]) -> Result<Anal
         }
     }
     Ok(Analysis {
-        comparison_csv: out.into_bytes(),
+        comparison_csv: out.into_inner().map_err(|e| e.to_string())?,
         sweep_csv: sweep_csv(meta, &sweep_rows),
         table: super::format::columns(&table, 1),
     })

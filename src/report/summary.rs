@@ -1,7 +1,7 @@
 //! `summary.csv` (one row per variant and replica) and `containers.csv` (one row per
 //! variant, replica and container).
 
-use super::format::{burn, count, opt_secs};
+use super::format::{burn, count, counts_503, opt_secs};
 use crate::model::routing::ResponseFlag;
 use crate::runner::ReplicaResult;
 use crate::scenario::Scenario;
@@ -53,6 +53,7 @@ pub fn summary_csv(scenario: &Scenario, results: &[ReplicaResult]) -> Vec<u8> {
             .filter(|c| c.first_oom.is_some())
             .min_by_key(|c| c.first_oom)
             .map_or_else(String::new, |c| format!("{}/{}", c.workload, c.container));
+        let (total, flags) = counts_503(ResponseFlag::ALL.map(|f| o.requests.errors(f)));
         let mut row = vec![
             scenario.variants[r.variant].name.clone(),
             r.replica.to_string(),
@@ -62,13 +63,9 @@ pub fn summary_csv(scenario: &Scenario, results: &[ReplicaResult]) -> Vec<u8> {
             first,
             o.restarts().to_string(),
             count(o.requests.requests),
-            count(o.requests.total_503()),
+            total,
         ];
-        row.extend(
-            ResponseFlag::ALL
-                .iter()
-                .map(|&f| count(o.requests.errors(f))),
-        );
+        row.extend(flags);
         row.extend([
             burn(o.peak_burn.burn_5m),
             burn(o.peak_burn.burn_1h),

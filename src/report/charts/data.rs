@@ -242,9 +242,13 @@ impl Table {
     }
 }
 
+/// A finite number: `inf` and `NaN` parse as floats but would hang a log axis or draw
+/// nothing, so they are refused like any other garbage.
 fn num(file: &str, s: &str) -> io::Result<f64> {
     s.parse::<f64>()
-        .map_err(|_| bad(file, format!("`{s}` is not a number")))
+        .ok()
+        .filter(|x| x.is_finite())
+        .ok_or_else(|| bad(file, format!("`{s}` is not a finite number")))
 }
 
 fn opt_num(file: &str, s: &str) -> io::Result<Option<f64>> {

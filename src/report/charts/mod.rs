@@ -5,8 +5,8 @@
 //! DejaVu Sans font compiled into the binary (registered once as `sans-serif`), so
 //! charts look the same on every machine and need no fontconfig.
 
+use super::OutputDir;
 use std::io;
-use std::path::Path;
 use std::sync::Once;
 
 use plotters::coord::Shift;
@@ -121,8 +121,8 @@ fn draw_with_title<DB: DrawingBackend, C: Chart>(
     root.present()
 }
 
-/// Draws `chart` into `dir/<stem>.png` and `dir/<stem>.svg`.
-pub fn render<C: Chart>(chart: &C, dir: &Path) -> io::Result<Rendered> {
+/// Draws `chart` into `charts/<stem>.png` and `charts/<stem>.svg` of `dir`.
+pub fn render<C: Chart>(chart: &C, dir: &OutputDir) -> io::Result<Rendered> {
     register_font();
     let stem = chart.stem();
     let size = chart.size();
@@ -133,8 +133,8 @@ pub fn render<C: Chart>(chart: &C, dir: &Path) -> io::Result<Rendered> {
         SVGBackend::with_string(&mut svg, size).into_drawing_area(),
     )
     .map_err(|e| err(e.to_string()))?;
-    std::fs::write(dir.join(format!("{stem}.svg")), &svg)?;
-    let png = dir.join(format!("{stem}.png"));
+    dir.write(&format!("charts/{stem}.svg"), svg.as_bytes())?;
+    let png = dir.file(&format!("charts/{stem}.png"))?;
     draw_with_title(chart, BitMapBackend::new(&png, size).into_drawing_area())
         .map_err(|e| err(e.to_string()))?;
     Ok(Rendered {
@@ -145,9 +145,8 @@ pub fn render<C: Chart>(chart: &C, dir: &Path) -> io::Result<Rendered> {
     })
 }
 
-/// Draws every chart `data` supports into `dir`.
-pub fn render_all(data: &ReportData, dir: &Path) -> io::Result<Vec<Rendered>> {
-    std::fs::create_dir_all(dir)?;
+/// Draws every chart `data` supports into `charts/` of `dir`.
+pub fn render_all(data: &ReportData, dir: &OutputDir) -> io::Result<Vec<Rendered>> {
     let mut out = Vec::new();
     for c in &data.memory {
         out.push(render(&memory::MemoryChart::new(data, c), dir)?);

@@ -365,8 +365,8 @@ fn nodes(groups: &[yaml::NodeGroup]) -> Result<Vec<NodeSpec>, Problem> {
                 "allocatable ≤ capacity (capacity minus system and kube reservations)",
             ));
         }
-        for i in 0..g.count {
-            let name = if g.count == 1 {
+        for i in 0..g.count.value {
+            let name = if g.count.value == 1 {
                 g.name.value.clone()
             } else {
                 format!("{}-{i}", g.name.value)
@@ -428,20 +428,8 @@ fn check_dns_label(name: &yaml::Spanned<String>, what: &str) -> Result<(), Probl
 
 /// The scenario name becomes a folder name.
 fn check_scenario_name(name: &yaml::Spanned<String>) -> Result<(), Problem> {
-    let n = &name.value;
-    let ok = !n.is_empty()
-        && !n.starts_with('.')
-        && n.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b));
-    if ok {
-        Ok(())
-    } else {
-        Err(Problem::new(
-            name.referenced,
-            format!("`{n}` cannot be a scenario name"),
-            "letters, digits, '-', '_' and '.' (it names the output folder)",
-        ))
-    }
+    crate::scenario::names::check_scenario(&name.value)
+        .map_err(|m| Problem::new(name.referenced, m, crate::scenario::names::FILE_NAME_FORM))
 }
 
 /// The index of workload `name`, or a problem listing the workloads.

@@ -164,7 +164,11 @@ pub fn memory_laws(spec: &yaml::MemoryLaws) -> Result<MemorySpec, Problem> {
         connections: None,
         xds_config: None,
         stats: None,
-        cache: spec.cache.as_ref().map(|c| cache(&c.value)).transpose()?,
+        cache: spec
+            .cache
+            .as_ref()
+            .map(|c| cache(&c.value).map_err(|p| p.or_at(c.referenced)))
+            .transpose()?,
         xds_server: false,
         batch: spec.batch.as_ref().map(|b| BatchSpec {
             size: b.size.0,
@@ -176,13 +180,17 @@ pub fn memory_laws(spec: &yaml::MemoryLaws) -> Result<MemorySpec, Problem> {
     })
 }
 
+/// The most keys a cache may have: 2^53, the largest count the model's floating-point
+/// arithmetic holds exactly (and far beyond any real key space).
+const MAX_CACHE_KEYS: u64 = 1 << 53;
+
 fn cache(c: &yaml::Cache) -> Result<CacheSpec, Problem> {
     let zipf = c.zipf.unwrap_or(0.0);
-    if c.keys == 0 || !(0.0..=4.0).contains(&zipf) {
+    if c.keys == 0 || c.keys > MAX_CACHE_KEYS || !(0.0..=4.0).contains(&zipf) {
         return Err(Problem::new(
             Location::UNKNOWN,
             format!("cache with {} keys and Zipf exponent {zipf}", c.keys),
-            "keys ≥ 1 and a Zipf exponent from 0 (uniform) to 4",
+            "keys from 1 to 2^53 and a Zipf exponent from 0 (uniform) to 4",
         ));
     }
     Ok(CacheSpec {

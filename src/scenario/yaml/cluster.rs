@@ -14,7 +14,7 @@ pub struct NodeGroup {
     pub name: Spanned<String>,
     /// Number of nodes.
     #[serde(default = "one")]
-    pub count: u32,
+    pub count: Spanned<u32>,
     /// Memory capacity.
     pub capacity: Spanned<Memory>,
     /// Memory allocatable to pods (defaults to capacity).
@@ -35,8 +35,8 @@ pub struct Background {
     pub usage: Spanned<Memory>,
 }
 
-fn one() -> u32 {
-    1
+fn one() -> Spanned<u32> {
+    super::unplaced(1)
 }
 
 /// Kubelet configuration.

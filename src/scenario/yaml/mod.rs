@@ -224,9 +224,9 @@ pub struct Variant {
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Sweep {
-    /// Name (default `sweep`).
+    /// Name (default `sweep-<n>`, n its position).
     #[serde(default)]
-    pub name: Option<String>,
+    pub name: Option<Spanned<String>>,
     /// Value path → values to try; every combination is a grid point.
     pub grid: BTreeMap<String, Spanned<Vec<serde_json::Value>>>,
 }
