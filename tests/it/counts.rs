@@ -75,11 +75,10 @@ fn intervals_of_counts_do_not_go_below_zero() {
     }
 }
 
-/// Model defect (left to the model's owner): in the fluid fidelity, an interval of
-/// slo.csv can count more 503s than requests (the spiral's UH and UC are counted in a
-/// later bucket than the requests they fail).
+/// Regression: an interval of slo.csv counted more 503s than requests (the requests a
+/// kill failed had been counted when they arrived, in earlier buckets). Requests now
+/// count when they complete.
 #[test]
-#[ignore = "model: 503s are counted in a later slo bucket than their requests"]
 fn no_interval_has_more_503s_than_requests() {
     let dir = tempfile::tempdir().unwrap();
     let scenario = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/sidecar-oom-spiral.yaml");
@@ -96,11 +95,10 @@ fn no_interval_has_more_503s_than_requests() {
     }
 }
 
-/// Model defect (left to the model's owner): a working set past u64 saturates to
-/// u64::MAX in the samples instead of being refused or killed. `check` refuses such rates
-/// (see `limits`); this builds the configuration directly to show the model's side.
+/// Regression: a working set past u64 saturated to u64::MAX in the samples. `check`
+/// refuses such rates (see `limits`); built directly, the container is killed at its
+/// limit, which it never reads above.
 #[test]
-#[ignore = "model: a working set past u64 saturates to u64::MAX in timeseries samples"]
 fn an_overflowing_working_set_is_not_reported_as_u64_max() {
     let mut s = crate::support::shipped("trace-sampling-leak.yaml");
     s.variants[0].config.traffic[0].profile.base = 1e12;

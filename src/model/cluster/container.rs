@@ -591,14 +591,16 @@ impl Container {
         self.load
     }
 
-    /// Requests the container holds now (a kill fails them).
-    pub fn requests_held(&self) -> f64 {
+    /// Requests the container holds at `now` (a kill fails them), without changing any
+    /// state. `now` must not be past the next wake-up.
+    pub fn requests_held(&self, now: SimTime) -> f64 {
         if !self.is_running() {
             return 0.0;
         }
+        let dt = now.since(self.updated).as_secs_f64();
         self.laws
             .iter()
-            .map(MemoryLaw::requests_held)
+            .map(|l| l.requests_held(dt))
             .fold(0.0, f64::max)
     }
 

@@ -122,7 +122,7 @@ impl Kubelet {
         let in_flight = pod
             .containers
             .iter()
-            .map(|k| k.requests_held())
+            .map(|k| k.requests_held(now))
             .fold(0.0, f64::max);
         let k = &pod.containers[usize::from(c.idx)];
         if !k.is_running() {

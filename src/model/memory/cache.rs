@@ -56,7 +56,7 @@ pub fn zipf_bins(keys: u64, zipf: f64) -> Vec<KeyBin> {
     let mut bins = Vec::new();
     let mut start = 1u64;
     while start <= keys {
-        let end = (start + (start / 4).max(1) - 1).min(keys);
+        let end = start.saturating_add((start / 4).max(1) - 1).min(keys);
         let m = mass(start, end);
         bins.push(KeyBin {
             keys: (end - start + 1) as f64,

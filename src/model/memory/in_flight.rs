@@ -156,9 +156,9 @@ impl MemoryLaw for InFlight {
         // Only a CPU-bound container can fall behind and build a backlog.
         self.load.capacity.is_finite()
     }
-    fn requests_held(&self) -> f64 {
+    fn requests_held(&self, dt: f64) -> f64 {
         let fluid = if self.load.fluid {
-            self.serving() + self.backlog
+            self.serving() + (self.backlog + self.backlog_slope() * dt).max(0.0)
         } else {
             0.0
         };

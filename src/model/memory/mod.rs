@@ -162,8 +162,9 @@ pub(crate) trait MemoryLaw {
     /// The law moved along the mean of its draw; it corrects to what in fact arrived so
     /// far, drawn given the step's count (default: nothing to correct).
     fn on_step_cut(&mut self, _fraction: f64, _rng: &mut SimRng) {}
-    /// Requests the law holds now (those a kill would fail; default none).
-    fn requests_held(&self) -> f64 {
+    /// Requests the law holds `dt` seconds after its last update (those a kill would
+    /// fail; default none).
+    fn requests_held(&self, _dt: f64) -> f64 {
         0.0
     }
     /// `true` when the law accumulates per request in fluid fidelity, so the container
@@ -289,8 +290,8 @@ impl MemoryLaw for Component {
     fn on_step_cut(&mut self, fraction: f64, rng: &mut SimRng) {
         dispatch!(self, l => l.on_step_cut(fraction, rng))
     }
-    fn requests_held(&self) -> f64 {
-        dispatch!(self, l => l.requests_held())
+    fn requests_held(&self, dt: f64) -> f64 {
+        dispatch!(self, l => l.requests_held(dt))
     }
     fn main_thread_busy(&self) -> bool {
         dispatch!(self, l => l.main_thread_busy())

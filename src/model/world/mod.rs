@@ -464,13 +464,27 @@ fn endpoints_changed(
     routing.endpoints_changed(cx, w);
 }
 
-/// Requests and failures of every service so far, and of gateway traffic.
+/// Requests completed and failures of every service so far, and of gateway traffic.
+/// Requests count when they complete, as Prometheus' `istio_requests_total` does: those
+/// still in flight are not counted yet, and those a kill fails count then — so no
+/// interval has more 503s than requests.
 fn total_requests(
     routing: &mut Routing,
     control_plane: &mut Option<ControlPlane>,
     cx: &Cx<'_>,
 ) -> RequestTally {
     let mut total = routing.total(cx);
+    let in_flight: f64 = cx
+        .cluster
+        .pods()
+        .map(|p| {
+            p.containers
+                .iter()
+                .map(|c| c.requests_held(cx.now))
+                .fold(0.0, f64::max)
+        })
+        .sum();
+    total.requests = (total.requests - in_flight).max(0.0);
     if let Some(cp) = control_plane {
         total.add(&cp.total(cx));
     }
