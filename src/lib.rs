@@ -48,6 +48,7 @@
 //! ```
 pub mod cli;
 pub mod commands;
+pub mod drill;
 pub mod engine;
 pub mod model;
 pub mod report;

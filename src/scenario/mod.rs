@@ -149,6 +149,7 @@ pub fn parse(path: &Path, text: &str) -> Result<Scenario, ScenarioError> {
             });
         }
     }
+    compile::drill::drill(&spec).map_err(invalid)?;
     Ok(Scenario {
         file: path.to_path_buf(),
         name: spec.name.value.clone(),
@@ -165,6 +166,30 @@ pub fn parse(path: &Path, text: &str) -> Result<Scenario, ScenarioError> {
             .unwrap_or(DEFAULT_TIMESERIES_REPLICAS),
         variants,
     })
+}
+
+/// Reads and validates the scenario at `path` and its `drill:` section, if any.
+pub fn load_drill(
+    path: &Path,
+) -> Result<(Scenario, Option<compile::drill::DrillConfig>), ScenarioError> {
+    let text = std::fs::read_to_string(path).map_err(|source| ScenarioError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    parse_drill(path, &text)
+}
+
+/// Validates scenario text and its `drill:` section, if any.
+pub fn parse_drill(
+    path: &Path,
+    text: &str,
+) -> Result<(Scenario, Option<compile::drill::DrillConfig>), ScenarioError> {
+    let scenario = parse(path, text)?;
+    let invalid =
+        |p: Problem| ScenarioError::Invalid(Box::new(InvalidScenario::new(path, text, p)));
+    let spec = read_file(text).map_err(invalid)?;
+    let drill = compile::drill::drill(&spec).map_err(invalid)?;
+    Ok((scenario, drill))
 }
 
 /// A JSON value as a person wrote it (strings without quotes).
