@@ -613,21 +613,43 @@ fn filter(text: &str, stage: &[String]) -> Result<String, String> {
         ["grep" | "rg", rest @ ..] => {
             let ci = rest.contains(&"-i");
             let invert = rest.contains(&"-v");
+            let after = match rest.iter().position(|w| *w == "-A") {
+                Some(i) => rest
+                    .get(i + 1)
+                    .and_then(|n| n.parse::<usize>().ok())
+                    .ok_or("grep: -A needs a number of lines")?,
+                None => 0,
+            };
+            let mut skip_next = false;
             let pattern = rest
                 .iter()
-                .find(|w| !w.starts_with('-'))
-                .ok_or("usage: grep [-i] [-v] PATTERN")?;
+                .find(|w| {
+                    let take = !skip_next && !w.starts_with('-');
+                    skip_next = **w == "-A";
+                    take
+                })
+                .ok_or("usage: grep [-i] [-v] [-A N] PATTERN")?;
             let alts: Vec<String> = pattern
                 .split(['|'])
-                .map(|p| p.trim_start_matches("\\").to_string())
+                .map(|p| p.trim_start_matches('\\').to_string())
                 .map(|p| if ci { p.to_lowercase() } else { p })
                 .collect();
+            let hit = |l: &str| {
+                let l = if ci { l.to_lowercase() } else { l.to_string() };
+                alts.iter().any(|p| l.contains(p.as_str())) != invert
+            };
+            let mut keep = vec![false; lines.len()];
+            for (i, l) in lines.iter().enumerate() {
+                if hit(l) {
+                    for k in keep.iter_mut().skip(i).take(after + 1) {
+                        *k = true;
+                    }
+                }
+            }
             lines
                 .into_iter()
-                .filter(|l| {
-                    let l = if ci { l.to_lowercase() } else { l.to_string() };
-                    alts.iter().any(|p| l.contains(p.as_str())) != invert
-                })
+                .zip(keep)
+                .filter_map(|(l, k)| k.then_some(l))
                 .collect()
         }
         ["head", rest @ ..] => {

@@ -1,8 +1,15 @@
 //! Columns as kubectl prints them: left-aligned, padded to the widest cell plus three
-//! spaces (kubectl's `tabwriter` with padding 3), the last column unpadded.
+//! spaces (kubectl's printers: `tabwriter` with padding 3; `describe` uses 2), the last
+//! column unpadded.
 
 /// Renders `headers` and `rows` as a kubectl table, one line each, ending in a newline.
 pub fn render(headers: &[&str], rows: &[Vec<String>]) -> String {
+    render_padded(headers, rows, 3)
+}
+
+/// As [`render`] with `padding` spaces between columns (`kubectl describe`'s tables
+/// use 2).
+pub fn render_padded(headers: &[&str], rows: &[Vec<String>], padding: usize) -> String {
     let n = headers.len();
     let mut widths: Vec<usize> = headers.iter().map(|h| h.chars().count()).collect();
     for r in rows {
@@ -17,7 +24,7 @@ pub fn render(headers: &[&str], rows: &[Vec<String>]) -> String {
         for (i, c) in r.iter().enumerate().take(n) {
             line.push_str(c);
             if i + 1 < n {
-                let pad = widths[i] + 3 - c.chars().count();
+                let pad = widths[i] + padding - c.chars().count();
                 line.extend(std::iter::repeat_n(' ', pad));
             }
         }

@@ -7,6 +7,7 @@ mod bad_input;
 mod cache;
 mod deploy;
 mod determinism;
+mod drill;
 mod fidelity;
 mod oom_kill;
 mod oom_killer;

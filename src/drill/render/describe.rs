@@ -121,7 +121,7 @@ fn describe_pod(v: &View<'_>, p: &PodSnapshot) -> String {
                 k.message.clone(),
             ]
         }));
-        for line in table::render(&["Type", "Reason", "Age", "From", "Message"], &rows).lines() {
+        for line in table::render_padded(&["Type", "Reason", "Age", "From", "Message"], &rows, 2).lines() {
             let _ = writeln!(out, "  {line}");
         }
     }
@@ -164,12 +164,9 @@ fn container(out: &mut String, c: &ContainerSnapshot, now: crate::engine::SimTim
         .last_state
         .as_ref()
         .filter(|t| !(state == "Terminated" && now.since(t.finished) < TERMINATED_SHOWN));
-    match last {
-        Some(t) => {
-            f(out, "Last State", "Terminated");
-            terminated(out, t);
-        }
-        None => f(out, "Last State", ""),
+    if let Some(t) = last {
+        f(out, "Last State", "Terminated");
+        terminated(out, t);
     }
     let ready = matches!(c.state, ContainerStatus::Running { ready: true, .. });
     f(out, "Ready", &tf(ready));
