@@ -155,9 +155,14 @@ fn mib(b: u64) -> String {
 pub fn ranking_text(drill: &DrillConfig, v: &Verdict) -> String {
     let mut out = String::new();
     let w = drill.scoring.weights;
+    let judged = if drill.scoring.from_start {
+        "judged from the start of the run"
+    } else {
+        "applied and judged from the decision point"
+    };
     let _ = writeln!(
         out,
-        "options run from the decision point ({}), {} replicas each, on the same random streams; decision reached in {}/{} replicas",
+        "options {judged} ({}), {} replicas each, on the same random streams; decision reached in {}/{} replicas",
         decision_text(&drill.decision),
         v.replicas,
         v.decided,

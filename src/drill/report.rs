@@ -27,13 +27,11 @@ const COLOURS: [&str; 6] = [
     "#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b",
 ];
 
+/// A labelled line: (label, points (minutes, value), dashed).
+type Series = (String, Vec<(f64, f64)>, bool);
+
 /// A line chart: x in minutes, series of (label, points, dashed).
-fn svg(
-    title: &str,
-    unit: &str,
-    series: &[(String, Vec<(f64, f64)>, bool)],
-    mark: Option<f64>,
-) -> String {
+fn svg(title: &str, unit: &str, series: &[Series], mark: Option<f64>) -> String {
     let (w, h, l, b) = (720.0, 260.0, 60.0, 30.0);
     let xmax = series
         .iter()
@@ -207,9 +205,9 @@ pub fn html(
             errors_chart(c)
         );
     }
-    let _ = write!(
+    let _ = writeln!(
         s,
-        "<h2>Transcript</h2><pre>{}</pre></body></html>\n",
+        "<h2>Transcript</h2><pre>{}</pre></body></html>",
         esc(transcript)
     );
     s

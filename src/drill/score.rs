@@ -10,9 +10,9 @@
 //!
 //! Terms per replica, over the judged window (lower is better): the mean error-budget
 //! burn (503s ÷ (requests × (1 − SLO))), OOM kills and heap crashes, minutes until
-//! recovery (the first instant from which a whole `recoveryWindow` passes with every
-//! bucket burning under 1× and no kill; a run that never recovers counts the whole
-//! window), and policy violations. The score is their weighted sum. The best option has
+//! recovery (the last bucket burning at 1× or more, or the last kill, provided a whole
+//! `recoveryWindow` of quiet follows before the window ends; a run that never recovers
+//! counts the whole window), and policy violations. The score is their weighted sum. The best option has
 //! the lowest mean score; an option whose paired difference to it (same replicas:
 //! common random numbers) has a 95 % interval containing 0 is tied with it.
 
@@ -282,19 +282,11 @@ fn judge(
         .chain(after.iter().filter(|e| dies(e.kind)).map(|e| e.time))
         .collect();
     bad.sort();
+    // Recovered from the last sign of trouble on, if the quiet that follows lasts a
+    // whole recovery window before the judged window ends (a relapse resets it).
     let need = drill.scoring.recovery_window;
-    let mut since = start;
-    let mut recovered = None;
-    for b in bad {
-        if b.since(since) >= need {
-            recovered = Some(since);
-            break;
-        }
-        since = since.max(b);
-    }
-    if recovered.is_none() && end.since(since) >= need {
-        recovered = Some(since);
-    }
+    let last = bad.last().map_or(start, |b| (*b).max(start));
+    let recovered = (end.since(last) >= need).then_some(last);
     let recovery = recovered.map_or(end.since(start), |r| r.since(start));
     let terms = [
         burn,

@@ -105,7 +105,10 @@ fn the_evidence_follows_the_container_the_model_kills() {
     let app = describe(LEAK_DRILL);
     assert!(killed(&app, "app") && !killed(&app, "helper"), "{app}");
     let helper = describe(&helper_leaks());
-    assert!(killed(&helper, "helper") && !killed(&helper, "app"), "{helper}");
+    assert!(
+        killed(&helper, "helper") && !killed(&helper, "app"),
+        "{helper}"
+    );
 }
 
 fn answer_json(path: &Path, answer: &str, extra: &[&str]) -> serde_json::Value {
@@ -131,30 +134,59 @@ fn the_verdict_is_the_simulation_s_and_moves_with_the_mechanism() {
     let helper = dir.path().join("helper.yaml");
     std::fs::write(&helper, helper_leaks()).unwrap();
     let j = answer_json(&app, "A", &[]);
-    assert_eq!((j["best"].as_str(), j["correct"].as_bool()), (Some("A"), Some(true)), "{j}");
+    assert_eq!(
+        (j["best"].as_str(), j["correct"].as_bool()),
+        (Some("A"), Some(true)),
+        "{j}"
+    );
     let j = answer_json(&helper, "A", &[]);
-    assert_eq!((j["best"].as_str(), j["correct"].as_bool()), (Some("B"), Some(false)), "{j}");
+    assert_eq!(
+        (j["best"].as_str(), j["correct"].as_bool()),
+        (Some("B"), Some(false)),
+        "{j}"
+    );
 }
 
 fn shipped(name: &str) -> std::path::PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("scenarios")
+        .join(name)
 }
 
 #[test]
 fn seed_000_b_is_best_a_is_not() {
     let s = shipped("sidecar-oom-spiral.yaml");
     let b = answer_json(&s, "B", &["--replicas", "4"]);
-    assert_eq!(b["drill"], "Depth drill 02: service mesh sidecar OOM spiral");
-    assert_eq!((b["best"].as_str(), b["chosen"].as_str()), (Some("B"), Some("B")), "{b}");
+    assert_eq!(
+        b["drill"],
+        "Depth drill 02: service mesh sidecar OOM spiral"
+    );
+    assert_eq!(
+        (b["best"].as_str(), b["chosen"].as_str()),
+        (Some("B"), Some("B")),
+        "{b}"
+    );
     assert_eq!(b["correct"], true);
     for o in b["options"].as_array().unwrap() {
-        for term in ["error_budget", "oom_kills", "recovery_minutes", "policy_violations"] {
+        for term in [
+            "error_budget",
+            "oom_kills",
+            "recovery_minutes",
+            "policy_violations",
+        ] {
             let t = &o["terms"][term];
-            assert!(t["lo"].as_f64().unwrap() <= t["hi"].as_f64().unwrap(), "{o}");
+            assert!(
+                t["lo"].as_f64().unwrap() <= t["hi"].as_f64().unwrap(),
+                "{o}"
+            );
         }
     }
     let a = answer_json(&s, "A", &["--replicas", "4"]);
-    assert_eq!((a["best"].as_str(), a["correct"].as_bool()), (Some("B"), Some(false)), "{a}");
+    assert_eq!(
+        (a["best"].as_str(), a["correct"].as_bool()),
+        (Some("B"), Some(false)),
+        "{a}"
+    );
 }
 
 #[test]
@@ -191,15 +223,24 @@ fn a_scripted_seed_000_session_shows_kubectl_s_evidence() {
     ] {
         assert!(out.contains(needle), "missing {needle:?} in\n{out}");
     }
-    assert!(dir.path().join("out/drills/sidecar-oom-spiral/report.html").is_file());
+    assert!(
+        dir.path()
+            .join("out/drills/sidecar-oom-spiral/report.html")
+            .is_file()
+    );
 }
 
 #[test]
 fn crash_loop_back_off_shows_while_the_kubelet_waits() {
-    // The fifth restart: the back-off is 40 s; 20 s after the kill the pod waits.
-    let out = session_output(LEAK_DRILL, &["wait 20s", "kubectl get pods", "kubectl describe pods"]);
-    assert!(out[1].contains("CrashLoopBackOff"), "{}", out[1]);
-    assert!(out[2].contains("Reason:       CrashLoopBackOff"), "{}", out[2]);
+    // At the fifth restart one pod's app has just restarted; the other's waits out its
+    // back-off (20 s after its third kill).
+    let out = session_output(LEAK_DRILL, &["kubectl get pods", "kubectl describe pods"]);
+    assert!(out[0].contains("CrashLoopBackOff"), "{}", out[0]);
+    assert!(
+        out[1].contains("Reason:       CrashLoopBackOff"),
+        "{}",
+        out[1]
+    );
 }
 
 #[test]
@@ -207,7 +248,12 @@ fn choosing_ends_the_session_with_the_answer() {
     let (s, d) = scenario::parse_drill(Path::new("drill.yaml"), LEAK_DRILL).unwrap();
     let d = d.unwrap();
     let mut session = Session::start(&s, &d).unwrap();
-    assert!(session.execute("choose Z", None).0.contains("no option `Z`"));
+    assert!(
+        session
+            .execute("choose Z", None)
+            .0
+            .contains("no option `Z`")
+    );
     let (_, outcome) = session.execute("choose b --reason 'helper'", None);
     assert!(matches!(outcome, Outcome::Chose(a) if a.option == 1 && a.reason == "helper"));
 }
@@ -231,7 +277,11 @@ fn a_bad_drill_section_is_a_located_error() {
         "      variant: no-such-variant",
     );
     std::fs::write(&f, &bad).unwrap();
-    let line = bad.lines().position(|l| l.contains("no-such-variant")).unwrap() + 1;
+    let line = bad
+        .lines()
+        .position(|l| l.contains("no-such-variant"))
+        .unwrap()
+        + 1;
     let out = dir.path().join("out");
     let assert = Command::cargo_bin("meshmem")
         .unwrap()
@@ -244,10 +294,16 @@ fn a_bad_drill_section_is_a_located_error() {
         .code(2);
     let stderr = String::from_utf8(assert.get_output().stderr.clone()).unwrap();
     assert!(stderr.contains(&format!("bad.yaml:{line}:16")), "{stderr}");
-    assert!(stderr.contains("no variant named `no-such-variant`"), "{stderr}");
+    assert!(
+        stderr.contains("no variant named `no-such-variant`"),
+        "{stderr}"
+    );
     assert!(!out.exists());
     // Two triggers: where the second one is.
-    let two = LEAK_DRILL.replace("decision: {restarts: 5}", "decision: {restarts: 5, at: 10m}");
+    let two = LEAK_DRILL.replace(
+        "decision: {restarts: 5}",
+        "decision: {restarts: 5, at: 10m}",
+    );
     std::fs::write(&f, &two).unwrap();
     let assert = Command::cargo_bin("meshmem")
         .unwrap()

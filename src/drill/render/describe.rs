@@ -121,7 +121,9 @@ fn describe_pod(v: &View<'_>, p: &PodSnapshot) -> String {
                 k.message.clone(),
             ]
         }));
-        for line in table::render_padded(&["Type", "Reason", "Age", "From", "Message"], &rows, 2).lines() {
+        for line in
+            table::render_padded(&["Type", "Reason", "Age", "From", "Message"], &rows, 2).lines()
+        {
             let _ = writeln!(out, "  {line}");
         }
     }

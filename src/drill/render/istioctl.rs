@@ -27,7 +27,7 @@ fn proxy<'a>(
 /// `1s`, `10s`, `500ms` as protobuf durations print.
 fn go(d: SimDuration) -> String {
     let ms = d.as_nanos() / 1_000_000;
-    if ms % 1000 == 0 {
+    if ms.is_multiple_of(1000) {
         format!("{}s", ms / 1000)
     } else {
         format!("{}s", ms as f64 / 1000.0)
