@@ -613,11 +613,13 @@ fn filter(text: &str, stage: &[String]) -> Result<String, String> {
         ["grep" | "rg", rest @ ..] => {
             let ci = rest.contains(&"-i");
             let invert = rest.contains(&"-v");
-            let after = match rest.iter().position(|w| *w == "-A") {
-                Some(i) => rest
-                    .get(i + 1)
-                    .and_then(|n| n.parse::<usize>().ok())
-                    .ok_or("grep: -A needs a number of lines")?,
+            // `-A N` or `-AN`: lines of context after each match.
+            let after = match rest.iter().position(|w| w.starts_with("-A")) {
+                Some(i) => match &rest[i][2..] {
+                    "" => rest.get(i + 1).and_then(|n| n.parse::<usize>().ok()),
+                    n => n.parse::<usize>().ok(),
+                }
+                .ok_or("grep: -A needs a number of lines")?,
                 None => 0,
             };
             let mut skip_next = false;

@@ -315,3 +315,16 @@ fn a_bad_drill_section_is_a_located_error() {
     let stderr = String::from_utf8(assert.get_output().stderr.clone()).unwrap();
     assert!(stderr.contains("exactly one trigger"), "{stderr}");
 }
+
+#[test]
+fn grep_after_context_takes_both_spellings() {
+    let out = session_output(
+        LEAK_DRILL,
+        &[
+            "kubectl describe pods | grep -A3 'Last State'",
+            "kubectl describe pods | grep -A 3 'Last State'",
+        ],
+    );
+    assert_eq!(out[0], out[1]);
+    assert!(out[0].contains("Exit Code:    137"), "{}", out[0]);
+}
