@@ -36,6 +36,9 @@ pub enum Command {
     Plan(PlanArgs),
     /// Join the outputs of `run --shard I/N` into the files one whole run writes.
     Merge(MergeArgs),
+    /// Run a scenario's incident drill: the page, the cluster as kubectl shows it, a
+    /// decision, and a debrief in which the simulation scores every option.
+    Drill(DrillArgs),
 }
 
 /// `meshmem run`.
@@ -126,6 +129,43 @@ pub struct MergeArgs {
     /// Where to write the merged outputs (OUT/<scenario name>/).
     #[arg(long, default_value = "output")]
     pub out: PathBuf,
+}
+
+/// `meshmem drill`.
+#[derive(Args, Debug, Clone)]
+pub struct DrillArgs {
+    /// Scenario file with a `drill:` section.
+    pub path: PathBuf,
+    /// Answer without a session (for trainers, CI, learning platforms): the option's name.
+    #[arg(long, value_name = "OPTION")]
+    pub answer: Option<String>,
+    /// The reason for the answer, kept in the debrief.
+    #[arg(long, requires = "answer")]
+    pub reason: Option<String>,
+    /// Print the debrief as JSON on stdout (nothing else).
+    #[arg(long)]
+    pub json: bool,
+    /// Replay a session: one command a line, the same output as typed.
+    #[arg(long, value_name = "FILE")]
+    pub commands: Option<PathBuf>,
+    /// Print the trainer's key: the evidence timeline and the scored options.
+    #[arg(long)]
+    pub reveal: bool,
+    /// Replicas per option [default: the drill's `scoring.replicas`, else the scenario's].
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+    pub replicas: Option<u32>,
+    /// Override the scenario's seed.
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Worker threads for scoring [default: all cores].
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+    pub threads: Option<u32>,
+    /// Output folder: the debrief goes to OUT/drills/<scenario name>/.
+    #[arg(long, default_value = "output")]
+    pub out: PathBuf,
+    /// Write no report.html / debrief.json.
+    #[arg(long)]
+    pub no_report: bool,
 }
 
 /// `1%` or `0.01`.

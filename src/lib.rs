@@ -50,6 +50,7 @@
 //! ```
 pub mod cli;
 pub mod commands;
+pub mod drill;
 pub mod engine;
 pub mod model;
 pub mod report;

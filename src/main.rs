@@ -26,6 +26,7 @@ fn main() -> ExitCode {
         Command::Check(args) => commands::check::execute(&args, stdout),
         Command::Plan(args) => commands::plan::execute(&args, stdout),
         Command::Merge(args) => commands::merge::execute(&args, stdout),
+        Command::Drill(args) => commands::drill::execute(&args, stdout),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -6,6 +6,7 @@
 //! the outputs on disk matter more than the table.
 
 pub mod check;
+pub mod drill;
 pub mod merge;
 pub mod plan;
 pub mod run;

@@ -234,6 +234,7 @@ pub fn parse_with(
     let estimate = budget::estimate(&costs, mine, series);
     let scrape_share = costs.iter().map(|c| c.0.scrape_share).fold(0.0, f64::max);
     budget::check_total(&spec, &estimate, scrape_share, limits).map_err(invalid)?;
+    compile::drill::drill(&spec).map_err(invalid)?;
     Ok(Scenario {
         file: path.to_path_buf(),
         name: spec.name.value.clone(),
@@ -267,6 +268,30 @@ fn checked(
     budget::check_run(spec, &cost, limits).map_err(|p| p.or_at(at))?;
     costs.push((cost, sweep_point));
     Ok(config)
+}
+
+/// Reads and validates the scenario at `path` and its `drill:` section, if any.
+pub fn load_drill(
+    path: &Path,
+) -> Result<(Scenario, Option<compile::drill::DrillConfig>), ScenarioError> {
+    let text = std::fs::read_to_string(path).map_err(|source| ScenarioError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    parse_drill(path, &text)
+}
+
+/// Validates scenario text and its `drill:` section, if any.
+pub fn parse_drill(
+    path: &Path,
+    text: &str,
+) -> Result<(Scenario, Option<compile::drill::DrillConfig>), ScenarioError> {
+    let scenario = parse(path, text)?;
+    let invalid =
+        |p: Problem| ScenarioError::Invalid(Box::new(InvalidScenario::new(path, text, p)));
+    let spec = read::read_file(text).map_err(invalid)?;
+    let drill = compile::drill::drill(&spec).map_err(invalid)?;
+    Ok((scenario, drill))
 }
 
 /// A JSON value as a person wrote it (strings without quotes).

@@ -9,6 +9,7 @@ mod corpus;
 mod counts;
 mod deploy;
 mod determinism;
+mod drill;
 mod fidelity;
 mod fuzz;
 mod interrupt;

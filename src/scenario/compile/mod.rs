@@ -2,6 +2,7 @@
 //! that the YAML types cannot express (names, references, limits ≥ requests, …).
 
 mod control_plane;
+pub mod drill;
 mod proxy;
 mod template;
 mod timeline;

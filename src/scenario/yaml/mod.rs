@@ -7,6 +7,7 @@
 
 mod cluster;
 mod control_plane;
+mod drill;
 mod mesh;
 mod timeline;
 mod traffic;
@@ -14,6 +15,7 @@ mod workload;
 
 pub use cluster::{Background, CrashLoopBackOff, EvictionHard, FeatureGates, Kubelet, NodeGroup};
 pub use control_plane::{Churn, ControlPlane, Debounce, Istiod, KubeProxy, Reconnect, SyncGate};
+pub use drill::{BurnRate, Decision, Drill, DrillAction, DrillOption, Page, Scoring, Weights};
 pub use mesh::{Mesh, PeerAuthMode, Tracing};
 pub use timeline::{
     PeerAuthentication, Scale, SetResources, TemplateChange, TimelineEntry, Trigger, WorkloadRef,
@@ -121,6 +123,9 @@ pub struct ScenarioFile {
     /// Output settings.
     #[serde(default)]
     pub output: Output,
+    /// An incident drill set in this scenario (`meshmem drill`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub drill: Option<Drill>,
 }
 
 /// A VerticalPodAutoscaler.
