@@ -21,6 +21,10 @@ fn main() -> ExitCode {
         Command::Check(args) => commands::check::execute(&args, stdout),
         Command::Plan(args) => commands::plan::execute(&args, stdout),
         Command::Merge(args) => commands::merge::execute(&args, stdout),
+        Command::Import(args) => commands::import::execute(&args, stdout),
+        Command::Schema(args) => commands::schema::execute(&args, stdout),
+        Command::Explain(args) => commands::schema::explain(&args, stdout),
+        Command::Completions(args) => commands::completions::execute(&args, stdout),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
