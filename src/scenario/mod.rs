@@ -11,6 +11,7 @@ pub mod error;
 pub mod istio;
 pub mod path;
 pub mod quantity;
+pub mod schema;
 pub mod variant;
 pub mod yaml;
 
@@ -134,12 +135,12 @@ pub fn parse(path: &Path, text: &str) -> Result<Scenario, ScenarioError> {
             let who = format!("sweep `{name}` point {k}");
             let patched = variant::patch(&spec, &who, &point).map_err(invalid)?;
             let config = compile::compile(&patched).map_err(|p| invalid(p.or_at(point[0].at)))?;
-            let values = point
+            let values: Vec<(String, String)> = point
                 .iter()
                 .map(|x| (x.path.to_string(), value_text(&x.value)))
                 .collect();
             variants.push(Variant {
-                name: format!("{name}/{k}"),
+                name: format!("{name}/{}", point_label(&values)),
                 description: String::new(),
                 config,
                 sweep: Some(SweepPoint {
@@ -165,6 +166,26 @@ pub fn parse(path: &Path, text: &str) -> Result<Scenario, ScenarioError> {
             .unwrap_or(DEFAULT_TIMESERIES_REPLICAS),
         variants,
     })
+}
+
+/// A sweep point's name: its values by the last word of each path
+/// (`proxyMemoryLimit=512Mi rps=800`), the whole path where two last words collide, so
+/// tables and charts show what a point is rather than its index.
+fn point_label(values: &[(String, String)]) -> String {
+    let short = |path: &str| {
+        let last = path::last_word(path);
+        let unique = values
+            .iter()
+            .filter(|(p, _)| path::last_word(p) == last)
+            .count()
+            == 1;
+        if unique { last.to_string() } else { path.to_string() }
+    };
+    values
+        .iter()
+        .map(|(p, v)| format!("{}={v}", short(p)))
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// A JSON value as a person wrote it (strings without quotes).

@@ -8,6 +8,7 @@
 mod cluster;
 mod control_plane;
 mod mesh;
+mod ordered;
 mod timeline;
 mod traffic;
 mod workload;
@@ -15,6 +16,7 @@ mod workload;
 pub use cluster::{Background, CrashLoopBackOff, EvictionHard, FeatureGates, Kubelet, NodeGroup};
 pub use control_plane::{Churn, ControlPlane, Debounce, Istiod, KubeProxy, Reconnect, SyncGate};
 pub use mesh::{Mesh, PeerAuthMode, Tracing};
+pub use ordered::OrderedMap;
 pub use timeline::{
     PeerAuthentication, Scale, SetResources, TemplateChange, TimelineEntry, WorkloadRef,
 };
@@ -26,6 +28,7 @@ pub use workload::{
 
 use std::collections::BTreeMap;
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_saphyr::Location;
 pub use serde_saphyr::Spanned;
@@ -39,7 +42,7 @@ pub fn unplaced<T>(value: T) -> Spanned<T> {
 }
 
 /// How traffic drives the model.
-#[derive(Copy, Clone, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum Fidelity {
     /// Rates with noise (default).
@@ -50,24 +53,28 @@ pub enum Fidelity {
 }
 
 /// A whole scenario file.
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct ScenarioFile {
     /// Name; also the output folder's name.
+    #[schemars(with = "String")]
     pub name: Spanned<String>,
     /// What the scenario shows, for people.
     #[serde(default)]
     pub description: String,
     /// Simulated time per run.
+    #[schemars(with = "Duration")]
     pub duration: Spanned<Duration>,
     /// Seed of every random stream.
     #[serde(default)]
     pub seed: u64,
     /// Monte Carlo runs per variant.
     #[serde(default = "default_replicas")]
+    #[schemars(with = "u32")]
     pub replicas: Spanned<u32>,
     /// Interval between scrapes.
     #[serde(default = "default_scrape_interval")]
+    #[schemars(with = "Duration")]
     pub scrape_interval: Spanned<Duration>,
     /// Traffic fidelity.
     #[serde(default)]
@@ -100,6 +107,7 @@ pub struct ScenarioFile {
     /// Instant from which the summary's `*_after` figures count (e.g. once a
     /// mitigation has rolled out); default 0.
     #[serde(default)]
+    #[schemars(with = "Option<Duration>")]
     pub evaluate_after: Option<Spanned<Duration>>,
     /// The Istio control plane (istiod) and the proxies connected to it.
     #[serde(default)]
@@ -116,10 +124,11 @@ pub struct ScenarioFile {
 }
 
 /// A VerticalPodAutoscaler.
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Vpa {
     /// Target workload.
+    #[schemars(with = "String")]
     pub workload: Spanned<String>,
     /// Containers it sizes (default: all).
     #[serde(default)]
@@ -129,7 +138,7 @@ pub struct Vpa {
 }
 
 /// VPA update modes.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 pub enum VpaMode {
     /// Recommend only.
     Off,
@@ -140,10 +149,11 @@ pub enum VpaMode {
 }
 
 /// An alert rule: a name, exactly one condition, and how long it must hold.
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Alert {
     /// Alert name.
+    #[schemars(with = "String")]
     pub name: Spanned<String>,
     /// `usage / limit > ratio`.
     #[serde(default)]
@@ -160,7 +170,7 @@ pub struct Alert {
 }
 
 /// `memoryNearLimit:`.
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct NearLimit {
     /// Threshold ratio.
@@ -168,7 +178,7 @@ pub struct NearLimit {
 }
 
 /// `restartRate:`.
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct RestartRate {
     /// Range of the rate.
@@ -178,11 +188,12 @@ pub struct RestartRate {
 }
 
 /// The availability SLO.
-#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Slo {
     /// Target in percent (default 99.9).
     #[serde(default)]
+    #[schemars(with = "Option<f64>")]
     pub target: Option<Spanned<f64>>,
 }
 
@@ -196,16 +207,18 @@ fn default_scrape_interval() -> Spanned<Duration> {
 }
 
 /// A named patch of the scenario.
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Variant {
     /// Variant name (not `baseline`).
+    #[schemars(with = "String")]
     pub name: Spanned<String>,
     /// What it changes, for people.
     #[serde(default)]
     pub description: String,
     /// Values to set, by path (`workloads[api].replicas: 5`).
     #[serde(default)]
+    #[schemars(with = "BTreeMap<String, serde_json::Value>")]
     pub set: BTreeMap<String, Spanned<serde_json::Value>>,
     /// Timeline entries added to the scenario's.
     #[serde(default)]
@@ -213,18 +226,20 @@ pub struct Variant {
 }
 
 /// A grid over scenario values.
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Sweep {
     /// Name (default `sweep`).
     #[serde(default)]
     pub name: Option<String>,
-    /// Value path → values to try; every combination is a grid point.
-    pub grid: BTreeMap<String, Spanned<Vec<serde_json::Value>>>,
+    /// Value path → values to try; every combination is a grid point. The axes keep
+    /// the order written (the heatmap's x and y are the first two).
+    #[schemars(with = "BTreeMap<String, Vec<serde_json::Value>>")]
+    pub grid: OrderedMap<Spanned<Vec<serde_json::Value>>>,
 }
 
 /// Output settings.
-#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Output {
     /// Replicas per variant whose time series are written (default 3; summaries and
