@@ -376,7 +376,7 @@ mod tests {
 
     /// Deterministic noise in [-1, 1].
     fn wiggle(i: usize) -> f64 {
-        ((i as f64 * 12.9898).sin() * 43758.5453).fract() * 2.0 - 1.0
+        ((i as f64 * 12.9898).sin() * 43758.5453).rem_euclid(1.0) * 2.0 - 1.0
     }
 
     fn pods(ws: impl Fn(f64) -> f64) -> Vec<PodSeries> {
@@ -399,7 +399,7 @@ mod tests {
         let data = pods(|t| 100.0 * MIB + 1000.0 * t);
         let rate = |_t: f64| 100.0;
         let f = fit(&data, Some(&rate)).unwrap();
-        assert!(f.leak_per_request.is_none(), "{f:?}");
+        assert!(f.leak_per_request.is_none(), "{:?}", f.leak_per_request);
         let l = f.leak_per_second.expect("a leak");
         assert!((l - 1000.0).abs() < 20.0, "{l}");
         assert!(
@@ -413,7 +413,7 @@ mod tests {
     fn a_flat_container_gets_only_a_baseline() {
         let data = pods(|_| 64.0 * MIB);
         let f = fit(&data, None).unwrap();
-        assert!((f.baseline - 64.0 * MIB).abs() < 0.1 * MIB, "{f:?}");
+        assert!((f.baseline - 64.0 * MIB).abs() < 0.1 * MIB, "{}", f.baseline);
         assert!(f.leak_per_second.is_none() && f.sawtooth.is_none() && f.in_flight.is_none());
     }
 }

@@ -38,6 +38,8 @@ impl<'a> MemoryChart<'a> {
 }
 
 const PANEL: u32 = 300;
+/// Most OOM-kill marks drawn in one panel.
+const MAX_KILL_MARKS: usize = 60;
 const WIDTH: u32 = 1100;
 const GREY: RGBColor = RGBColor(110, 110, 110);
 const DARK: RGBColor = RGBColor(60, 60, 60);
@@ -47,7 +49,7 @@ fn items() -> Vec<(Swatch, String)> {
         (Swatch::Band(GREY), "p5–p95 of replicas".into()),
         (Swatch::Line(GREY, 3), "median of replicas".into()),
         (Swatch::Line(DARK, 1), "representative replica".into()),
-        (Swatch::Dashed(LIMIT, 2), "its limit".into()),
+        (Swatch::Dashed(LIMIT, 2), "its container limit".into()),
         (Swatch::Cross(KILL), "its OOM kills".into()),
         (Swatch::Triangle(DARK), "its restarts".into()),
     ]
@@ -69,7 +71,10 @@ impl Chart for MemoryChart<'_> {
         "Peak working set per time bucket (of all the workload's pods). The band is p5–p95 \
          and the thick line the median across every replica; the thin line is one \
          representative replica (the one whose first OOM kill is the median), with its \
-         limit (dashed), its OOM kills (red ×, at the limit) and restarts (▲ on the time axis)."
+         container limit (dashed), its OOM kills (red ×, where its working set peaked: at \
+         the container's limit when its own cgroup ran out, below it when the pod's or the \
+         node's memory ran out — events.csv names the cgroup; when kills are dense, one × \
+         stands for a run of them) and restarts (▲ on the time axis)."
             .to_string()
     }
 
@@ -165,11 +170,16 @@ impl MemoryChart<'_> {
         // A kill is marked where the replica's working set peaked in that bucket: at its
         // own limit, or below it when a pod or node cgroup ran out instead.
         let peak_at = |t: f64| p.rep_peak.iter().find(|x| x.0 == t).map_or(0.0, |x| x.1);
-        chart.draw_series(
-            p.rep_kills
+        // Dense kills (a crash loop) would merge into a red band: one × per group of
+        // consecutive kill buckets, at the group's highest peak.
+        let group = p.rep_kills.len().div_ceil(MAX_KILL_MARKS).max(1);
+        chart.draw_series(p.rep_kills.chunks(group).map(|c| {
+            let (t, peak) = c
                 .iter()
-                .map(|&(t, _)| Cross::new((ax.at(t), peak_at(t)), 6, KILL.stroke_width(2))),
-        )?;
+                .map(|&(t, _)| (t, peak_at(t)))
+                .fold((c[0].0, 0.0f64), |a, b| if b.1 > a.1 { b } else { a });
+            Cross::new((ax.at(t), peak), 6, KILL.stroke_width(2))
+        }))?;
         chart.draw_series(
             p.rep_restarts
                 .iter()
