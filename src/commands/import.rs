@@ -58,7 +58,8 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), AppError> {
         .unwrap_or(Path::new("."));
     let tmp = dir.join(format!(
         ".{}.{}.tmp",
-        path.file_name().map_or("scenario".into(), |f| f.to_string_lossy()),
+        path.file_name()
+            .map_or("scenario".into(), |f| f.to_string_lossy()),
         std::process::id()
     ));
     std::fs::create_dir_all(dir)

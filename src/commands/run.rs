@@ -51,7 +51,11 @@ pub fn execute(args: &RunArgs, out: &mut dyn Write) -> Result<(), AppError> {
     }
     if args.format == OutputFormat::Json {
         let doc = serde_json::json!({ "scenarios": summaries });
-        let _ = writeln!(out, "{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
+        let _ = writeln!(
+            out,
+            "{}",
+            serde_json::to_string_pretty(&doc).unwrap_or_default()
+        );
         return Ok(());
     }
     print_pages(out, &pages);

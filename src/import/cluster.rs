@@ -459,11 +459,7 @@ fn cpu(file: &Path, q: &Spanned<Scalar>) -> Result<String, ImportError> {
         .map_err(|e| quantity_error(file, q, e.to_string(), "a CPU quantity such as 500m"))
 }
 
-fn container(
-    file: &Path,
-    from: &str,
-    c: &manifest::Container,
-) -> Result<Container, ImportError> {
+fn container(file: &Path, from: &str, c: &manifest::Container) -> Result<Container, ImportError> {
     let r = &c.resources;
     let get = |m: &BTreeMap<String, Spanned<Scalar>>, k: &str| m.get(k).cloned();
     Ok(Container {
@@ -471,16 +467,15 @@ fn container(
         request_memory: get(&r.requests, "memory")
             .map(|q| memory(file, &q))
             .transpose()?,
-        request_cpu: get(&r.requests, "cpu")
-            .map(|q| cpu(file, &q))
-            .transpose()?,
+        request_cpu: get(&r.requests, "cpu").map(|q| cpu(file, &q)).transpose()?,
         limit_memory: get(&r.limits, "memory")
             .map(|q| memory(file, &q))
             .transpose()?,
         limit_cpu: get(&r.limits, "cpu").map(|q| cpu(file, &q)).transpose()?,
-        readiness_delay_s: c.readiness_probe.as_ref().map(|p| {
-            p.initial_delay_seconds.unwrap_or(0)
-        }),
+        readiness_delay_s: c
+            .readiness_probe
+            .as_ref()
+            .map(|p| p.initial_delay_seconds.unwrap_or(0)),
         jvm: jvm(c).map(|mut j| {
             j.from = format!("{from} container {}: {}", c.name, j.from);
             j
@@ -585,7 +580,8 @@ fn service(o: &Object, c: &mut Cluster) {
         }
     }
     if !matched {
-        c.skipped.push(format!("{} (selects no workload)", origin(o)));
+        c.skipped
+            .push(format!("{} (selects no workload)", origin(o)));
     }
 }
 

@@ -36,6 +36,9 @@ pub struct Sawtooth {
     pub period: f64,
 }
 
+/// One pod's samples against the fit: (seconds, data bytes, fitted bytes).
+pub type Curve = Vec<(f64, f64, f64)>;
+
 /// A container's fitted laws and the fit's quality.
 #[derive(Clone, Debug)]
 pub struct MemoryFit {
@@ -64,7 +67,7 @@ pub struct MemoryFit {
     /// The same from the fitted laws.
     pub fitted_end: f64,
     /// Per pod: (seconds, data bytes, fitted bytes).
-    pub curves: Vec<(String, Vec<(f64, f64, f64)>)>,
+    pub curves: Vec<(String, Curve)>,
     /// What the fit decided and why.
     pub notes: Vec<String>,
 }
@@ -125,7 +128,8 @@ pub fn fit(pods: &[PodSeries], rate: Option<&dyn Fn(f64) -> f64>) -> Option<Memo
     let alive = |t: f64| {
         pods.iter()
             .filter(|p| {
-                p.points.first().is_some_and(|f| f.0 <= t) && p.points.last().is_some_and(|l| l.0 >= t)
+                p.points.first().is_some_and(|f| f.0 <= t)
+                    && p.points.last().is_some_and(|l| l.0 >= t)
             })
             .count()
             .max(1) as f64
@@ -183,7 +187,9 @@ pub fn fit(pods: &[PodSeries], rate: Option<&dyn Fn(f64) -> f64>) -> Option<Memo
         }
         terms.push(Term::LeakPerRequest);
     } else {
-        notes.push("no request-rate data: in-flight memory and a per-request leak are not fitted".into());
+        notes.push(
+            "no request-rate data: in-flight memory and a per-request leak are not fitted".into(),
+        );
     }
     if sawtooth.is_some() {
         terms.push(Term::Sawtooth);
@@ -198,14 +204,17 @@ pub fn fit(pods: &[PodSeries], rate: Option<&dyn Fn(f64) -> f64>) -> Option<Memo
     let mut f = loop {
         let Some(f) = solve(&terms) else {
             let dropped = terms.pop()?;
-            notes.push(format!("{} is not identified by the data: left out", dropped.name()));
+            notes.push(format!(
+                "{} is not identified by the data: left out",
+                dropped.name()
+            ));
             continue;
         };
         let weakest = terms
             .iter()
             .enumerate()
             .map(|(j, t)| (*t, f.coef[j + 1] / f.se[j + 1]))
-            .filter(|(_, z)| !(*z >= T_MIN))
+            .filter(|(_, z)| z.is_nan() || *z < T_MIN)
             .min_by(|a, b| a.1.total_cmp(&b.1));
         match weakest {
             Some((t, z)) => {
@@ -223,12 +232,7 @@ pub fn fit(pods: &[PodSeries], rate: Option<&dyn Fn(f64) -> f64>) -> Option<Memo
         notes.push("the fitted baseline is negative; set to 0".into());
         f.coef[0] = 0.0;
     }
-    let coef = |t: Term| {
-        terms
-            .iter()
-            .position(|x| *x == t)
-            .map(|j| f.coef[j + 1])
-    };
+    let coef = |t: Term| terms.iter().position(|x| *x == t).map(|j| f.coef[j + 1]);
     let predicted: Vec<f64> = rows
         .iter()
         .map(|r| r.x(&terms).iter().zip(&f.coef).map(|(a, c)| a * c).sum())
@@ -238,8 +242,9 @@ pub fn fit(pods: &[PodSeries], rate: Option<&dyn Fn(f64) -> f64>) -> Option<Memo
     let tail: Vec<usize> = (0..rows.len())
         .filter(|&i| rows[i].t >= t_end - 900.0)
         .collect();
-    let mean_at = |v: &dyn Fn(usize) -> f64| tail.iter().map(|&i| v(i)).sum::<f64>() / tail.len() as f64;
-    let mut curves: Vec<(String, Vec<(f64, f64, f64)>)> =
+    let mean_at =
+        |v: &dyn Fn(usize) -> f64| tail.iter().map(|&i| v(i)).sum::<f64>() / tail.len() as f64;
+    let mut curves: Vec<(String, Curve)> =
         pods.iter().map(|p| (p.pod.clone(), Vec::new())).collect();
     for (r, p) in rows.iter().zip(&predicted) {
         curves[r.pod].1.push((r.t, r.ws, *p));
@@ -249,7 +254,12 @@ pub fn fit(pods: &[PodSeries], rate: Option<&dyn Fn(f64) -> f64>) -> Option<Memo
         in_flight: coef(Term::InFlight),
         leak_per_second: coef(Term::LeakPerSecond),
         leak_per_request: coef(Term::LeakPerRequest),
-        sawtooth: coef(Term::Sawtooth).and_then(|a| sawtooth.map(|period| Sawtooth { amplitude: a, period })),
+        sawtooth: coef(Term::Sawtooth).and_then(|a| {
+            sawtooth.map(|period| Sawtooth {
+                amplitude: a,
+                period,
+            })
+        }),
         r2: f.r2,
         residual_sd: f.residual_sd,
         hours: (t_end - t_begin) / 3600.0,
@@ -294,10 +304,17 @@ fn choose_leak(
     }
     let alone = |drop: Term| {
         let t: Vec<Term> = terms.iter().copied().filter(|x| *x != drop).collect();
-        let j = t.iter().position(|x| *x == if drop == Term::LeakPerSecond { Term::LeakPerRequest } else { Term::LeakPerSecond })?;
+        let j = t.iter().position(|x| {
+            *x == if drop == Term::LeakPerSecond {
+                Term::LeakPerRequest
+            } else {
+                Term::LeakPerSecond
+            }
+        })?;
         solve(&t).map(|f| (f.r2, z(&f, j)))
     };
-    let (Some((r2_ps, z_ps)), Some((r2_pr, _))) = (alone(Term::LeakPerRequest), alone(Term::LeakPerSecond))
+    let (Some((r2_ps, z_ps)), Some((r2_pr, _))) =
+        (alone(Term::LeakPerRequest), alone(Term::LeakPerSecond))
     else {
         return;
     };
@@ -324,7 +341,10 @@ fn detect_sawtooth(rows: &mut [Row], pods: usize) -> Option<f64> {
     let mut intervals = Vec::new();
     for (p, pod_drops) in drops.iter_mut().enumerate() {
         let idx: Vec<usize> = (0..rows.len()).filter(|&i| rows[i].pod == p).collect();
-        let diffs: Vec<f64> = idx.windows(2).map(|w| rows[w[1]].ws - rows[w[0]].ws).collect();
+        let diffs: Vec<f64> = idx
+            .windows(2)
+            .map(|w| rows[w[1]].ws - rows[w[0]].ws)
+            .collect();
         if diffs.len() < 10 {
             continue;
         }
@@ -403,7 +423,9 @@ mod tests {
         let l = f.leak_per_second.expect("a leak");
         assert!((l - 1000.0).abs() < 20.0, "{l}");
         assert!(
-            f.notes.iter().any(|n| n.contains("not told apart") && n.contains("per-second")),
+            f.notes
+                .iter()
+                .any(|n| n.contains("not told apart") && n.contains("per-second")),
             "{:?}",
             f.notes
         );
@@ -413,7 +435,11 @@ mod tests {
     fn a_flat_container_gets_only_a_baseline() {
         let data = pods(|_| 64.0 * MIB);
         let f = fit(&data, None).unwrap();
-        assert!((f.baseline - 64.0 * MIB).abs() < 0.1 * MIB, "{}", f.baseline);
+        assert!(
+            (f.baseline - 64.0 * MIB).abs() < 0.1 * MIB,
+            "{}",
+            f.baseline
+        );
         assert!(f.leak_per_second.is_none() && f.sawtooth.is_none() && f.in_flight.is_none());
     }
 }

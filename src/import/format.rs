@@ -58,15 +58,13 @@ pub fn number(x: f64, digits: usize) -> String {
 /// JSON-quoted (valid YAML) otherwise.
 pub fn string(s: &str) -> String {
     let plain = !s.is_empty()
-        && s
-            .chars()
-            .next()
-            .is_some_and(|c| c.is_ascii_alphabetic())
-        && s
-            .chars()
+        && s.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
+        && s.chars()
             .all(|c| c.is_ascii_alphanumeric() || "._/-".contains(c))
-        && !["true", "false", "null", "yes", "no", "on", "off", "y", "n", "~"]
-            .contains(&s.to_ascii_lowercase().as_str());
+        && ![
+            "true", "false", "null", "yes", "no", "on", "off", "y", "n", "~",
+        ]
+        .contains(&s.to_ascii_lowercase().as_str());
     if plain {
         s.to_string()
     } else if !s.contains('\'') && !s.chars().any(char::is_control) {

@@ -27,7 +27,7 @@ pub fn fit(x: &[Vec<f64>], y: &[f64]) -> Option<Fit> {
     let scale: Vec<f64> = (0..p)
         .map(|j| (x.iter().map(|r| r[j] * r[j]).sum::<f64>() / n as f64).sqrt())
         .collect();
-    if scale.iter().any(|s| !(*s > 0.0)) {
+    if scale.iter().any(|s| s.is_nan() || *s <= 0.0) {
         return None;
     }
     let mut a = vec![vec![0.0; 2 * p]; p];
@@ -127,7 +127,9 @@ mod tests {
 
     #[test]
     fn collinear_columns_are_refused() {
-        let x: Vec<Vec<f64>> = (0..10).map(|i| vec![1.0, i as f64, 2.0 * i as f64]).collect();
+        let x: Vec<Vec<f64>> = (0..10)
+            .map(|i| vec![1.0, i as f64, 2.0 * i as f64])
+            .collect();
         let y: Vec<f64> = (0..10).map(|i| i as f64).collect();
         assert!(fit(&x, &y).is_none());
     }

@@ -236,7 +236,14 @@ pub fn sort(files: Vec<(String, Vec<Series>)>) -> Metrics {
     }
     m.request_rate = rates
         .into_iter()
-        .map(|(w, pts)| (w, pts.into_iter().map(|(t, v)| (t as f64 / 1000.0, v)).collect()))
+        .map(|(w, pts)| {
+            (
+                w,
+                pts.into_iter()
+                    .map(|(t, v)| (t as f64 / 1000.0, v))
+                    .collect(),
+            )
+        })
         .collect();
     m
 }

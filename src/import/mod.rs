@@ -117,7 +117,11 @@ pub fn import(inputs: &Inputs, options: &Options) -> Result<Imported, ImportErro
     }
     let mut profiles = Vec::new();
     for w in &cluster.workloads {
-        if let Some(p) = data.rates.get(&w.cluster_name).and_then(|r| traffic::fit(r)) {
+        if let Some(p) = data
+            .rates
+            .get(&w.cluster_name)
+            .and_then(|r| traffic::fit(r))
+        {
             profiles.push((w.name.clone(), p));
         }
     }
@@ -153,7 +157,11 @@ fn interpolate(points: &[(f64, f64)], t: f64) -> f64 {
 
 /// The workload a pod belongs to: the longest workload name that prefixes the pod's
 /// name followed by `-` (Deployments add `-<hash>-<id>`, StatefulSets `-<ordinal>`).
-fn owner<'a>(c: &'a cluster::Cluster, pod: &str, namespace: Option<&str>) -> Option<&'a cluster::Workload> {
+fn owner<'a>(
+    c: &'a cluster::Cluster,
+    pod: &str,
+    namespace: Option<&str>,
+) -> Option<&'a cluster::Workload> {
     c.workloads
         .iter()
         .filter(|w| namespace.is_none_or(|n| n == w.namespace))

@@ -51,9 +51,7 @@ impl Profile {
             }
         }
         match self.diurnal {
-            Some((a, peak)) => {
-                level * (1.0 + a * (std::f64::consts::TAU * (t - peak) / DAY).cos())
-            }
+            Some((a, peak)) => level * (1.0 + a * (std::f64::consts::TAU * (t - peak) / DAY).cos()),
             None => level,
         }
     }
@@ -144,7 +142,9 @@ fn daily(points: &[(f64, f64)], mean: f64, notes: &mut Vec<String>) -> Option<Pr
     }
     let mut amplitude = c1.hypot(c2) / c0;
     if amplitude > 1.0 {
-        notes.push(format!("the daily swing fits at {amplitude:.2}; capped at 1"));
+        notes.push(format!(
+            "the daily swing fits at {amplitude:.2}; capped at 1"
+        ));
         amplitude = 1.0;
     }
     let peak = (c2.atan2(c1) / w).rem_euclid(DAY);

@@ -85,13 +85,21 @@ pub fn scenario(p: &Parts<'_>) -> String {
         &format!("name: {}", string(&o.name)),
         "from the output file's name (also the output folder's name)",
     );
-    let workloads: Vec<&str> = p.cluster.workloads.iter().map(|w| w.name.as_str()).collect();
+    let workloads: Vec<&str> = p
+        .cluster
+        .workloads
+        .iter()
+        .map(|w| w.name.as_str())
+        .collect();
     line(
         &mut out,
         0,
         &format!(
             "description: {}",
-            string(&format!("Imported from the cluster: {}", workloads.join(", ")))
+            string(&format!(
+                "Imported from the cluster: {}",
+                workloads.join(", ")
+            ))
         ),
         "",
     );
@@ -100,7 +108,10 @@ pub fn scenario(p: &Parts<'_>) -> String {
             &mut out,
             0,
             &format!("duration: {}", duration((s / 60.0).ceil() * 60.0)),
-            &format!("the metrics' span ({:.1} h): the fit is checked against it", s / 3600.0),
+            &format!(
+                "the metrics' span ({:.1} h): the fit is checked against it",
+                s / 3600.0
+            ),
         ),
         None => line(&mut out, 0, "duration: 24h", "default: no metrics; a day"),
     }
@@ -153,7 +164,11 @@ pub fn scenario(p: &Parts<'_>) -> String {
 
 fn header(out: &mut String, p: &Parts<'_>) {
     comment(out, 0, "Scenario written by `meshmem import`.");
-    comment(out, 0, &format!("manifests: {}", names(&p.inputs.manifests)));
+    comment(
+        out,
+        0,
+        &format!("manifests: {}", names(&p.inputs.manifests)),
+    );
     if !p.inputs.metrics.is_empty() {
         comment(
             out,
@@ -212,7 +227,10 @@ fn workload(out: &mut String, p: &Parts<'_>, w: &Workload) {
             out,
             4,
             "annotations:",
-            &format!("from {} pod template; sidecar: {}", w.origin, w.injected.from),
+            &format!(
+                "from {} pod template; sidecar: {}",
+                w.origin, w.injected.from
+            ),
         );
         for (k, v) in &annotations {
             line(out, 6, &format!("{k}: {}", string(v)), "");
@@ -360,7 +378,12 @@ fn container(out: &mut String, w: &Workload, c: &Container, fit: Option<&MemoryF
             fields.push(format!("maxRamPercentage: {}", number(x, 2)));
         }
         fields.push(format!("nonHeap: {}", bytes(non_heap)));
-        line(out, 8, &format!("jvm: {{{}}}", fields.join(", ")), &format!("from {}", j.from));
+        line(
+            out,
+            8,
+            &format!("jvm: {{{}}}", fields.join(", ")),
+            &format!("from {}", j.from),
+        );
         comment(
             out,
             8,

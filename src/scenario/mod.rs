@@ -179,7 +179,11 @@ fn point_label(values: &[(String, String)]) -> String {
             .filter(|(p, _)| path::last_word(p) == last)
             .count()
             == 1;
-        if unique { last.to_string() } else { path.to_string() }
+        if unique {
+            last.to_string()
+        } else {
+            path.to_string()
+        }
     };
     values
         .iter()

@@ -148,7 +148,10 @@ mod tests {
             "proxyMemoryLimit"
         );
         assert_eq!(super::last_word("traffic[api].rps"), "rps");
-        assert_eq!(super::last_word("workloads[a].containers[a].resources.limits.memory"), "memory");
+        assert_eq!(
+            super::last_word("workloads[a].containers[a].resources.limits.memory"),
+            "memory"
+        );
     }
 
     use super::*;

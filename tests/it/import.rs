@@ -108,7 +108,10 @@ fn generate() -> (String, String) {
             .iter()
             .map(|(t, v)| format!("[{t:.0},\"{v:.digits$}\"]"))
             .collect();
-        format!("{{\"metric\":{{{labels}}},\"values\":[{}]}}", values.join(","))
+        format!(
+            "{{\"metric\":{{{labels}}},\"values\":[{}]}}",
+            values.join(",")
+        )
     };
     let wrap = |result: Vec<String>| {
         format!(
@@ -129,7 +132,11 @@ fn generate() -> (String, String) {
             })
             .collect(),
     );
-    let rate_pts: Vec<(f64, f64)> = times.iter().zip(&rate).map(|(t, r)| (START + t, *r)).collect();
+    let rate_pts: Vec<(f64, f64)> = times
+        .iter()
+        .zip(&rate)
+        .map(|(t, r)| (START + t, *r))
+        .collect();
     let rate_json = wrap(vec![series(
         "\"destination_workload\":\"checkout\",\"destination_workload_namespace\":\"shop\"".into(),
         &rate_pts,
@@ -155,16 +162,28 @@ fn the_committed_fixture_is_what_the_generator_writes() {
         std::fs::write(dir.join(WS_FILE), &ws).unwrap();
         std::fs::write(dir.join(RATE_FILE), &rate).unwrap();
     }
-    assert!(std::fs::read_to_string(dir.join(WS_FILE)).unwrap() == ws, "{WS_FILE} is stale");
-    assert!(std::fs::read_to_string(dir.join(RATE_FILE)).unwrap() == rate, "{RATE_FILE} is stale");
+    assert!(
+        std::fs::read_to_string(dir.join(WS_FILE)).unwrap() == ws,
+        "{WS_FILE} is stale"
+    );
+    assert!(
+        std::fs::read_to_string(dir.join(RATE_FILE)).unwrap() == rate,
+        "{RATE_FILE} is stale"
+    );
 }
 
 fn inputs() -> Inputs {
     let (ws, rate) = generate();
     let manifest = fixtures().join("checkout-helm.yaml");
     Inputs {
-        manifests: vec![(manifest.clone(), std::fs::read_to_string(&manifest).unwrap())],
-        metrics: vec![(PathBuf::from(WS_FILE), ws), (PathBuf::from(RATE_FILE), rate)],
+        manifests: vec![(
+            manifest.clone(),
+            std::fs::read_to_string(&manifest).unwrap(),
+        )],
+        metrics: vec![
+            (PathBuf::from(WS_FILE), ws),
+            (PathBuf::from(RATE_FILE), rate),
+        ],
     }
 }
 
@@ -194,22 +213,38 @@ fn the_fit_recovers_the_laws_the_data_were_made_from() {
         .expect("checkout fitted");
     let f = &app.fit;
     assert!(f.r2 > 0.98, "R² {}", f.r2);
-    assert!((f.hours - 6.0).abs() < 0.01 && f.pods == 3, "{} h, {} pods", f.hours, f.pods);
+    assert!(
+        (f.hours - 6.0).abs() < 0.01 && f.pods == 3,
+        "{} h, {} pods",
+        f.hours,
+        f.pods
+    );
     close("residual SD", f.residual_sd, truth::NOISE, 0.25);
     close("baseline", f.baseline, truth::BASELINE, 0.05);
-    close("in flight", f.in_flight.expect("in-flight fitted"), truth::IN_FLIGHT, 0.25);
+    close(
+        "in flight",
+        f.in_flight.expect("in-flight fitted"),
+        truth::IN_FLIGHT,
+        0.25,
+    );
     close(
         "leak per request",
         f.leak_per_request.expect("per-request leak fitted"),
         truth::LEAK_PER_REQUEST,
         0.10,
     );
-    assert!(f.leak_per_second.is_none(), "a per-second leak was invented");
+    assert!(
+        f.leak_per_second.is_none(),
+        "a per-second leak was invented"
+    );
     let saw = f.sawtooth.expect("flush found");
     close("flush period", saw.period, truth::FLUSH_PERIOD, 0.05);
     close("flush size", saw.amplitude, truth::FLUSH_SIZE, 0.15);
     let (_, traffic) = &imported.traffic[0];
-    assert!(traffic.noise_sd > 0.03 && traffic.noise_sd < 0.15, "{traffic:?}");
+    assert!(
+        traffic.noise_sd > 0.03 && traffic.noise_sd < 0.15,
+        "{traffic:?}"
+    );
 }
 
 #[test]
@@ -292,7 +327,11 @@ fn import_writes_a_scenario_that_check_accepts_and_charts_the_fit() {
     let stdout = String::from_utf8_lossy(&assert.get_output().stdout).to_string();
     assert!(stdout.contains("fit checkout/checkout: R² "), "{stdout}");
     assert!(stdout.contains("meshmem plan"), "{stdout}");
-    assert!(dir.path().join("checkout-fit/fit-checkout-checkout.png").is_file());
+    assert!(
+        dir.path()
+            .join("checkout-fit/fit-checkout-checkout.png")
+            .is_file()
+    );
     Command::cargo_bin("meshmem")
         .unwrap()
         .arg("check")

@@ -325,8 +325,24 @@ fn run_and_plan_print_json_and_a_later_run_keeps_the_plan() {
     let dir = tempfile::tempdir().unwrap();
     let out = run_leaky(dir.path());
     let plan = meshmem()
-        .args(["plan", "--container", "app/app", "--risk", "10%", "--within", "1h"])
-        .args(["--min-runs", "8", "--max-runs", "8", "--threads", "1", "--quiet"])
+        .args([
+            "plan",
+            "--container",
+            "app/app",
+            "--risk",
+            "10%",
+            "--within",
+            "1h",
+        ])
+        .args([
+            "--min-runs",
+            "8",
+            "--max-runs",
+            "8",
+            "--threads",
+            "1",
+            "--quiet",
+        ])
         .args(["--format", "json", "--out"])
         .arg(dir.path().join("out"))
         .arg(dir.path().join("leaky.yaml"))
@@ -351,6 +367,12 @@ fn run_and_plan_print_json_and_a_later_run_keeps_the_plan() {
             .iter()
             .any(|r| r["variant"] == "baseline" && r["scope"] == "run" && r["p_oom"].is_number())
     );
-    assert!(out.join("plan-app-app.csv").is_file(), "the run wiped the plan");
-    assert!(out.join("charts/plan-app-app.svg").is_file(), "the plan's chart is gone");
+    assert!(
+        out.join("plan-app-app.csv").is_file(),
+        "the run wiped the plan"
+    );
+    assert!(
+        out.join("charts/plan-app-app.svg").is_file(),
+        "the plan's chart is gone"
+    );
 }

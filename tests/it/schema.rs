@@ -49,7 +49,10 @@ fn the_schema_validates_every_shipped_scenario() {
     let out = meshmem().arg("schema").assert().success();
     let printed: Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
     let validator = jsonschema::validator_for(&printed).unwrap();
-    for (name, value) in shipped().into_iter().chain([("README".into(), readme_example())]) {
+    for (name, value) in shipped()
+        .into_iter()
+        .chain([("README".into(), readme_example())])
+    {
         let errors: Vec<String> = validator
             .iter_errors(&value)
             .map(|e| format!("{} at {}", e, e.instance_path()))
@@ -60,22 +63,31 @@ fn the_schema_validates_every_shipped_scenario() {
 
 #[test]
 fn the_schema_rejects_an_unknown_key_and_a_unitless_duration() {
-    let validator = jsonschema::validator_for(&serde_json::to_value(schema::schema()).unwrap()).unwrap();
+    let validator =
+        jsonschema::validator_for(&serde_json::to_value(schema::schema()).unwrap()).unwrap();
     let (_, mut value) = shipped().remove(0);
     value["replicaz"] = 3.into();
     assert!(!validator.is_valid(&value), "an unknown key passed");
     let (_, mut value) = shipped().remove(0);
     value["duration"] = "30".into();
-    assert!(!validator.is_valid(&value), "a duration without a unit passed");
+    assert!(
+        !validator.is_valid(&value),
+        "a duration without a unit passed"
+    );
 }
 
 #[test]
 fn the_committed_reference_and_schema_are_what_the_generator_writes() {
     let md = std::fs::read_to_string(root().join("docs/scenario-format.md")).unwrap_or_default();
-    let json = std::fs::read_to_string(root().join("docs/scenario.schema.json")).unwrap_or_default();
+    let json =
+        std::fs::read_to_string(root().join("docs/scenario.schema.json")).unwrap_or_default();
     if std::env::var_os("MESHMEM_REGENERATE").is_some() {
         std::fs::write(root().join("docs/scenario-format.md"), schema::markdown()).unwrap();
-        std::fs::write(root().join("docs/scenario.schema.json"), schema::schema_json()).unwrap();
+        std::fs::write(
+            root().join("docs/scenario.schema.json"),
+            schema::schema_json(),
+        )
+        .unwrap();
         return;
     }
     assert!(
@@ -95,7 +107,11 @@ fn paths(v: &Value, prefix: &str, out: &mut Vec<String>) {
         Value::Array(items) => items.iter().for_each(|i| paths(i, prefix, out)),
         Value::Object(map) => {
             for (k, x) in map {
-                let p = if prefix.is_empty() { k.clone() } else { format!("{prefix}.{k}") };
+                let p = if prefix.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{prefix}.{k}")
+                };
                 out.push(p.clone());
                 let text = schema::explain(&p).unwrap_or_default();
                 if !text.contains("TYPE:     map of") && !text.contains("TYPE:     any") {
@@ -111,7 +127,10 @@ fn paths(v: &Value, prefix: &str, out: &mut Vec<String>) {
 fn every_key_the_shipped_scenarios_use_is_in_the_reference() {
     let md = schema::markdown();
     let mut all = Vec::new();
-    for (_, v) in shipped().into_iter().chain([("README".into(), readme_example())]) {
+    for (_, v) in shipped()
+        .into_iter()
+        .chain([("README".into(), readme_example())])
+    {
         paths(&v, "", &mut all);
     }
     all.sort();
@@ -120,7 +139,10 @@ fn every_key_the_shipped_scenarios_use_is_in_the_reference() {
     for p in &all {
         assert!(schema::explain(p).is_ok(), "`{p}` is not documented");
         let name = p.rsplit('.').next().unwrap();
-        assert!(md.contains(&format!("| `{name}` |")), "`{p}` is not in the reference");
+        assert!(
+            md.contains(&format!("| `{name}` |")),
+            "`{p}` is not in the reference"
+        );
     }
     // The keys the issue found documented nowhere.
     for p in [
@@ -142,15 +164,24 @@ fn explain_prints_type_default_source_and_fields() {
         .assert()
         .success();
     let text = String::from_utf8_lossy(&out.get_output().stdout).to_string();
-    assert!(text.contains("KEY:      workloads.containers.jvm"), "{text}");
-    assert!(text.contains("maxRamPercentage") && text.contains("nonHeap"), "{text}");
+    assert!(
+        text.contains("KEY:      workloads.containers.jvm"),
+        "{text}"
+    );
+    assert!(
+        text.contains("maxRamPercentage") && text.contains("nonHeap"),
+        "{text}"
+    );
     let out = meshmem()
         .args(["explain", "kubelet.evictionHard.memory.available"])
         .assert()
         .success();
     let text = String::from_utf8_lossy(&out.get_output().stdout).to_string();
     assert!(text.contains("DEFAULT:  100Mi"), "{text}");
-    assert!(text.contains("reference.md#kubelet-node-pressure-eviction"), "{text}");
+    assert!(
+        text.contains("reference.md#kubelet-node-pressure-eviction"),
+        "{text}"
+    );
     assert!(text.contains("bare number is bytes"), "{text}");
 }
 
@@ -166,7 +197,11 @@ fn explain_of_an_unknown_key_lists_the_keys_there() {
 #[test]
 fn every_default_in_the_table_names_a_real_key() {
     for d in schema::defaults::DEFAULTS {
-        assert!(schema::explain(d.path).is_ok(), "default for unknown key `{}`", d.path);
+        assert!(
+            schema::explain(d.path).is_ok(),
+            "default for unknown key `{}`",
+            d.path
+        );
     }
 }
 
@@ -175,7 +210,9 @@ fn completions_cover_every_command() {
     for shell in ["bash", "zsh", "fish"] {
         let out = meshmem().args(["completions", shell]).assert().success();
         let text = String::from_utf8_lossy(&out.get_output().stdout).to_string();
-        for cmd in ["run", "check", "plan", "merge", "import", "schema", "explain"] {
+        for cmd in [
+            "run", "check", "plan", "merge", "import", "schema", "explain",
+        ] {
             assert!(text.contains(cmd), "{shell}: no `{cmd}`");
         }
     }
@@ -187,5 +224,7 @@ fn a_mistyped_command_gets_a_suggestion() {
         .args(["chek", "scenarios/"])
         .assert()
         .code(2)
-        .stderr(predicates::str::contains("did you mean the command `check`"));
+        .stderr(predicates::str::contains(
+            "did you mean the command `check`",
+        ));
 }

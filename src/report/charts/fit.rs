@@ -9,6 +9,9 @@ use super::{
     AXIS, Chart, DrawResult, FAMILY, LABEL, Swatch, TimeAxis, colour, legend, legend_height, tick,
 };
 
+/// One pod's (seconds, data bytes, fitted bytes).
+pub type PodPoints = Vec<(f64, f64, f64)>;
+
 /// What a fit chart draws.
 #[derive(Clone, Debug)]
 pub struct FitChart {
@@ -17,7 +20,7 @@ pub struct FitChart {
     /// The fit's quality and laws, one line.
     pub summary: String,
     /// Per pod: its name and (seconds, data bytes, fitted bytes).
-    pub pods: Vec<(String, Vec<(f64, f64, f64)>)>,
+    pub pods: Vec<(String, PodPoints)>,
 }
 
 const WIDTH: u32 = 1100;
@@ -28,8 +31,14 @@ const MAX_PODS: usize = 10;
 impl FitChart {
     fn items(&self) -> Vec<(Swatch, String)> {
         let mut items = vec![
-            (Swatch::Dot(RGBColor(90, 90, 90)), "data (one colour per pod)".to_string()),
-            (Swatch::Line(RGBColor(90, 90, 90), 2), "fitted laws".to_string()),
+            (
+                Swatch::Dot(RGBColor(90, 90, 90)),
+                "data (one colour per pod)".to_string(),
+            ),
+            (
+                Swatch::Line(RGBColor(90, 90, 90), 2),
+                "fitted laws".to_string(),
+            ),
         ];
         items.extend(
             self.pods
@@ -82,7 +91,10 @@ impl Chart for FitChart {
             .build_cartesian_2d(0.0..ax.at(t_max), 0.0..y_max)?;
         chart
             .configure_mesh()
-            .x_desc(format!("{} from the data's first sample", ax.desc().replace("simulated ", "")))
+            .x_desc(format!(
+                "{} from the data's first sample",
+                ax.desc().replace("simulated ", "")
+            ))
             .y_desc("working set (MiB)")
             .axis_desc_style((FAMILY, AXIS))
             .label_style((FAMILY, LABEL))

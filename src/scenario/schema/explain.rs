@@ -100,7 +100,11 @@ fn not_found(schema: &serde_json::Value, path: &str) -> String {
     } else {
         format!(
             "no key `{last}` under `{}`; the keys there: {}",
-            if parent.is_empty() { "the top level" } else { parent },
+            if parent.is_empty() {
+                "the top level"
+            } else {
+                parent
+            },
             names.join(", ")
         )
     }

@@ -79,7 +79,11 @@ pub fn markdown() -> String {
     for (parent, members) in groups {
         out += &format!(
             "\n## {}\n\n| key | type | required | default | unit | example | source of the default | description |\n|---|---|---|---|---|---|---|---|\n",
-            if parent.is_empty() { "top level".to_string() } else { format!("`{parent}`") }
+            if parent.is_empty() {
+                "top level".to_string()
+            } else {
+                format!("`{parent}`")
+            }
         );
         for k in members {
             out += &row(k);

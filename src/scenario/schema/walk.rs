@@ -24,7 +24,10 @@ pub struct Key {
 pub fn resolve<'a>(root: &'a Value, mut v: &'a Value) -> &'a Value {
     loop {
         if let Some(r) = v.get("$ref").and_then(Value::as_str) {
-            match r.strip_prefix("#/$defs/").and_then(|n| root.get("$defs")?.get(n)) {
+            match r
+                .strip_prefix("#/$defs/")
+                .and_then(|n| root.get("$defs")?.get(n))
+            {
                 Some(target) => v = target,
                 None => return v,
             }
@@ -65,7 +68,10 @@ pub fn kind(root: &Value, v: &Value) -> String {
     }
     let r = resolve(root, v);
     if let Some(e) = r.get("enum").and_then(Value::as_array) {
-        let names: Vec<String> = e.iter().filter_map(|x| x.as_str().map(String::from)).collect();
+        let names: Vec<String> = e
+            .iter()
+            .filter_map(|x| x.as_str().map(String::from))
+            .collect();
         return format!("one of {}", names.join(" | "));
     }
     if let Some(one) = r.get("oneOf").and_then(Value::as_array) {
@@ -89,15 +95,25 @@ pub fn kind(root: &Value, v: &Value) -> String {
         _ => "any",
     };
     match ty {
-        "array" => format!("[]{}", r.get("items").map_or("any".into(), |i| kind(root, i))),
+        "array" => format!(
+            "[]{}",
+            r.get("items").map_or("any".into(), |i| kind(root, i))
+        ),
         "object" if r.get("properties").is_none() => match r.get("additionalProperties") {
             Some(a) if a.is_object() => format!("map of string to {}", kind(root, a)),
             Some(Value::Bool(false)) => "object".into(),
             _ => "map of string to any".into(),
         },
         "integer" => {
-            let unsigned = r.get("minimum").and_then(Value::as_f64).is_some_and(|m| m >= 0.0);
-            if unsigned { "integer ≥ 0".into() } else { "integer".into() }
+            let unsigned = r
+                .get("minimum")
+                .and_then(Value::as_f64)
+                .is_some_and(|m| m >= 0.0);
+            if unsigned {
+                "integer ≥ 0".into()
+            } else {
+                "integer".into()
+            }
         }
         other => other.into(),
     }
