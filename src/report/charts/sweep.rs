@@ -175,6 +175,14 @@ impl SweepChart<'_> {
                         SegmentValue::Exact(k + 1)
                     }
                 };
+                // On a one-value axis (0..1, two segments) the middle is `Exact(1)`.
+                let centre = |k: i32, n: i32| {
+                    if n == 1 {
+                        SegmentValue::Exact(1)
+                    } else {
+                        SegmentValue::CenterOf(k)
+                    }
+                };
                 let mut cell = Rectangle::new(
                     [
                         (SegmentValue::Exact(i), SegmentValue::Exact(j)),
@@ -187,7 +195,7 @@ impl SweepChart<'_> {
                 let ink = if p.p_oom.mean > 0.55 { WHITE } else { BLACK };
                 chart.draw_series(std::iter::once(Text::new(
                     format!("{:.0}% of {}", 100.0 * p.p_oom.mean, p.runs),
-                    (SegmentValue::CenterOf(i), SegmentValue::CenterOf(j)),
+                    (centre(i, nx), centre(j, ny)),
                     (FAMILY, LABEL)
                         .into_font()
                         .color(&ink)
