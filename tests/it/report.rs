@@ -115,7 +115,7 @@ fn every_chart_is_written_as_png_and_svg_with_labels_and_the_runs_numbers() {
         "p5–p95 of replicas",
         "median of replicas",
         "its container limit",
-        "its OOM kills",
+        "its OOM kills at its limit",
         "baseline",
         "bigger-limit",
     ] {

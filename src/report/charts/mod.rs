@@ -187,6 +187,8 @@ pub enum Swatch {
     Triangle(RGBColor),
     /// A filled dot.
     Dot(RGBColor),
+    /// A filled ◆.
+    Diamond(RGBColor),
 }
 
 /// Height of one legend row, px.
@@ -256,6 +258,10 @@ pub fn legend<DB: DrawingBackend>(
                     top.draw(&TriangleMarker::new((x + 13, y), 6, c.filled()))?
                 }
                 Swatch::Dot(c) => top.draw(&Circle::new((x + 13, y), 5, c.filled()))?,
+                Swatch::Diamond(c) => top.draw(&Polygon::new(
+                    vec![(x + 13, y - 6), (x + 19, y), (x + 13, y + 6), (x + 7, y)],
+                    c.filled(),
+                ))?,
             }
             top.draw(&Text::new(
                 label.clone(),
