@@ -39,6 +39,47 @@ pub enum Command {
     /// Run a scenario's incident drill: the page, the cluster as kubectl shows it, a
     /// decision, and a debrief in which the simulation scores every option.
     Drill(DrillArgs),
+    /// Write a scenario from Kubernetes manifests, calibrated on Prometheus metrics.
+    Import(ImportArgs),
+    /// Print the scenario format as JSON Schema (for editors) or as its Markdown reference.
+    Schema(SchemaArgs),
+    /// Describe a key of the scenario format, like `kubectl explain`.
+    Explain(ExplainArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions(CompletionsArgs),
+}
+
+/// `meshmem schema`.
+#[derive(Args, Debug, Clone)]
+pub struct SchemaArgs {
+    /// `json` (JSON Schema) or `markdown` (the page docs/scenario-format.md holds).
+    #[arg(long, value_enum, default_value = "json")]
+    pub format: SchemaFormat,
+}
+
+/// What `meshmem schema` prints.
+#[derive(clap::ValueEnum, Copy, Clone, Debug, PartialEq, Eq)]
+pub enum SchemaFormat {
+    /// JSON Schema, draft 2020-12.
+    Json,
+    /// The format reference as Markdown.
+    Markdown,
+}
+
+/// `meshmem explain`.
+#[derive(Args, Debug, Clone)]
+pub struct ExplainArgs {
+    /// A key path such as `workloads.containers.memory.leak` (none: the top level).
+    #[arg(value_name = "PATH.TO.KEY", default_value = "")]
+    pub path: String,
+}
+
+/// `meshmem completions`.
+#[derive(Args, Debug, Clone)]
+pub struct CompletionsArgs {
+    /// The shell.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }
 
 /// `meshmem run`.
@@ -68,6 +109,19 @@ pub struct RunArgs {
     /// hundredfold (see `meshmem check`).
     #[arg(long)]
     pub allow_large: bool,
+    /// What to print: tables for people, or one JSON summary for programs.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: OutputFormat,
+}
+
+/// What `run` and `plan` print on stdout.
+#[derive(clap::ValueEnum, Copy, Clone, Debug, Default, PartialEq, Eq)]
+pub enum OutputFormat {
+    /// Tables for people.
+    #[default]
+    Text,
+    /// One JSON document (the figures of comparison.csv, or the plan).
+    Json,
 }
 
 /// More worker threads than this only cost memory and start-up time: each needs a stack,
@@ -106,8 +160,8 @@ pub struct PlanArgs {
     /// Candidate limits are multiples of this (e.g. 8Mi).
     #[arg(long, value_parser = parse_bytes, default_value = "8Mi")]
     pub step: Bytes,
-    /// Runs per candidate before adding more.
-    #[arg(long, default_value_t = 100)]
+    /// Runs per candidate before adding more (as `run --replicas`).
+    #[arg(long, alias = "replicas", default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..))]
     pub min_runs: u32,
     /// Most runs per candidate.
     #[arg(long, default_value_t = 1600)]
@@ -118,6 +172,18 @@ pub struct PlanArgs {
     /// Raise the limits on events per run, nodes, pods and rates a hundredfold.
     #[arg(long)]
     pub allow_large: bool,
+    /// Override the scenario's seed.
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Worker threads [default: all cores].
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+    pub threads: Option<u32>,
+    /// No progress indicator.
+    #[arg(long, short)]
+    pub quiet: bool,
+    /// What to print: the plan for people, or as JSON.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: OutputFormat,
 }
 
 /// `meshmem merge`.
@@ -166,6 +232,31 @@ pub struct DrillArgs {
     /// Write no report.html / debrief.json.
     #[arg(long)]
     pub no_report: bool,
+}
+
+/// `meshmem import`.
+#[derive(Args, Debug, Clone)]
+pub struct ImportArgs {
+    /// Manifests: `helm template` output, `kubectl get -o yaml` (a List), or any
+    /// multi-document YAML of Kubernetes objects.
+    #[arg(required = true, value_name = "MANIFEST")]
+    pub manifests: Vec<PathBuf>,
+    /// Prometheus `query_range` responses (JSON) or CSV (`timestamp,<labels>…,value`) of
+    /// `container_memory_working_set_bytes` and `rate(istio_requests_total[1m])`.
+    #[arg(long, value_name = "FILE", num_args = 1..)]
+    pub metrics: Vec<PathBuf>,
+    /// The scenario file to write.
+    #[arg(long, value_name = "SCENARIO.yaml")]
+    pub out: PathBuf,
+    /// Scenario name (also its output folder) [default: the file's stem].
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Monte Carlo runs per variant in the scenario.
+    #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..))]
+    pub replicas: u32,
+    /// Seed of the scenario's random streams.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
 }
 
 /// `1%` or `0.01`.

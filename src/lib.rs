@@ -13,6 +13,7 @@
 //! - [`scenario`]: the YAML format, quantities, validation, variants;
 //! - [`runner`]: replicas and variants in parallel, deterministically;
 //! - [`report`]: CSV files, metadata and the printed table;
+//! - [`import`]: scenarios written from Kubernetes manifests and Prometheus metrics;
 //! - [`cli`] and [`commands`]: the command line and what each command does.
 //!
 //! A whole run in a few lines — a container that leaks 1Ki per request at 100 rps under a
@@ -52,6 +53,7 @@ pub mod cli;
 pub mod commands;
 pub mod drill;
 pub mod engine;
+pub mod import;
 pub mod model;
 pub mod report;
 pub mod runner;

@@ -27,6 +27,10 @@ fn main() -> ExitCode {
         Command::Plan(args) => commands::plan::execute(&args, stdout),
         Command::Merge(args) => commands::merge::execute(&args, stdout),
         Command::Drill(args) => commands::drill::execute(&args, stdout),
+        Command::Import(args) => commands::import::execute(&args, stdout),
+        Command::Schema(args) => commands::schema::execute(&args, stdout),
+        Command::Explain(args) => commands::schema::explain(&args, stdout),
+        Command::Completions(args) => commands::completions::execute(&args, stdout),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

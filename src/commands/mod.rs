@@ -6,10 +6,13 @@
 //! the outputs on disk matter more than the table.
 
 pub mod check;
+pub mod completions;
 pub mod drill;
+pub mod import;
 pub mod merge;
 pub mod plan;
 pub mod run;
+pub mod schema;
 pub mod signals;
 
 use std::io::{self, Write};
@@ -29,6 +32,10 @@ pub enum AppError {
     #[error(transparent)]
     #[diagnostic(transparent)]
     Scenario(#[from] ScenarioError),
+    /// A manifest or metrics file is unusable (exit code 2).
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Import(#[from] crate::import::ImportError),
     /// The command line names something unusable (exit code 2).
     #[error("{0}")]
     Usage(String),
@@ -47,7 +54,7 @@ impl AppError {
     /// The process exit code: 2 for bad input, 1 for failures while running.
     pub fn exit_code(&self) -> i32 {
         match self {
-            AppError::Scenario(_) | AppError::Usage(_) => 2,
+            AppError::Scenario(_) | AppError::Import(_) | AppError::Usage(_) => 2,
             AppError::Io { .. } => 1,
         }
     }
@@ -90,14 +97,32 @@ pub fn discover(paths: &[PathBuf]) -> Result<Vec<PathBuf>, AppError> {
                 "{}: no such scenario file or folder{}",
                 p.display(),
                 if paths == default {
-                    " (run from the repository root, or give a PATH)"
+                    " (run from the repository root, or give a PATH)".to_string()
                 } else {
-                    ""
+                    did_you_mean(p)
                 }
             )));
         }
     }
     Ok(files)
+}
+
+/// `meshmem chek x` reads `chek` as a scenario path (no command means `run`): when a
+/// missing path looks like a mistyped command, say which.
+fn did_you_mean(path: &std::path::Path) -> String {
+    use clap::CommandFactory;
+    let Some(word) = path.to_str().filter(|s| !s.contains(['/', '.'])) else {
+        return String::new();
+    };
+    crate::cli::Cli::command()
+        .get_subcommands()
+        .map(|c| c.get_name().to_string())
+        .map(|name| (strsim::jaro(word, &name), name))
+        .filter(|(score, _)| *score > 0.7)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map_or_else(String::new, |(_, name)| {
+            format!(" — did you mean the command `{name}`? (`meshmem --help` lists them)")
+        })
 }
 
 /// Loads and validates every file; the first invalid one is the error.

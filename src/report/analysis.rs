@@ -129,6 +129,21 @@ fn paired(a: &BTreeMap<u32, Run>, base: &BTreeMap<u32, Run>, f: fn(&Run) -> f64)
     mean_ci(&d)
 }
 
+/// A mean and its interval with one number of decimals for all three, chosen by their
+/// magnitude (`474 [461, 488]`, `36.2 [35.8, 36.5]`, `0.45 [0.31, 0.59]`), so every
+/// column of the table reads the same way.
+fn interval(c: MeanCi) -> String {
+    let m = c.mean.abs().max(c.lo.abs()).max(c.hi.abs());
+    let d = if m >= 100.0 {
+        0
+    } else if m >= 10.0 {
+        1
+    } else {
+        2
+    };
+    format!("{:.d$} [{:.d$}, {:.d$}]", c.mean, c.lo, c.hi)
+}
+
 fn num(x: f64) -> String {
     format!("{x:.4}")
 }
@@ -226,7 +241,7 @@ pub fn analyse(meta: &RunMeta, summary: &[u8], containers: &[u8]) -> Result<Anal
                     continue;
                 }
                 let pct = |p: f64| format!("{:.1}%", 100.0 * p);
-                let range = |c: MeanCi| format!("{:.2} [{:.2}, {:.2}]", c.mean, c.lo, c.hi);
+                let range = interval;
                 table.push([
                     variant.name.clone(),
                     format!(
@@ -242,9 +257,7 @@ pub fn analyse(meta: &RunMeta, summary: &[u8], containers: &[u8]) -> Result<Anal
                     e.map_or(String::new(), |e| format!("{:.0}", e[0].mean)),
                     f.burn.map_or(String::new(), |b| format!("{:.1}×", b.mean)),
                     d_kills.map_or("-".into(), range),
-                    d_err.map_or("-".into(), |c| {
-                        format!("{:.0} [{:.0}, {:.0}]", c.mean, c.lo, c.hi)
-                    }),
+                    d_err.map_or("-".into(), interval),
                 ]);
             }
         }

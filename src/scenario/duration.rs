@@ -132,6 +132,24 @@ impl Serialize for Duration {
     }
 }
 
+/// A duration as the schema states it: numbers each followed by a unit (`10s`, `2h45m`,
+/// `1h 30m`), as `humantime` reads them.
+pub const DURATION_PATTERN: &str = r"^\s*([0-9]+(\.[0-9]+)?\s*[a-zA-Zµ]+\s*)+$";
+
+impl schemars::JsonSchema for Duration {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Duration".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "description": "A duration the Go/Kubernetes way: 500ms, 10s, 15m, 2h45m (a unit is required).",
+            "type": "string",
+            "pattern": DURATION_PATTERN,
+            "examples": ["10s", "15m", "2h45m"]
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

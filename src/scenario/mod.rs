@@ -14,6 +14,7 @@ pub mod names;
 pub mod path;
 pub mod quantity;
 mod read;
+pub mod schema;
 pub mod variant;
 pub mod yaml;
 
@@ -205,12 +206,12 @@ pub fn parse_with(
             let patched = variant::patch(&spec, &who, &point).map_err(invalid)?;
             let config =
                 checked(&patched, limits, point[0].at, &mut costs, true).map_err(invalid)?;
-            let values = point
+            let values: Vec<(String, String)> = point
                 .iter()
                 .map(|x| (x.path.to_string(), value_text(&x.value)))
                 .collect();
             variants.push(Variant {
-                name: names::sweep_point(&name, k),
+                name: format!("{name}/{}", point_label(&values)),
                 description: String::new(),
                 config,
                 sweep: Some(SweepPoint {
@@ -292,6 +293,30 @@ pub fn parse_drill(
     let spec = read::read_file(text).map_err(invalid)?;
     let drill = compile::drill::drill(&spec).map_err(invalid)?;
     Ok((scenario, drill))
+}
+
+/// A sweep point's name: its values by the last word of each path
+/// (`proxyMemoryLimit=512Mi rps=800`), the whole path where two last words collide, so
+/// tables and charts show what a point is rather than its index.
+fn point_label(values: &[(String, String)]) -> String {
+    let short = |path: &str| {
+        let last = path::last_word(path);
+        let unique = values
+            .iter()
+            .filter(|(p, _)| path::last_word(p) == last)
+            .count()
+            == 1;
+        if unique {
+            last.to_string()
+        } else {
+            path.to_string()
+        }
+    };
+    values
+        .iter()
+        .map(|(p, v)| format!("{}={v}", short(p)))
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// A JSON value as a person wrote it (strings without quotes).

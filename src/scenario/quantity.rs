@@ -192,6 +192,46 @@ impl Serialize for Cpu {
     }
 }
 
+/// A Kubernetes quantity as the schema states it: apimachinery's grammar (a decimal
+/// number and a binary or decimal suffix or an exponent), or a plain number.
+pub const QUANTITY_PATTERN: &str =
+    r"^\+?([0-9]+(\.[0-9]*)?|\.[0-9]+)(Ki|Mi|Gi|Ti|Pi|Ei|m|k|M|G|T|P|E|[eE][-+]?[0-9]+)?$";
+
+fn quantity_schema(description: &str, examples: serde_json::Value) -> schemars::Schema {
+    schemars::json_schema!({
+        "description": description,
+        "anyOf": [
+            {"type": "string", "pattern": QUANTITY_PATTERN},
+            {"type": "number", "minimum": 0}
+        ],
+        "examples": examples
+    })
+}
+
+impl schemars::JsonSchema for Memory {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Memory".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        quantity_schema(
+            "Memory: a Kubernetes quantity (512Mi, 1.5Gi, 1G); a bare number is bytes.",
+            serde_json::json!(["512Mi", "1.5Gi", "64Ki"]),
+        )
+    }
+}
+
+impl schemars::JsonSchema for Cpu {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Cpu".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        quantity_schema(
+            "CPU: a Kubernetes quantity (500m, 0.5, 2); a bare number is cores.",
+            serde_json::json!(["500m", "2"]),
+        )
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

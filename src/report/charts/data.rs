@@ -40,6 +40,9 @@ pub struct MemoryPanel {
     pub rep_kills: Vec<(f64, u32)>,
     /// Its restarts: (bucket start, seconds; restarts in the bucket).
     pub rep_restarts: Vec<(f64, u32)>,
+    /// Its kills that came from the pod's or the node's memory running out, not the
+    /// container's own limit (events.csv's `cgroup`): (bucket start, seconds; kills).
+    pub rep_outside_kills: Vec<(f64, u32)>,
     /// OOM kills across all replicas.
     pub kills_total: u64,
 }
@@ -269,7 +272,8 @@ impl ReportData {
             .collect();
         let comparison = load_comparison(dir)?;
         let representative = representatives(dir, &meta)?;
-        let memory = load_memory(dir, &meta, &charted, &representative)?;
+        let mut memory = load_memory(dir, &meta, &charted, &representative)?;
+        mark_outside_kills(dir, &meta, &mut memory)?;
         let slo = load_slo(dir, &meta, &charted)?;
         let ttfo = load_ttfo(dir, &meta, &charted)?;
         let sweeps = load_sweeps(dir)?;
@@ -342,6 +346,60 @@ fn representatives(dir: &Path, meta: &RunMeta) -> io::Result<BTreeMap<(usize, St
             (k, pick)
         })
         .collect())
+}
+
+/// Marks the representative replicas' kill buckets whose OOM kill was decided by a pod
+/// or node cgroup (events.csv), so the chart does not draw them as reaching the
+/// container's limit.
+fn mark_outside_kills(
+    dir: &Path,
+    meta: &RunMeta,
+    memory: &mut [ContainerMemory],
+) -> io::Result<()> {
+    const F: &str = "events.csv";
+    let Some(t) = Table::open(dir, F)? else {
+        return Ok(());
+    };
+    let [v, r, time, pod, c, event, cgroup] = [
+        "variant",
+        "replica",
+        "time_s",
+        "pod",
+        "container",
+        "event",
+        "cgroup",
+    ]
+    .map(|c| t.col(c));
+    let (v, r, time, pod, c, event, cgroup) = (v?, r?, time?, pod?, c?, event?, cgroup?);
+    t.rows(|rec| {
+        if &rec[event] != "OOMKilled" || rec[cgroup].is_empty() || &rec[cgroup] == "container" {
+            return Ok(());
+        }
+        let variant = &meta.variants[meta
+            .variant_index(&rec[v])
+            .ok_or_else(|| bad(F, format!("unknown variant {}", &rec[v])))?]
+        .name;
+        let replica = num(F, &rec[r])? as u32;
+        let at = num(F, &rec[time])?;
+        for m in memory.iter_mut() {
+            let mine = rec[pod].starts_with(&format!("{}-", m.workload)) && rec[c] == m.container;
+            if !mine {
+                continue;
+            }
+            for p in m.panels.iter_mut() {
+                if &p.variant != variant || p.representative != replica {
+                    continue;
+                }
+                if let Some(&(b, _)) = p.rep_kills.iter().rev().find(|(b, _)| *b <= at) {
+                    match p.rep_outside_kills.iter_mut().find(|x| x.0 == b) {
+                        Some(x) => x.1 += 1,
+                        None => p.rep_outside_kills.push((b, 1)),
+                    }
+                }
+            }
+        }
+        Ok(())
+    })
 }
 
 #[derive(Default)]

@@ -15,6 +15,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 pub mod data;
 mod errors;
+mod fit;
 mod memory;
 mod plan;
 mod survival;
@@ -22,6 +23,7 @@ mod sweep;
 mod variants;
 
 pub use data::ReportData;
+pub use fit::FitChart;
 
 /// DejaVu Sans (Bitstream Vera licence: `assets/fonts/LICENSE-DejaVu.txt`).
 static FONT: &[u8] = include_bytes!("../../../assets/fonts/DejaVuSans.ttf");
@@ -48,12 +50,12 @@ pub const AXIS: u32 = 16;
 /// Tick label and legend size, px.
 pub const LABEL: u32 = 14;
 
-/// Variant colours: the Tableau 10 palette (distinguishable, colour-blind aware).
-pub const PALETTE: [RGBColor; 10] = [
+/// Variant colours: the Tableau 10 palette without its green and red, which the tables
+/// and kill marks use for "better" and "killed" (a variant drawn green would read as an
+/// improvement whatever it did).
+pub const PALETTE: [RGBColor; 8] = [
     RGBColor(31, 119, 180),
     RGBColor(255, 127, 14),
-    RGBColor(44, 160, 44),
-    RGBColor(214, 39, 40),
     RGBColor(148, 103, 189),
     RGBColor(140, 86, 75),
     RGBColor(227, 119, 194),
@@ -184,6 +186,8 @@ pub enum Swatch {
     Triangle(RGBColor),
     /// A filled dot.
     Dot(RGBColor),
+    /// A filled ◆.
+    Diamond(RGBColor),
 }
 
 /// Height of one legend row, px.
@@ -253,6 +257,10 @@ pub fn legend<DB: DrawingBackend>(
                     top.draw(&TriangleMarker::new((x + 13, y), 6, c.filled()))?
                 }
                 Swatch::Dot(c) => top.draw(&Circle::new((x + 13, y), 5, c.filled()))?,
+                Swatch::Diamond(c) => top.draw(&Polygon::new(
+                    vec![(x + 13, y - 6), (x + 19, y), (x + 13, y + 6), (x + 7, y)],
+                    c.filled(),
+                ))?,
             }
             top.draw(&Text::new(
                 label.clone(),

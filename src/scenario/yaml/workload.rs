@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::scenario::duration::Duration;
@@ -9,10 +10,11 @@ use crate::scenario::quantity::{Cpu, Memory};
 use serde_saphyr::Spanned;
 
 /// A Deployment and its Service.
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Workload {
     /// Name of the Deployment and Service.
+    #[schemars(with = "String")]
     pub name: Spanned<String>,
     /// Replicas.
     #[serde(default = "one")]
@@ -24,6 +26,7 @@ pub struct Workload {
     /// Pod template annotations (Istio's `sidecar.istio.io/*` and
     /// `proxy.istio.io/config` are understood).
     #[serde(default)]
+    #[schemars(with = "BTreeMap<String, String>")]
     pub annotations: BTreeMap<String, Spanned<String>>,
     /// Application containers.
     pub containers: Vec<Container>,
@@ -39,19 +42,21 @@ pub struct Workload {
 }
 
 /// A Deployment's rolling-update strategy: counts (`1`) or percentages (`"25%"`).
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct RollingUpdate {
     /// Pods above the desired count during a rollout.
     #[serde(default)]
+    #[schemars(with = "Option<String>")]
     pub max_surge: Option<Spanned<String>>,
     /// Desired pods that may be unavailable during a rollout.
     #[serde(default)]
+    #[schemars(with = "Option<String>")]
     pub max_unavailable: Option<Spanned<String>>,
 }
 
 /// A readiness probe's timing.
-#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Probe {
     /// `initialDelaySeconds`.
@@ -63,7 +68,7 @@ pub struct Probe {
 }
 
 /// Pod-level resources.
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct PodResources {
     /// Limits (memory only).
@@ -75,10 +80,11 @@ fn one() -> u32 {
 }
 
 /// A container.
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Container {
     /// Container name.
+    #[schemars(with = "String")]
     pub name: Spanned<String>,
     /// Requests and limits.
     #[serde(default)]
@@ -97,11 +103,12 @@ pub struct Container {
     pub cpu: Option<CpuDemand>,
     /// The process is a HotSpot JVM: its memory laws are on the heap.
     #[serde(default)]
+    #[schemars(with = "Option<Jvm>")]
     pub jvm: Option<Spanned<Jvm>>,
 }
 
 /// A HotSpot JVM's memory settings.
-#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Jvm {
     /// `-Xmx` (default: `maxRamPercentage` of the container's limit).
@@ -119,7 +126,7 @@ pub struct Jvm {
 }
 
 /// CPU needs of a process.
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct CpuDemand {
     /// CPU time per request (e.g. `200us`).
@@ -134,7 +141,7 @@ pub struct CpuDemand {
 }
 
 /// Envoy stats and their flush.
-#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Stats {
     /// Stats per cluster the proxy sees.
@@ -155,7 +162,7 @@ pub struct Stats {
 }
 
 /// Connection memory.
-#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Connections {
     /// Open connections per request per second.
@@ -170,15 +177,16 @@ pub struct Connections {
 }
 
 /// An Istio `Sidecar` resource's egress scope.
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Scope {
     /// Services the proxy sees (egress hosts).
+    #[schemars(with = "u32")]
     pub services: Spanned<u32>,
 }
 
 /// The `istio-proxy` container's settings (mesh defaults or per-workload overrides).
-#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Proxy {
     /// Requests and limits; per workload, this is what `kubectl set resources -c
@@ -207,7 +215,7 @@ pub struct Proxy {
 }
 
 /// `resources:` as in a container spec.
-#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Resources {
     /// Requests.
@@ -219,19 +227,21 @@ pub struct Resources {
 }
 
 /// `requests:` or `limits:`.
-#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct ResourceList {
     /// Memory.
     #[serde(default)]
+    #[schemars(with = "Option<Memory>")]
     pub memory: Option<Spanned<Memory>>,
     /// CPU.
     #[serde(default)]
+    #[schemars(with = "Option<Cpu>")]
     pub cpu: Option<Spanned<Cpu>>,
 }
 
 /// Memory laws of a container.
-#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct MemoryLaws {
     /// Idle resident memory after a start-up ramp.
@@ -242,12 +252,14 @@ pub struct MemoryLaws {
     pub in_flight: Option<InFlight>,
     /// A tracer buffer drained by an exporter.
     #[serde(default)]
+    #[schemars(with = "Option<TraceBuffer>")]
     pub trace_buffer: Option<Spanned<TraceBuffer>>,
     /// Memory never freed.
     #[serde(default)]
     pub leak: Option<Leak>,
     /// An application cache over a key universe.
     #[serde(default)]
+    #[schemars(with = "Option<Cache>")]
     pub cache: Option<Spanned<Cache>>,
     /// Batch work that holds memory for a while: at start and/or periodically.
     #[serde(default)]
@@ -255,7 +267,7 @@ pub struct MemoryLaws {
 }
 
 /// `cache:`.
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Cache {
     /// Distinct keys that can be requested.
@@ -284,7 +296,7 @@ pub struct Cache {
 }
 
 /// `batch:`.
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Batch {
     /// Memory a batch holds at its peak.
@@ -304,7 +316,7 @@ pub struct Batch {
 }
 
 /// `baseline:`.
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Baseline {
     /// Resident size once started.
@@ -315,7 +327,7 @@ pub struct Baseline {
 }
 
 /// `inFlight:`.
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct InFlight {
     /// Time each request is in flight.
@@ -325,17 +337,20 @@ pub struct InFlight {
 }
 
 /// `traceBuffer:` for a container's own tracer.
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct TraceBuffer {
     /// Percent of requests traced.
+    #[schemars(with = "f64")]
     pub sampling: Spanned<f64>,
     /// Memory per span.
     pub span_size: Memory,
     /// Spans per second the exporter delivers.
+    #[schemars(with = "f64")]
     pub export_rate: Spanned<f64>,
     /// Exporter flush interval (default 5s).
     #[serde(default)]
+    #[schemars(with = "Option<Duration>")]
     pub flush_interval: Option<Spanned<Duration>>,
     /// Cap on buffered spans.
     #[serde(default)]
@@ -343,7 +358,7 @@ pub struct TraceBuffer {
 }
 
 /// `leak:`.
-#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Leak {
     /// Bytes kept per request.
