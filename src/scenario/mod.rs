@@ -16,6 +16,7 @@ pub mod quantity;
 mod read;
 pub mod schema;
 pub mod variant;
+pub mod window;
 pub mod yaml;
 
 use std::collections::HashSet;
@@ -219,6 +220,14 @@ pub fn parse_with(
                     values,
                 }),
             });
+        }
+    }
+    if spec.evaluate_after.is_none() && spec.evaluate_on.is_none() {
+        let others: Vec<&SimConfig> = variants[1..].iter().map(|v| &v.config).collect();
+        if let Some(w) = window::implied(&variants[0].config, &others) {
+            for v in &mut variants {
+                window::apply(&mut v.config, &w);
+            }
         }
     }
     let replicas = options.replicas.unwrap_or(spec.replicas.value);

@@ -203,6 +203,8 @@ pub struct ContainerStats {
     pub oom_kills: u32,
     /// OOM kills from the evaluation start on.
     pub oom_kills_after: u32,
+    /// First OOM kill from the evaluation start on.
+    pub first_oom_after: Option<SimTime>,
     /// First OOM kill.
     pub first_oom: Option<SimTime>,
     /// Highest working set seen at an event (bytes).

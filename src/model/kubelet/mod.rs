@@ -135,6 +135,9 @@ impl Kubelet {
             Termination::OomKilled => {
                 container.stats.oom_kills += 1;
                 container.stats.oom_kills_after += u32::from(after);
+                if after {
+                    container.stats.first_oom_after.get_or_insert(now);
+                }
                 container.stats.first_oom.get_or_insert(now);
                 container.stats.oom_kills_outside += u32::from(cgroup != "container");
             }

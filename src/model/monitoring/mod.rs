@@ -37,6 +37,8 @@ pub(crate) struct Monitoring {
     pub(crate) at_evaluation: RequestTally,
     /// The first alert to fire, and when.
     pub(crate) first_alert: Option<(SimTime, String)>,
+    /// When the evaluation window started.
+    pub(crate) window_start: Option<SimTime>,
 }
 
 impl Monitoring {
@@ -56,6 +58,7 @@ impl Monitoring {
             at_last_bucket: RequestTally::default(),
             at_evaluation: RequestTally::default(),
             first_alert: None,
+            window_start: None,
         }
     }
 
@@ -94,6 +97,7 @@ impl Monitoring {
             return;
         }
         cx.cluster.evaluating = true;
+        self.window_start = Some(cx.now);
         self.at_evaluation = total;
         self.burn.evaluate_from(cx.now);
     }

@@ -430,6 +430,7 @@ impl<'c, R: Recorder> World<'c, R> {
             events_processed: self.events_processed,
             peak_burn: self.monitoring.burn.peak,
             after: AfterStart {
+                start: self.monitoring.window_start,
                 oom_kills: after_kills,
                 // A window whose trigger never came holds nothing.
                 requests: if self.cluster.evaluating {

@@ -82,6 +82,8 @@ pub struct Ttfo {
     pub variant: String,
     /// Seconds per run; `None` for a run without an OOM kill (censored at its end).
     pub times: Vec<Option<f64>>,
+    /// The times count from the evaluation window's start, not the run's.
+    pub windowed: bool,
 }
 
 /// A figure with its 95 % interval.
@@ -601,21 +603,35 @@ fn load_ttfo(dir: &Path, meta: &RunMeta, charted: &[usize]) -> io::Result<Vec<Tt
         .map(|&v| Ttfo {
             variant: meta.variants[v].name.clone(),
             times: Vec::new(),
+            windowed: false,
         })
         .collect();
     let Some(t) = Table::open(dir, F)? else {
         return Ok(out);
     };
     let (v, f) = (t.col("variant")?, t.col("first_oom_s")?);
+    let (after, start) = (t.col("first_oom_after_s")?, t.col("window_start_s")?);
+    let mut windowed = false;
+    let mut both = vec![Vec::new(); out.len()];
     t.rows(|rec| {
         let variant = meta
             .variant_index(&rec[v])
             .ok_or_else(|| bad(F, format!("unknown variant {}", &rec[v])))?;
+        // As the comparison: judged over the window when a run's starts after 0 or
+        // never comes (a trigger).
+        windowed |= opt_num(F, &rec[start])?.is_none_or(|s| s > 0.0);
         if let Some(i) = charted.iter().position(|&c| c == variant) {
-            out[i].times.push(opt_num(F, &rec[f])?);
+            both[i].push((opt_num(F, &rec[f])?, opt_num(F, &rec[after])?));
         }
         Ok(())
     })?;
+    for (o, b) in out.iter_mut().zip(both) {
+        o.times = b
+            .into_iter()
+            .map(|(whole, window)| if windowed { window } else { whole })
+            .collect();
+        o.windowed = windowed;
+    }
     Ok(out)
 }
 
