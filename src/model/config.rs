@@ -205,6 +205,22 @@ pub struct VpaConfig {
     pub containers: Vec<String>,
     /// Update mode.
     pub mode: VpaMode,
+    /// Which values it sets.
+    pub controlled_values: ControlledValues,
+    /// Lowest recommendation (`resourcePolicy.containerPolicies[].minAllowed.memory`).
+    pub min_allowed: Option<Bytes>,
+    /// Highest recommendation (`maxAllowed.memory`).
+    pub max_allowed: Option<Bytes>,
+}
+
+/// What a VPA sets on a container (`controlledValues`).
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
+pub enum ControlledValues {
+    /// Requests, and limits scaled to keep their ratio to requests (the default).
+    #[default]
+    RequestsAndLimits,
+    /// Requests only: limits stay, and recommendations are capped at the limit.
+    RequestsOnly,
 }
 
 impl VpaConfig {

@@ -219,7 +219,7 @@ pub fn plan(req: &PlanRequest) -> Result<Plan, PlanError> {
     .collect();
     peaks.sort_by(f64::total_cmp);
     let p90 = peaks[((peaks.len() as f64 * 0.9).ceil() as usize).clamp(1, peaks.len()) - 1];
-    let recommended = Bytes(((p90 * (1.0 + vpa::SAFETY_MARGIN)).max(vpa::MIN_MEMORY)) as u64);
+    let recommended = Bytes(((p90 * (1.0 + vpa::SAFETY_MARGIN)).max(vpa::POD_MIN_MEMORY)) as u64);
     let top = peaks.last().copied().unwrap_or(0.0);
     let mut points = Vec::new();
     let judged = |k: u64, points: &mut Vec<PlanPoint>| -> PlanPoint {

@@ -55,7 +55,7 @@ fn a_full_node_kills_the_highest_badness_not_the_container_that_grew() {
 #[test]
 fn a_full_pod_cgroup_kills_the_app_while_the_sidecar_grew() {
     let s = shipped("trace-sampling-leak.yaml");
-    let v = variant(&s, "pod-level-limit");
+    let v = variant(&s, "pod-limit-unbounded-proxy");
     let (_, rec) = run(&s, v, 0);
     let kill = rec
         .events
@@ -73,6 +73,25 @@ fn a_full_pod_cgroup_kills_the_app_while_the_sidecar_grew() {
         "{}",
         kill.message
     );
+}
+
+/// Seed 001's own limits (app 256Mi, istio-proxy 128Mi) under its "256Mi total" pod
+/// limit: the proxy's cgroup reaches 128Mi while the pod holds ~246Mi, so the kernel
+/// kills envoy in its own cgroup and the kill is reported on istio-proxy — the seed's
+/// misattribution does not follow from its configuration.
+#[test]
+fn with_the_seeds_own_limits_the_kill_lands_on_the_proxy() {
+    let s = shipped("trace-sampling-leak.yaml");
+    let v = variant(&s, "pod-level-limit");
+    let (_, rec) = run(&s, v, 0);
+    let kills: Vec<&str> = rec
+        .events
+        .iter()
+        .filter(|e| e.kind == EventKind::OomKilled)
+        .map(|e| e.container.as_str())
+        .collect();
+    assert!(!kills.is_empty());
+    assert!(kills.iter().all(|c| *c == "istio-proxy"), "{kills:?}");
 }
 
 #[test]

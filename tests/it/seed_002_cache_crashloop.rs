@@ -121,3 +121,29 @@ fn vpa_auto_raises_its_recommendation_after_oom_kills_and_the_restarts_stop() {
         .count();
     assert_eq!(restarts_later, 0);
 }
+
+/// The seed's own VPA writes `controlledValues: ["requests"]` — RequestsOnly in the VPA
+/// API. The recommender raises requests, but they are capped at the 512Mi limit
+/// (`capping.go`) and the limit stays: the JVM still dies at 512Mi, where the default
+/// RequestsAndLimits scales the limit with the request and the kills stop.
+#[test]
+fn the_seeds_requests_only_vpa_keeps_the_512mi_limit_and_the_kills_go_on() {
+    let s = shipped("cache-crashloop.yaml");
+    let v = variant(&s, "vpa-as-the-seed-writes-it");
+    let (out, rec) = run(&s, v, 0);
+    let kills_later = rec
+        .events
+        .iter()
+        .filter(|e| e.kind == EventKind::OomKilled && secs(e.time) > 3600.0)
+        .count();
+    assert!(kills_later >= 10, "{kills_later} kills after 1h");
+    let pp = out
+        .containers
+        .iter()
+        .find(|c| c.container == "payment-processor")
+        .unwrap();
+    assert!(pp.oom_kills_after >= 10);
+    let auto = variant(&s, "vpa-auto");
+    let (auto_out, _) = run(&s, auto, 0);
+    assert!(auto_out.after.oom_kills < out.after.oom_kills / 5);
+}

@@ -1,7 +1,18 @@
 //! Autoscaling: the Vertical Pod Autoscaler — its recommender watches usage and OOM
 //! kills (see [`vpa`] for the histogram), its admission controller applies the target to
-//! new pods, and in Auto mode its updater evicts pods whose requests fall outside the
-//! recommended bounds (one per minute).
+//! new pods, and in Auto mode its updater evicts pods to apply it.
+//!
+//! The updater follows kubernetes/autoscaler `vertical-pod-autoscaler/pkg/updater/`
+//! (commit 55c37cd; docs/reference.md#vpa-updater-and-admission): every minute it ranks
+//! the pods it may update — a request outside [lower, upper], a container OOM-killed
+//! within 10 min of its start ("quick OOM", unless nothing would change), or a pod older
+//! than 12 h whose requests are ≥ 10 % off the target (`update_priority_calculator.go`)
+//! — scale-ups first, then by how far off (`PodPriority.Less`), and evicts them while the
+//! workload keeps `configured − ⌊configured × 0.5⌋` pods running; a workload with fewer
+//! than 2 live pods is never evicted (`--min-replicas`, `--eviction-tolerance`,
+//! `pods_eviction_restriction.go`). The admission controller sets requests to the
+//! target; with `RequestsAndLimits` the limit keeps its ratio to the request, with
+//! `RequestsOnly` it stays, and every value is capped at it (`capping.go`).
 
 pub mod vpa;
 
@@ -10,8 +21,9 @@ use std::sync::Arc;
 
 use crate::engine::SimDuration;
 use crate::model::cluster::container::ContainerSpec;
+use crate::model::cluster::container::Termination;
 use crate::model::cluster::pod::PodKey;
-use crate::model::config::VpaMode;
+use crate::model::config::{ControlledValues, VpaMode};
 use crate::model::record::EventKind;
 use crate::model::units::Bytes;
 use crate::model::world::{Cx, Note, Signal};
@@ -20,6 +32,19 @@ use vpa::{MemoryHistogram, Recommendation};
 /// The recommender and updater loops run every minute (`--recommender-interval`,
 /// `--updater-interval`).
 pub(crate) const VPA_INTERVAL: SimDuration = SimDuration::from_secs(60);
+/// The updater leaves a workload with fewer live pods alone (`--min-replicas`).
+const MIN_REPLICAS: usize = 2;
+/// Share of the configured replicas the updater may have evicted at once
+/// (`--eviction-tolerance`).
+const EVICTION_TOLERANCE: f64 = 0.5;
+/// A pod within its bounds is updated only after this long
+/// (`--in-recommendation-bounds-eviction-lifetime-threshold`).
+const POD_LIFETIME_UPDATE_THRESHOLD: SimDuration = SimDuration::from_secs(12 * 3600);
+/// Smallest relative change worth an eviction (`--pod-update-threshold`).
+const MIN_CHANGE_PRIORITY: f64 = 0.1;
+/// An OOM kill this soon after the container started is a "quick OOM"
+/// (`evictAfterOOMThreshold`).
+const QUICK_OOM_THRESHOLD: SimDuration = SimDuration::from_secs(600);
 
 /// The autoscalers' timers.
 #[derive(Copy, Clone, Debug)]
@@ -89,10 +114,12 @@ impl Autoscaling {
                 .observe(cx.now, usage);
         }
         let names: Vec<String> = self.vpas[v].histograms.keys().cloned().collect();
+        let min = vpa::POD_MIN_MEMORY / names.len().max(1) as f64;
         for name in names {
-            let Some(rec) = self.vpas[v].histograms[&name].recommend() else {
+            let Some(rec) = self.vpas[v].histograms[&name].recommend(min) else {
                 continue;
             };
+            let rec = rec.capped(cfg.min_allowed, cfg.max_allowed, None);
             let old = self.vpas[v].recommended.insert(name.clone(), rec);
             let moved = old.is_none_or(|o| {
                 (o.target.as_f64() - rec.target.as_f64()).abs() > 0.05 * o.target.as_f64()
@@ -114,29 +141,53 @@ impl Autoscaling {
         }
     }
 
-    /// The updater: evict the oldest pod whose requests are outside the bounds.
+    /// The updater: evict, in priority order, the pods it may update, as long as the
+    /// workload keeps enough running.
     fn update(&mut self, cx: &mut Cx<'_>, v: usize, pods: &[PodKey]) {
+        let cfg = &cx.cfg.vpa[v];
         let state = &self.vpas[v];
-        let victim = pods.iter().copied().find(|&k| {
-            cx.cluster.pod(k).is_some_and(|p| {
-                !p.terminating
-                    && p.containers.iter().any(|c| {
-                        let req = c.spec.resources.memory_request();
-                        state
-                            .recommended
-                            .get(c.name())
-                            .is_some_and(|r| req < r.lower || req > r.upper)
-                    })
+        let live: Vec<&crate::model::cluster::pod::Pod> = pods
+            .iter()
+            .filter_map(|&k| cx.cluster.pod(k))
+            .filter(|p| !p.terminating)
+            .collect();
+        if live.len() < MIN_REPLICAS {
+            return;
+        }
+        let configured = cx.cluster.deployments[cfg.workload].desired as usize;
+        let tolerance = (configured as f64 * EVICTION_TOLERANCE) as usize;
+        let running = live.iter().filter(|p| p.node.is_some()).count();
+        let mut ranked: Vec<(PodKey, Priority, bool)> = live
+            .iter()
+            .filter_map(|p| {
+                let age = cx.now - p.created + p.age_at_creation;
+                priority(p, cfg, &state.recommended, age, cx.now)
+                    .map(|pr| (p.key, pr, p.node.is_none()))
             })
+            .collect();
+        // Scale-ups first, then the largest change (a stable sort keeps pod order).
+        ranked.sort_by(|a, b| {
+            b.1.scale_up
+                .cmp(&a.1.scale_up)
+                .then(b.1.diff.total_cmp(&a.1.diff))
         });
-        let Some(key) = victim else { return };
-        let msg = "Pod was evicted by the VPA Updater to apply its recommendation";
-        cx.emit(
-            Some(key),
-            None,
-            Note::new(EventKind::Evicted, "EvictedByVPA", msg),
-        );
-        cx.signal(Signal::Evict(key));
+        let mut evicted = 0;
+        for (key, _, pending) in ranked {
+            let alive = running.saturating_sub(evicted);
+            let disruptable = alive + tolerance > configured
+                || (configured == running && tolerance == 0 && evicted == 0);
+            if !(pending || disruptable) {
+                continue;
+            }
+            evicted += usize::from(!pending);
+            let msg = "Pod was evicted by the VPA Updater to apply resource recommendation.";
+            cx.emit(
+                Some(key),
+                None,
+                Note::new(EventKind::Evicted, "EvictedByVPA", msg),
+            );
+            cx.signal(Signal::Evict(key));
+        }
     }
 
     /// An OOM kill of a container of workload `w` that was using `used` bytes is a
@@ -174,14 +225,81 @@ impl Autoscaling {
         for c in &mut pod.containers {
             let rec = self.vpas[v].recommended.get(c.name());
             if let (Some(rec), true) = (rec, cfg.covers(c.name())) {
-                c.respec(resized(&c.spec, rec));
+                c.respec(resized(&c.spec, rec, cfg));
             }
         }
     }
 }
 
-/// `spec` with the recommended memory request, its limit scaled to keep the ratio.
-fn resized(spec: &Arc<ContainerSpec>, rec: &Recommendation) -> Arc<ContainerSpec> {
+/// Why the updater would update a pod (`PodPriority`).
+struct Priority {
+    /// Some container's target is above its request.
+    scale_up: bool,
+    /// |requests − targets| / requests, summed over the pod's covered containers.
+    diff: f64,
+}
+
+/// The pod's update priority, or None when the updater leaves it alone
+/// (`UpdatePriorityCalculator.AddPod`).
+fn priority(
+    pod: &crate::model::cluster::pod::Pod,
+    cfg: &crate::model::VpaConfig,
+    recommended: &BTreeMap<String, Recommendation>,
+    age: SimDuration,
+    now: crate::engine::SimTime,
+) -> Option<Priority> {
+    let (mut requested, mut target) = (0.0, 0.0);
+    let (mut scale_up, mut outside, mut quick_oom) = (false, false, false);
+    for c in pod.containers.iter().filter(|c| cfg.covers(c.name())) {
+        let Some(rec) = recommended.get(c.name()) else {
+            continue;
+        };
+        let rec = applied(rec, cfg, &c.spec);
+        let req = c.spec.resources.memory_request();
+        requested += req.as_f64();
+        target += rec.target.as_f64();
+        scale_up |= rec.target > req;
+        outside |= req < rec.lower || req > rec.upper;
+        quick_oom |= c.last_termination == Some(Termination::OomKilled)
+            && c.last_run
+                .is_some_and(|(start, end)| end - start < QUICK_OOM_THRESHOLD);
+    }
+    let base = requested.max(1.0);
+    let diff = (base - target).abs() / base;
+    if !outside && !quick_oom {
+        let _ = now;
+        if age < POD_LIFETIME_UPDATE_THRESHOLD || diff < MIN_CHANGE_PRIORITY {
+            return None;
+        }
+    }
+    if quick_oom && diff == 0.0 {
+        return None;
+    }
+    Some(Priority { scale_up, diff })
+}
+
+/// The recommendation as applied to a container of `spec`: with `RequestsOnly`, capped
+/// at its limit.
+fn applied(
+    rec: &Recommendation,
+    cfg: &crate::model::VpaConfig,
+    spec: &ContainerSpec,
+) -> Recommendation {
+    let limit = match cfg.controlled_values {
+        ControlledValues::RequestsOnly => spec.resources.limits.memory,
+        ControlledValues::RequestsAndLimits => None,
+    };
+    rec.capped(None, None, limit)
+}
+
+/// `spec` with the recommended memory request; with `RequestsAndLimits` its limit
+/// scaled to keep the ratio (`GetProportionalLimit`), with `RequestsOnly` left as is.
+fn resized(
+    spec: &Arc<ContainerSpec>,
+    rec: &Recommendation,
+    cfg: &crate::model::VpaConfig,
+) -> Arc<ContainerSpec> {
+    let rec = applied(rec, cfg, spec);
     let mut s = (**spec).clone();
     let r = &mut s.resources;
     let ratio = match (r.requests.memory, r.limits.memory) {
@@ -189,7 +307,7 @@ fn resized(spec: &Arc<ContainerSpec>, rec: &Recommendation) -> Arc<ContainerSpec
         _ => None,
     };
     r.requests.memory = Some(rec.target);
-    if let Some(ratio) = ratio {
+    if let (Some(ratio), ControlledValues::RequestsAndLimits) = (ratio, cfg.controlled_values) {
         r.limits.memory = Some(Bytes((rec.target.as_f64() * ratio) as u64));
     }
     Arc::new(s)

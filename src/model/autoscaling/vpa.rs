@@ -1,7 +1,7 @@
 //! The VPA recommender's memory model.
 //!
-//! Follows kubernetes/autoscaler `vertical-pod-autoscaler/pkg/recommender/`
-//! (REFERENCE.md, "VPA recommender"):
+//! Follows kubernetes/autoscaler `vertical-pod-autoscaler/pkg/recommender/` (read at
+//! commit 55c37cd, Aug 2026; docs/reference.md#vpa-recommender):
 //!
 //! - memory samples are per-container peaks per aggregation interval (24 h): while an
 //!   interval lasts, its sample is the highest usage seen so far;
@@ -10,9 +10,15 @@
 //! - an OOM kill adds a sample of `max(used + 100 MiB, used × 1.2)` with
 //!   `used = max(request, peak)`;
 //! - target = 90th percentile, lower bound = 50th, upper bound = 95th, each with a 15 %
-//!   safety margin and at least 250 MB.
+//!   safety margin (`logic/recommender.go`);
+//! - young histories widen the bounds (`logic/estimator.go`, `getConfidence`): with
+//!   `confidence = min(history span, samples / 1440)` in days, the upper bound is
+//!   multiplied by `1 + 1/confidence` and the lower bound by
+//!   `(1 + 0.001/confidence)^-2`, so a minute of data never forces an eviction;
+//! - every estimate is at least `pod-recommendation-min-memory-mb` (250) MiB shared
+//!   among the pod's containers (`GetRecommendedPodResources`, `fraction`).
 //!
-//! Left out: the confidence scaling of the bounds for short histories, CPU.
+//! Left out: CPU.
 
 use crate::engine::{SimDuration, SimTime};
 use crate::model::units::Bytes;
@@ -25,8 +31,12 @@ pub const LOWER_PERCENTILE: f64 = 0.5;
 pub const UPPER_PERCENTILE: f64 = 0.95;
 /// Safety margin added to every percentile.
 pub const SAFETY_MARGIN: f64 = 0.15;
-/// Minimum recommendation: 250 MB (`pod-recommendation-min-memory-mb`).
-pub const MIN_MEMORY: f64 = 250e6;
+/// Minimum recommendation per pod: 250 MiB (`pod-recommendation-min-memory-mb` is in
+/// MB but multiplied by 1024 × 1024 in `GetRecommendedPodResources`), shared equally
+/// among the pod's containers.
+pub const POD_MIN_MEMORY: f64 = 250.0 * 1024.0 * 1024.0;
+/// History over which the bounds reach full confidence (`confidence-interval-memory`).
+pub const CONFIDENCE_INTERVAL: SimDuration = SimDuration::from_secs(24 * 3600);
 /// Half-life of sample weights.
 pub const HALF_LIFE: SimDuration = SimDuration::from_secs(24 * 3600);
 /// Aggregation interval of memory peaks.
@@ -54,6 +64,10 @@ pub struct MemoryHistogram {
     /// The current interval's peak, its weight and bucket (replaced as it grows).
     current: Option<(f64, usize, f64)>,
     interval_start: SimTime,
+    /// First and last sample, and how many (the span and count of `getConfidence`).
+    first_sample: Option<SimTime>,
+    last_sample: SimTime,
+    samples: u64,
 }
 
 impl Default for MemoryHistogram {
@@ -62,6 +76,9 @@ impl Default for MemoryHistogram {
             weights: vec![0.0; BUCKETS],
             current: None,
             interval_start: SimTime::ZERO,
+            first_sample: None,
+            last_sample: SimTime::ZERO,
+            samples: 0,
         }
     }
 }
@@ -86,6 +103,9 @@ fn weight(at: SimTime) -> f64 {
 impl MemoryHistogram {
     /// Records usage `bytes` seen at `now` (kept if it is the interval's peak).
     pub fn observe(&mut self, now: SimTime, bytes: f64) {
+        self.first_sample.get_or_insert(now);
+        self.last_sample = self.last_sample.max(now);
+        self.samples += 1;
         if now >= self.interval_start + INTERVAL {
             self.current = None;
             self.interval_start = now;
@@ -123,17 +143,55 @@ impl MemoryHistogram {
         Some(bucket_start(BUCKETS))
     }
 
-    /// The recommendation, if there is any sample.
-    pub fn recommend(&self) -> Option<Recommendation> {
-        let at = |p| {
-            self.percentile(p)
-                .map(|b| Bytes((b * (1.0 + SAFETY_MARGIN)).max(MIN_MEMORY) as u64))
+    /// How much the history is trusted, in days of data (`getConfidence`): the lesser
+    /// of its span and its sample count at one sample a minute.
+    pub fn confidence(&self) -> f64 {
+        let days = CONFIDENCE_INTERVAL.as_secs_f64();
+        let span = self
+            .first_sample
+            .map_or(0.0, |f| (self.last_sample - f).as_secs_f64() / days);
+        let count = self.samples as f64 / (days / 60.0);
+        span.min(count)
+    }
+
+    /// The recommendation, if there is any sample; `min` is this container's share of
+    /// the pod's minimum.
+    pub fn recommend(&self, min: f64) -> Option<Recommendation> {
+        let confidence = self.confidence();
+        let at = |p, widen: Option<(f64, f64)>| {
+            self.percentile(p).map(|b| {
+                let factor = widen.map_or(1.0, |(multiplier, exponent): (f64, f64)| {
+                    (1.0 + multiplier / confidence).powf(exponent)
+                });
+                let scaled = b * (1.0 + SAFETY_MARGIN) * factor;
+                // No history: × ∞ for the upper bound, × 0 for the lower.
+                let scaled = if scaled.is_nan() { 0.0 } else { scaled };
+                Bytes(scaled.max(min).min(u64::MAX as f64) as u64)
+            })
         };
         Some(Recommendation {
-            target: at(TARGET_PERCENTILE)?,
-            lower: at(LOWER_PERCENTILE)?,
-            upper: at(UPPER_PERCENTILE)?,
+            target: at(TARGET_PERCENTILE, None)?,
+            lower: at(LOWER_PERCENTILE, Some((0.001, -2.0)))?,
+            upper: at(UPPER_PERCENTILE, Some((1.0, 1.0)))?,
         })
+    }
+}
+
+impl Recommendation {
+    /// The recommendation as the VPA applies it to a container (`capping.go`): every
+    /// value within minAllowed/maxAllowed, and with `RequestsOnly`, at most the
+    /// container's limit.
+    pub fn capped(self, min: Option<Bytes>, max: Option<Bytes>, limit: Option<Bytes>) -> Self {
+        let cap = |b: Bytes| {
+            let b = min.map_or(b, |m| b.max(m));
+            let b = max.map_or(b, |m| b.min(m));
+            limit.map_or(b, |l| b.min(l))
+        };
+        Recommendation {
+            target: cap(self.target),
+            lower: cap(self.lower),
+            upper: cap(self.upper),
+        }
     }
 }
 
@@ -142,10 +200,60 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_minimum_is_250_mb() {
+    fn the_minimum_is_250_mib_shared_by_the_pods_containers() {
         let mut h = MemoryHistogram::default();
         h.observe(SimTime::ZERO, 50e6);
-        assert_eq!(h.recommend().unwrap().target, Bytes(250_000_000));
+        assert_eq!(
+            h.recommend(POD_MIN_MEMORY).unwrap().target,
+            Bytes(262_144_000)
+        );
+        assert_eq!(
+            h.recommend(POD_MIN_MEMORY / 2.0).unwrap().target,
+            Bytes(131_072_000)
+        );
+    }
+
+    /// The multipliers estimator.go's comments list: upper × 3 at 12 h of history, × 2
+    /// at 24 h, × 1.14 at a week; lower × 0.6 at 5 min, × 0.95 at 60 min.
+    #[test]
+    fn young_histories_widen_the_bounds_as_the_recommender_documents() {
+        let bounds = |minutes: u64| {
+            let mut h = MemoryHistogram::default();
+            for m in 0..=minutes {
+                h.observe(SimTime::from_secs(m * 60), 400e6);
+            }
+            let r = h.recommend(0.0).unwrap();
+            (
+                r.upper.as_f64() / r.target.as_f64(),
+                r.lower.as_f64() / r.target.as_f64(),
+            )
+        };
+        let near = |a: f64, b: f64| (a - b).abs() < 0.02 * b;
+        assert!(near(bounds(12 * 60).0, 3.0), "{:?}", bounds(12 * 60));
+        assert!(near(bounds(24 * 60).0, 2.0), "{:?}", bounds(24 * 60));
+        assert!(near(bounds(7 * 24 * 60).0, 1.0 + 1.0 / 7.0));
+        assert!(near(bounds(5).1, 0.6), "{:?}", bounds(5));
+        assert!(near(bounds(60).1, 0.95), "{:?}", bounds(60));
+        // One sample: no history span, the upper bound is unbounded, the lower is 0.
+        let one = bounds(0);
+        assert!(one.0 > 1e6 && one.1 == 0.0, "{one:?}");
+    }
+
+    #[test]
+    fn capping_keeps_min_and_max_allowed_and_requests_only_stays_under_the_limit() {
+        let r = Recommendation {
+            target: Bytes(900 << 20),
+            lower: Bytes(100 << 20),
+            upper: Bytes(3000 << 20),
+        };
+        let c = r.capped(Some(Bytes(256 << 20)), Some(Bytes(2048 << 20)), None);
+        assert_eq!((c.lower, c.upper), (Bytes(256 << 20), Bytes(2048 << 20)));
+        let only = r.capped(
+            Some(Bytes(256 << 20)),
+            Some(Bytes(2048 << 20)),
+            Some(Bytes(512 << 20)),
+        );
+        assert_eq!(only.target, Bytes(512 << 20));
     }
 
     #[test]
@@ -154,14 +262,14 @@ mod tests {
         for t in 0..100 {
             h.observe(SimTime::from_secs(t * 60), 300e6 + t as f64 * 1e6);
         }
-        let before = h.recommend().unwrap().target.as_f64();
+        let before = h.recommend(POD_MIN_MEMORY).unwrap().target.as_f64();
         // One interval: the sample is the peak (399 MB), within a 5 % bucket, + 15 %.
         assert!(
             (399e6 * 1.15..=399e6 * 1.15 * 1.06).contains(&before),
             "{before}"
         );
         h.oom(SimTime::from_secs(6000), 512.0 * 1024.0 * 1024.0);
-        let after = h.recommend().unwrap().target.as_f64();
+        let after = h.recommend(POD_MIN_MEMORY).unwrap().target.as_f64();
         // max(512Mi + 100Mi, 512Mi × 1.2) = 644 245 094 B, + 15 %.
         assert!(after >= 644_245_094.0 * 1.15, "{after}");
     }

@@ -258,7 +258,41 @@ fn vpas(spec: &yaml::ScenarioFile) -> Result<Vec<crate::model::VpaConfig>, Probl
                 yaml::VpaMode::Initial => crate::model::VpaMode::Initial,
                 yaml::VpaMode::Auto => crate::model::VpaMode::Auto,
             },
+            controlled_values: match v.controlled_values {
+                Some(yaml::ControlledValues::RequestsOnly) => {
+                    crate::model::config::ControlledValues::RequestsOnly
+                }
+                _ => crate::model::config::ControlledValues::RequestsAndLimits,
+            },
+            min_allowed: v
+                .min_allowed
+                .as_ref()
+                .and_then(|r| r.memory.as_ref())
+                .map(|m| m.value.0),
+            max_allowed: v
+                .max_allowed
+                .as_ref()
+                .and_then(|r| r.memory.as_ref())
+                .map(|m| m.value.0),
         });
+        let bounds = (
+            out.last().and_then(|c| c.min_allowed),
+            out.last().and_then(|c| c.max_allowed),
+        );
+        if let (Some(lo), Some(hi)) = bounds
+            && lo > hi
+        {
+            let at = v
+                .min_allowed
+                .as_ref()
+                .and_then(|r| r.memory.as_ref())
+                .map_or(v.workload.referenced, |m| m.referenced);
+            return Err(Problem::new(
+                at,
+                format!("minAllowed {lo} is above maxAllowed {hi}"),
+                "minAllowed.memory at most maxAllowed.memory",
+            ));
+        }
     }
     Ok(out)
 }

@@ -149,6 +149,25 @@ pub struct Vpa {
     pub containers: Vec<String>,
     /// `Off`, `Initial` or `Auto`.
     pub update_mode: VpaMode,
+    /// `RequestsAndLimits` (default: limits keep their ratio to requests) or
+    /// `RequestsOnly` (limits stay; recommendations are capped at the limit).
+    #[serde(default)]
+    pub controlled_values: Option<ControlledValues>,
+    /// Lowest memory it recommends (`containerPolicies[].minAllowed`).
+    #[serde(default)]
+    pub min_allowed: Option<ResourceList>,
+    /// Highest memory it recommends (`containerPolicies[].maxAllowed`).
+    #[serde(default)]
+    pub max_allowed: Option<ResourceList>,
+}
+
+/// What a VPA sets on a container.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+pub enum ControlledValues {
+    /// Requests, and limits scaled to keep their ratio.
+    RequestsAndLimits,
+    /// Requests only.
+    RequestsOnly,
 }
 
 /// VPA update modes.
