@@ -18,7 +18,9 @@ use super::arrivals::ArrivalSteps;
 use crate::engine::{EventKey, SimDuration, SimRng, SimTime};
 use crate::model::cpu::{CpuSpec, Load};
 use crate::model::kubelet::backoff::{BackoffPolicy, RestartBackoff};
-use crate::model::memory::{Component, Knob, MemoryLaw, MemorySpec};
+use crate::model::memory::{
+    Component, Connections, Knob, MemoryLaw, MemorySpec, Stats, TraceBuffer, XdsServer,
+};
 use crate::model::resources::Resources;
 use crate::model::units::Bytes;
 
@@ -608,21 +610,33 @@ impl Container {
 
     /// Applies a runtime configuration change (after [`Container::advance`]).
     pub(crate) fn reconfigure(&mut self, knob: Knob) {
-        for law in &mut self.laws {
-            law.reconfigure(knob);
+        let Knob::Mtls(on) = knob;
+        for connections in self
+            .laws
+            .iter_mut()
+            .filter_map(Component::get_mut::<Connections>)
+        {
+            connections.set_mtls(on);
         }
     }
 
     /// Sets istiod's xDS memory (after [`Container::advance`]).
     pub(crate) fn set_xds_server(&mut self, bytes: f64) {
-        for law in &mut self.laws {
-            law.set_xds_server(bytes);
+        for xds in self
+            .laws
+            .iter_mut()
+            .filter_map(Component::get_mut::<XdsServer>)
+        {
+            xds.set(bytes);
         }
     }
 
     /// Wall time of the last stats flush, if the container flushes stats.
     pub fn last_stats_flush(&self) -> Option<SimDuration> {
-        self.laws.iter().find_map(Component::last_flush).flatten()
+        self.laws
+            .iter()
+            .find_map(Component::get::<Stats>)
+            .and_then(Stats::last_duration)
     }
 
     /// Per-request fidelity: a request arrives at `now` (after [`Container::advance`]).
@@ -655,7 +669,10 @@ impl Container {
 
     /// Spans waiting in the tracer buffer, if the container has one.
     pub fn buffered_spans(&self) -> Option<u64> {
-        self.laws.iter().find_map(Component::buffered_spans)
+        self.laws
+            .iter()
+            .find_map(Component::get::<TraceBuffer>)
+            .map(TraceBuffer::spans)
     }
 
     /// The law holding the most memory now, with its bytes (for OOM messages).

@@ -238,7 +238,7 @@ impl Kernel {
         let idx = cx.cluster.pod(key).and_then(|p| {
             p.containers
                 .iter()
-                .position(|c| c.spec.memory.xds_server && c.is_running())
+                .position(|c| c.spec.memory.xds_server.is_some() && c.is_running())
         });
         let Some(idx) = idx else { return };
         let c = ContainerRef {

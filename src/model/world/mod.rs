@@ -327,7 +327,7 @@ impl<'c, R: Recorder> World<'c, R> {
                 let xds = cx
                     .cluster
                     .container(c)
-                    .is_some_and(|k| k.spec.memory.xds_server);
+                    .is_some_and(|k| k.spec.memory.xds_server.is_some());
                 self.kernel.container_started(cx, c);
                 if let Some(cp) = &mut self.control_plane
                     && xds
