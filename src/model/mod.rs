@@ -35,7 +35,7 @@ pub mod snapshot;
 pub mod timeline;
 pub mod units;
 pub mod workloads;
-mod world;
+pub mod world;
 
 pub use cluster::{container, node, pod};
 pub use config::{

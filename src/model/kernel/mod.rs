@@ -11,12 +11,12 @@
 //! reclaim, the OOM killer runs inside that cgroup (docs/reference.md,
 //! [Linux OOM killer and memcg](../../../docs/reference.md#linux-oom-killer-and-memcg)):
 //! in a container's own cgroup that container dies; in a pod's or the node's, the process
-//! with the highest badness does (see [`oom_killer`]). A JVM whose heap reaches `-Xmx`
+//! with the highest badness does (see `oom_killer`). A JVM whose heap reaches `-Xmx`
 //! throws `OutOfMemoryError` instead and exits on its own.
 //!
 //! The kernel owns the containers' memory state: it applies load changes, requests and
 //! configuration changes to the laws, and announces a death as
-//! [`Signal::ContainerExited`] for the kubelet.
+//! `Signal::ContainerExited` for the kubelet.
 
 pub(crate) mod oom_killer;
 

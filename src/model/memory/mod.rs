@@ -6,9 +6,9 @@
 //! it will cross its limit instead of ticking.
 //!
 //! Two fidelities drive the laws:
-//! - fluid: [`MemoryLaw::set_load`] gives the pod's request rate, and request-driven
+//! - fluid: `MemoryLaw::set_load` gives the pod's request rate, and request-driven
 //!   growth is a slope;
-//! - per request: [`MemoryLaw::on_request`] applies each request as a jump (and a
+//! - per request: `MemoryLaw::on_request` applies each request as a jump (and a
 //!   departure, for requests in flight); the rate still sets what scales with load as a
 //!   whole (connections, CPU).
 //!
@@ -16,7 +16,7 @@
 //!
 //! Each law is one module here: its YAML shape (serde and JSON Schema), the build step
 //! that checks that shape and turns it into validated parameters (`…Spec`), and the
-//! state that moves along the law's dynamics ([`MemoryLaw`]). The `registry!` list
+//! state that moves along the law's dynamics (`MemoryLaw`). The `registry!` list
 //! below is the only other place that names it: it generates [`MemorySpec`] (validated
 //! parameters), [`MemoryLaws`] (the `memory:` block of a container), the build step from
 //! one to the other, and the `Component` enum the containers hold. CONTRIBUTING.md has
