@@ -4,6 +4,9 @@
 //! new event a random increment later. Increments are precomputed so that only queue
 //! work is measured. Throughput is reported in events per second.
 
+// A benchmark that cannot set up fails by panicking.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 use std::hint::black_box;

@@ -3,6 +3,9 @@
 //! Throughput is in events per second of the engine; the time per iteration is the
 //! wall time of one replica.
 
+// A benchmark that cannot set up fails by panicking.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::hint::black_box;
 use std::path::Path;
 

@@ -93,7 +93,7 @@ pub struct RunArgs {
     /// Override every scenario's replica count.
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
     pub replicas: Option<u32>,
-    /// Output folder: each scenario's outputs go to OUT/<scenario name>/.
+    /// Output folder: each scenario's outputs go to OUT/SCENARIO/ (SCENARIO: its name).
     #[arg(long, default_value = "output")]
     pub out: PathBuf,
     /// Worker threads [default: all cores; at most 1024].
@@ -166,7 +166,7 @@ pub struct PlanArgs {
     /// Most runs per candidate.
     #[arg(long, default_value_t = 1600)]
     pub max_runs: u32,
-    /// Output folder (the plan goes to OUT/<scenario name>/).
+    /// Output folder: the plan goes to OUT/SCENARIO/ (SCENARIO: its name).
     #[arg(long, default_value = "output")]
     pub out: PathBuf,
     /// Raise the limits on events per run, nodes, pods and rates a hundredfold.
@@ -192,7 +192,7 @@ pub struct MergeArgs {
     /// Output folders of the shards.
     #[arg(required = true)]
     pub dirs: Vec<PathBuf>,
-    /// Where to write the merged outputs (OUT/<scenario name>/).
+    /// Where to write the merged outputs: OUT/SCENARIO/ (SCENARIO: its name).
     #[arg(long, default_value = "output")]
     pub out: PathBuf,
 }
@@ -226,7 +226,7 @@ pub struct DrillArgs {
     /// Worker threads for scoring [default: all cores].
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
     pub threads: Option<u32>,
-    /// Output folder: the debrief goes to OUT/drills/<scenario name>/.
+    /// Output folder: the debrief goes to OUT/drills/SCENARIO/ (SCENARIO: its name).
     #[arg(long, default_value = "output")]
     pub out: PathBuf,
     /// Write no report.html / debrief.json.

@@ -9,10 +9,13 @@
 //! Layers, each using only those before it:
 //!
 //! - [`engine`]: simulated time, the event queue, seeded random streams;
-//! - [`model`]: nodes, pods, containers, memory laws, traffic, the kubelet's rules;
+//! - [`model`]: the cluster and its subsystems (kernel, kubelet, eviction, workloads,
+//!   routing, control plane, autoscaling, monitoring), memory laws, traffic;
 //! - [`scenario`]: the YAML format, quantities, validation, variants;
 //! - [`runner`]: replicas and variants in parallel, deterministically;
-//! - [`report`]: CSV files, metadata and the printed table;
+//! - [`stats`]: the estimates the outputs report (quantiles, confidence intervals);
+//! - [`report`]: CSV files, metadata, charts, the HTML report and the printed table;
+//! - [`drill`]: incident drills — the page, the cluster as `kubectl` shows it, the debrief;
 //! - [`import`]: scenarios written from Kubernetes manifests and Prometheus metrics;
 //! - [`cli`] and [`commands`]: the command line and what each command does.
 //!

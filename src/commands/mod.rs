@@ -160,7 +160,7 @@ pub(crate) fn write_meta(dir: &OutputDir, meta: &RunMeta) -> io::Result<()> {
         files: dir.digests(),
         ..meta.clone()
     };
-    dir.write("run.json", &meta.to_json())
+    dir.write("run.json", &meta.to_json()?)
 }
 
 /// Writes `comparison.csv` (and `sweep.csv`) into `dir` from the summary files, the same

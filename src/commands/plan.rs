@@ -88,7 +88,8 @@ pub fn plan(args: &PlanArgs) -> Result<String, AppError> {
         "{}: cannot create output",
         args.out.display()
     )))?;
-    dir.write(&name, &report::plan_csv(&question, &p))
+    report::plan_csv(&question, &p)
+        .and_then(|csv| dir.write(&name, &csv))
         .map_err(AppError::io(format!("{}: writing {name}", s.name)))?;
     let with_run = dir.path().join("run.json").is_file();
     if with_run {

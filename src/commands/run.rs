@@ -180,8 +180,8 @@ pub fn run_scenario(
         ] {
             dir.join_parts(file, header, runs.iter().map(|&(v, r)| part(&sinks, v, r)))?;
         }
-        let summary = report::summary_csv(scenario, &results);
-        let containers = report::containers_csv(scenario, &results);
+        let summary = report::summary_csv(scenario, &results)?;
+        let containers = report::containers_csv(scenario, &results)?;
         dir.write("summary.csv", &summary)?;
         dir.write("containers.csv", &containers)?;
         if options.shard.is_none() {

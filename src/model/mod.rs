@@ -12,8 +12,9 @@
 //! - [`World`]: one replica's event loop, routing events and signals between them.
 //!
 //! The model uses the engine and nothing above it: it reads a [`SimConfig`], reports
-//! through a [`Recorder`] and returns a [`RunOutcome`]. It knows nothing of files, YAML or
-//! charts.
+//! through a [`Recorder`] and returns a [`RunOutcome`]. It knows nothing of files or
+//! charts; the one thing it knows of the scenario format is each memory law's block, a
+//! plain serde type next to the law's dynamics (see [`memory`]).
 
 pub mod autoscaling;
 pub mod cluster;
@@ -34,7 +35,7 @@ pub mod snapshot;
 pub mod timeline;
 pub mod units;
 pub mod workloads;
-mod world;
+pub mod world;
 
 pub use cluster::{container, node, pod};
 pub use config::{

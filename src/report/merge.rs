@@ -58,7 +58,10 @@ pub fn merge_csv<R: io::Read, W: Write>(meta: &RunMeta, inputs: Vec<R>, out: W) 
         }
     }
     while let Some(Reverse((k, i))) = heap.pop() {
-        let rec = heads[i].take().expect("queued");
+        // Each shard has at most one row queued, and it is in `heads`.
+        let rec = heads[i]
+            .take()
+            .ok_or_else(|| io::Error::other("merge: a shard's row was taken twice"))?;
         w.write_record(&rec).map_err(io::Error::other)?;
         // Keep taking this shard's rows while they belong to the same run.
         let mut next = csv::StringRecord::new();

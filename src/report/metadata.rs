@@ -106,10 +106,10 @@ impl RunMeta {
     }
 
     /// Pretty JSON with a final newline.
-    pub fn to_json(&self) -> Vec<u8> {
-        let mut bytes = serde_json::to_vec_pretty(self).expect("metadata serialises");
+    pub fn to_json(&self) -> std::io::Result<Vec<u8>> {
+        let mut bytes = serde_json::to_vec_pretty(self)?;
         bytes.push(b'\n');
-        bytes
+        Ok(bytes)
     }
 
     /// Index of variant `name`.

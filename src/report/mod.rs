@@ -1,10 +1,17 @@
-//! Outputs: CSV files, the run metadata and the printed table.
+//! Outputs: everything a run writes, and the printed table.
 //!
-//! Small outputs (summary, per-container totals, metadata, table) are pure functions of
-//! the results. Large ones (time series, events) stream from each run into part files
-//! that are joined in (variant, replica) order at the end. Everything is written into a
-//! staging folder that replaces the output folder only when complete, so a failed run
-//! leaves no partial output.
+//! - CSV files: the summary and per-container totals ([`summary_csv`],
+//!   [`containers_csv`]) are pure functions of the results; time series, events, SLO and
+//!   memory buckets stream from each run through [`CsvSinks`] into part files
+//!   ([`shards`]) joined in (variant, replica) order at the end ([`merge_csv`]).
+//! - `metadata.json` ([`RunMeta`]), the memory-limit plan ([`plan_csv`]) and the
+//!   analysis of mitigations ([`analyse`]).
+//! - Charts as PNG and SVG ([`charts`]) and the HTML report that shows them
+//!   ([`write_report`]).
+//! - The table printed at the end of a run ([`table`]).
+//!
+//! Every file goes through [`OutputDir`]: written into a staging folder that replaces
+//! the output folder only when complete, so a failed run leaves no partial output.
 
 mod analysis;
 pub mod charts;

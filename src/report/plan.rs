@@ -2,6 +2,7 @@
 //! `plan-<workload>-<container>.csv`, and the answer in words.
 
 use std::fmt::Write;
+use std::io;
 
 use crate::model::Bytes;
 use crate::runner::plan::{Plan, PlanPoint, Verdict};
@@ -25,9 +26,9 @@ pub struct PlanQuestion<'a> {
 }
 
 /// The candidates, by limit, then the VPA-style recommendation.
-pub fn plan_csv(q: &PlanQuestion<'_>, p: &Plan) -> Vec<u8> {
+pub fn plan_csv(q: &PlanQuestion<'_>, p: &Plan) -> io::Result<Vec<u8>> {
     let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record(PLAN_HEADER.split(',')).expect("in memory");
+    w.write_record(PLAN_HEADER.split(','))?;
     let chosen = p.limit.map(|l| l.limit);
     for pt in p.points.iter().chain([&p.recommendation]) {
         let verdict = match pt.verdict {
@@ -50,10 +51,10 @@ pub fn plan_csv(q: &PlanQuestion<'_>, p: &Plan) -> Vec<u8> {
             q.within_s.to_string(),
             is_chosen.to_string(),
             is_rec.to_string(),
-        ])
-        .expect("in memory");
+        ])?;
     }
-    w.into_inner().expect("writing to memory cannot fail")
+    // An error here is a row of the wrong width.
+    w.into_inner().map_err(|e| e.into_error())
 }
 
 fn pct(x: f64) -> String {

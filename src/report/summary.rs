@@ -1,18 +1,21 @@
 //! `summary.csv` (one row per variant and replica) and `containers.csv` (one row per
 //! variant, replica and container).
 
+use std::io;
+
 use super::format::{burn, count, counts_503, opt_secs};
 use crate::engine::SimTime;
 use crate::model::routing::ResponseFlag;
 use crate::runner::ReplicaResult;
 use crate::scenario::Scenario;
 
-fn to_bytes(w: csv::Writer<Vec<u8>>) -> Vec<u8> {
-    w.into_inner().expect("writing to memory cannot fail")
+/// The CSV text written into memory (an error here is a row of the wrong width).
+fn to_bytes(w: csv::Writer<Vec<u8>>) -> io::Result<Vec<u8>> {
+    w.into_inner().map_err(|e| e.into_error())
 }
 
 /// `summary.csv`: per run, OOM kills, first OOM, restarts, requests and 503s by flag.
-pub fn summary_csv(scenario: &Scenario, results: &[ReplicaResult]) -> Vec<u8> {
+pub fn summary_csv(scenario: &Scenario, results: &[ReplicaResult]) -> io::Result<Vec<u8>> {
     let mut w = csv::Writer::from_writer(Vec::new());
     let mut header = vec![
         "variant",
@@ -51,7 +54,7 @@ pub fn summary_csv(scenario: &Scenario, results: &[ReplicaResult]) -> Vec<u8> {
         "nr_window_s",
         "nr_mean_s",
     ]);
-    w.write_record(&header).expect("in memory");
+    w.write_record(&header)?;
     for r in results {
         let o = &r.outcome;
         let first = o
@@ -98,7 +101,7 @@ pub fn summary_csv(scenario: &Scenario, results: &[ReplicaResult]) -> Vec<u8> {
             o.nr.mean_seconds()
                 .map_or_else(String::new, |s| format!("{s:.3}")),
         ]);
-        w.write_record(&row).expect("in memory");
+        w.write_record(&row)?;
     }
     to_bytes(w)
 }
@@ -112,7 +115,7 @@ fn since_window(t: Option<SimTime>, start: Option<SimTime>) -> String {
 }
 
 /// `containers.csv`: per run and container, OOM kills, restarts, first OOM and peak.
-pub fn containers_csv(scenario: &Scenario, results: &[ReplicaResult]) -> Vec<u8> {
+pub fn containers_csv(scenario: &Scenario, results: &[ReplicaResult]) -> io::Result<Vec<u8>> {
     let mut w = csv::Writer::from_writer(Vec::new());
     w.write_record([
         "variant",
@@ -127,8 +130,7 @@ pub fn containers_csv(scenario: &Scenario, results: &[ReplicaResult]) -> Vec<u8>
         "peak_working_set_bytes",
         "oom_kills_after",
         "first_oom_after_s",
-    ])
-    .expect("in memory");
+    ])?;
     for r in results {
         for c in &r.outcome.containers {
             w.write_record([
@@ -144,8 +146,7 @@ pub fn containers_csv(scenario: &Scenario, results: &[ReplicaResult]) -> Vec<u8>
                 &format!("{:.0}", c.peak_bytes),
                 &c.oom_kills_after.to_string(),
                 &since_window(c.first_oom_after, r.outcome.after.start),
-            ])
-            .expect("in memory");
+            ])?;
         }
     }
     to_bytes(w)

@@ -256,12 +256,10 @@ pub fn plan(req: &PlanRequest) -> Result<Plan, PlanError> {
     }
     let rec = judge(req, w, recommended);
     points.sort_by_key(|p| p.limit);
-    let limit = found.then(|| {
-        *points
-            .iter()
-            .find(|p| p.limit.0 == hi * step)
-            .expect("judged")
-    });
+    // The bisection judged `hi` last when it found a limit.
+    let limit = found
+        .then(|| points.iter().find(|p| p.limit.0 == hi * step).copied())
+        .flatten();
     let below = found
         .then(|| {
             points

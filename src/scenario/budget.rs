@@ -247,7 +247,7 @@ fn check_in_flight(
         .chain(mesh.map(|_| &w.proxy.memory));
     let max = MAX_MEMORY.0 as f64;
     for f in laws.filter_map(|m| m.in_flight.as_ref()) {
-        let held = peak * f.latency.0.as_secs_f64() * f.per_request.0.0 as f64;
+        let held = peak * f.value.latency.0.as_secs_f64() * f.value.per_request.0.0 as f64;
         if held > max {
             return Err(Problem::new(
                 w.name.referenced,

@@ -36,7 +36,7 @@ pub const PROXY_LIMIT_MEMORY: Bytes = Bytes::mib(1024);
 pub const DEFAULT_TRACE_SAMPLING_PERCENT: f64 = 1.0;
 
 /// Zipkin tracer `flush_interval_ms` default (REFERENCE.md).
-pub const ZIPKIN_FLUSH_INTERVAL: SimDuration = SimDuration::from_secs(5);
+pub const ZIPKIN_FLUSH_INTERVAL: SimDuration = crate::model::memory::FLUSH_INTERVAL;
 
 /// Time from the proxy's start until pilot-agent reports it ready (Envoy has its first
 /// listeners and clusters). UNCONFIRMED: about a second with a warm istiod.

@@ -6,6 +6,7 @@
 //! that was expected.
 
 pub mod budget;
+pub mod check;
 pub mod compile;
 pub mod duration;
 pub mod error;

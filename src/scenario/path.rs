@@ -93,7 +93,9 @@ fn step<'a>(node: &'a mut Value, seg: &Segment, path: &str) -> Result<&'a mut Va
 /// applies again or a timeline entry goes away.
 pub fn set(root: &mut Value, path: &str, value: Value) -> Result<(), String> {
     let segments = parse(path)?;
-    let (last, parents) = segments.split_last().expect("paths are not empty");
+    let (last, parents) = segments
+        .split_last()
+        .ok_or_else(|| "an empty key path".to_string())?;
     let mut node = root;
     if value.is_null() {
         for seg in parents {

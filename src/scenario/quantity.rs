@@ -56,15 +56,22 @@ fn parse_exact(text: &str, what: &str) -> Result<Exact, QuantityError> {
     let mut den: u128 = pow(10, frac.len() as u32).ok_or_else(bad)?;
     let overflow = || QuantityError(format!("`{text}` is too large"));
     let scale_up = |num: u128, k: u128| num.checked_mul(k).ok_or_else(overflow);
+    // The power of 1024 or of 1000 a suffix stands for.
+    let binary = ["Ki", "Mi", "Gi", "Ti", "Pi", "Ei"]
+        .iter()
+        .position(|s| *s == suffix);
+    let decimal = ["k", "M", "G", "T", "P", "E"]
+        .iter()
+        .position(|s| *s == suffix);
     match suffix {
         "" => {}
-        "Ki" | "Mi" | "Gi" | "Ti" | "Pi" | "Ei" => {
-            let k = "KMGTPE".find(&suffix[..1]).expect("listed") as u32 + 1;
+        _ if binary.is_some() => {
+            let k = binary.map_or(0, |i| i as u32 + 1);
             num = scale_up(num, 1u128 << (10 * k))?;
         }
         "m" => den = den.checked_mul(1000).ok_or_else(overflow)?,
-        "k" | "M" | "G" | "T" | "P" | "E" => {
-            let k = "kMGTPE".find(suffix).expect("listed") as u32 + 1;
+        _ if decimal.is_some() => {
+            let k = decimal.map_or(0, |i| i as u32 + 1);
             num = scale_up(num, pow(10, 3 * k).ok_or_else(overflow)?)?;
         }
         _ => {

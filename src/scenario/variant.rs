@@ -28,7 +28,10 @@ pub fn patch(
     who: &str,
     settings: &[Setting<'_>],
 ) -> Result<yaml::ScenarioFile, Problem> {
-    let mut value = serde_json::to_value(base).expect("specs serialise");
+    let mut value = serde_json::to_value(base).map_err(|e| {
+        let at = settings.first().map_or(Location::UNKNOWN, |s| s.at);
+        Problem::new(at, format!("{who}: {e}"), "a scenario that serialises")
+    })?;
     for s in settings {
         path::set(&mut value, s.path, s.value.clone()).map_err(|m| {
             Problem::new(

@@ -33,8 +33,11 @@ fn text(bytes: &[u8]) -> String {
 fn summary_and_containers_csv() {
     let s = scenario();
     let r = results(&s);
-    insta::assert_snapshot!("summary_csv", text(&report::summary_csv(&s, &r)));
-    insta::assert_snapshot!("containers_csv", text(&report::containers_csv(&s, &r)));
+    insta::assert_snapshot!("summary_csv", text(&report::summary_csv(&s, &r).unwrap()));
+    insta::assert_snapshot!(
+        "containers_csv",
+        text(&report::containers_csv(&s, &r).unwrap())
+    );
 }
 
 #[test]
@@ -44,8 +47,8 @@ fn comparison_and_sweep_csv_and_the_comparison_table() {
     let meta = RunMeta::new(&s, None);
     let a = report::analyse(
         &meta,
-        &report::summary_csv(&s, &r),
-        &report::containers_csv(&s, &r),
+        &report::summary_csv(&s, &r).unwrap(),
+        &report::containers_csv(&s, &r).unwrap(),
     )
     .unwrap();
     insta::assert_snapshot!("comparison_csv", text(&a.comparison_csv));
@@ -130,6 +133,6 @@ fn the_plan_csv_and_text() {
         risk: 0.01,
         within_s: 3600,
     };
-    insta::assert_snapshot!("plan_csv", text(&report::plan_csv(&q, &plan)));
+    insta::assert_snapshot!("plan_csv", text(&report::plan_csv(&q, &plan).unwrap()));
     insta::assert_snapshot!("plan_text", report::plan_text(&q, "1h0m0s", &plan));
 }

@@ -151,12 +151,11 @@ fn container(out: &mut String, c: &ContainerSnapshot, now: crate::engine::SimTim
     f(out, "State", state);
     match (&c.state, state) {
         (ContainerStatus::Running { started, .. }, _) => sub(out, "Started", &rfc1123(*started)),
+        // A terminated container has a last state (the model sets both together).
         (_, "Terminated") => {
-            let t = c
-                .last_state
-                .as_ref()
-                .expect("a terminated container has a last state");
-            terminated(out, t);
+            if let Some(t) = &c.last_state {
+                terminated(out, t);
+            }
         }
         (ContainerStatus::Waiting { reason, .. }, _) => sub(out, "Reason", reason),
     }

@@ -4,11 +4,11 @@
 //! istiod runs as a workload of its own (its `discovery` container has memory laws like
 //! any other); this subsystem holds what is specific to xDS:
 //!
-//! - [`istiod`]: each process's debounce ([`debounce`], a pure step function) and push
+//! - `istiod`: each process's debounce (`debounce`, a pure step function) and push
 //!   pipeline, and the memory they hold;
-//! - [`proxies`]: the mesh's proxies in cohorts — reconnects with Envoy's jittered
+//! - `proxies`: the mesh's proxies in cohorts — reconnects with Envoy's jittered
 //!   back-off, partial config after an unsynced istiod, 503 NR;
-//! - [`kube_proxy`]: the istiod addresses in kube-proxy's rules, which lag behind the
+//! - `kube_proxy`: the istiod addresses in kube-proxy's rules, which lag behind the
 //!   endpoints.
 //!
 //! docs/reference.md, "istiod push pipeline" and "Envoy xDS reconnect", has the rules.

@@ -11,12 +11,12 @@
 //! reclaim, the OOM killer runs inside that cgroup (docs/reference.md,
 //! [Linux OOM killer and memcg](../../../docs/reference.md#linux-oom-killer-and-memcg)):
 //! in a container's own cgroup that container dies; in a pod's or the node's, the process
-//! with the highest badness does (see [`oom_killer`]). A JVM whose heap reaches `-Xmx`
+//! with the highest badness does (see `oom_killer`). A JVM whose heap reaches `-Xmx`
 //! throws `OutOfMemoryError` instead and exits on its own.
 //!
 //! The kernel owns the containers' memory state: it applies load changes, requests and
 //! configuration changes to the laws, and announces a death as
-//! [`Signal::ContainerExited`] for the kubelet.
+//! `Signal::ContainerExited` for the kubelet.
 
 pub(crate) mod oom_killer;
 
@@ -238,7 +238,7 @@ impl Kernel {
         let idx = cx.cluster.pod(key).and_then(|p| {
             p.containers
                 .iter()
-                .position(|c| c.spec.memory.xds_server && c.is_running())
+                .position(|c| c.spec.memory.xds_server.is_some() && c.is_running())
         });
         let Some(idx) = idx else { return };
         let c = ContainerRef {

@@ -47,12 +47,13 @@ impl Kubelet {
 
     /// A pod was bound to a node: set each container's `oom_score_adj`, start them.
     pub(crate) fn pod_bound(&mut self, cx: &mut Cx<'_>, key: PodKey) {
-        let Some(pod) = cx.cluster.pod(key) else {
+        let Some(n) = cx.cluster.pod(key).and_then(|pod| pod.node) else {
             return;
         };
-        let Some(n) = pod.node else { return };
         let capacity = cx.cluster.nodes[n].spec.capacity;
-        let pod = cx.cluster.pod_mut(key).expect("checked above");
+        let Some(pod) = cx.cluster.pod_mut(key) else {
+            return;
+        };
         let qos = QosClass::of_pod(pod.containers.iter().map(|c| &c.spec.resources));
         for c in &mut pod.containers {
             c.oom_score_adj = qos.oom_score_adj(c.spec.resources.memory_request(), capacity);
@@ -129,7 +130,9 @@ impl Kubelet {
             return;
         }
         let used = k.usage().max(k.spec.resources.memory_request().as_f64());
-        let container = cx.cluster.container_mut(c).expect("checked above");
+        let Some(container) = cx.cluster.container_mut(c) else {
+            return;
+        };
         container.terminate(now, why);
         match why {
             Termination::OomKilled => {

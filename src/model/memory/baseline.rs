@@ -1,6 +1,10 @@
 //! `baseline`: the idle process's resident memory, reached by a linear start-up ramp.
 
-use super::MemoryLaw;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::input::{Duration, Memory, Problem};
+use super::{Law, LawYaml, MemoryLaw};
 use crate::engine::{SimDuration, SimRng, SimTime};
 use crate::model::units::Bytes;
 
@@ -13,12 +17,43 @@ pub struct BaselineSpec {
     pub ramp: SimDuration,
 }
 
+/// `baseline:`.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[schemars(rename = "Baseline")]
+pub struct BaselineYaml {
+    /// Resident size once started.
+    pub size: Memory,
+    /// Linear ramp from start (default 0s).
+    #[serde(default)]
+    pub ramp: Option<Duration>,
+}
+
+impl LawYaml for BaselineYaml {
+    type Spec = BaselineSpec;
+    fn build(&self) -> Result<BaselineSpec, Problem> {
+        Ok(BaselineSpec {
+            size: self.size.0,
+            ramp: self.ramp.map_or(SimDuration::ZERO, |d| d.0),
+        })
+    }
+}
+
+/// The law's state: bytes now and the ramp's slope until it ends.
 #[derive(Clone, Debug)]
 pub(crate) struct Baseline {
     spec: BaselineSpec,
     bytes: f64,
     slope: f64,
     ramp_end: SimTime,
+}
+
+impl Law for Baseline {
+    type Spec = BaselineSpec;
+    const NAME: &'static str = "baseline";
+    fn from_spec(spec: &BaselineSpec) -> Self {
+        Baseline::new(*spec)
+    }
 }
 
 impl Baseline {

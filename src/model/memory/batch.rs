@@ -7,7 +7,11 @@
 //! process that was already running when the run begins is past its start-up batch if it
 //! is older than `after_start`: its next batch is the next of the period.
 
-use super::{MemoryLaw, first_tick};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::input::{Duration, Memory, Problem};
+use super::{Law, LawYaml, MemoryLaw, first_tick};
 use crate::engine::{SimDuration, SimRng, SimTime};
 use crate::model::units::Bytes;
 
@@ -26,6 +30,40 @@ pub struct BatchSpec {
     pub hold: SimDuration,
 }
 
+/// `batch:`.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[schemars(rename = "Batch")]
+pub struct BatchYaml {
+    /// Memory a batch holds at its peak.
+    pub size: Memory,
+    /// First batch this long after the process starts (default: none at start).
+    #[serde(default)]
+    pub after_start: Option<Duration>,
+    /// Then every this long (default: never again).
+    #[serde(default)]
+    pub every: Option<Duration>,
+    /// Time to allocate the batch's memory (default 1s).
+    #[serde(default)]
+    pub ramp: Option<Duration>,
+    /// Time the memory stays held after allocation (default 10s).
+    #[serde(default)]
+    pub hold: Option<Duration>,
+}
+
+impl LawYaml for BatchYaml {
+    type Spec = BatchSpec;
+    fn build(&self) -> Result<BatchSpec, Problem> {
+        Ok(BatchSpec {
+            size: self.size.0,
+            after_start: self.after_start.map(|d| d.0),
+            every: self.every.map(|d| d.0).filter(|d| !d.is_zero()),
+            ramp: self.ramp.map_or(SimDuration::from_secs(1), |d| d.0),
+            hold: self.hold.map_or(SimDuration::from_secs(10), |d| d.0),
+        })
+    }
+}
+
 #[derive(Copy, Clone, Debug, PartialEq)]
 enum Phase {
     Idle,
@@ -33,6 +71,7 @@ enum Phase {
     Holding,
 }
 
+/// The law's state: the batch's phase and when it ends.
 #[derive(Clone, Debug)]
 pub(crate) struct Batch {
     spec: BatchSpec,
@@ -42,6 +81,14 @@ pub(crate) struct Batch {
     until: SimTime,
     /// Start of the current or last batch.
     began: SimTime,
+}
+
+impl Law for Batch {
+    type Spec = BatchSpec;
+    const NAME: &'static str = "batch";
+    fn from_spec(spec: &BatchSpec) -> Self {
+        Batch::new(*spec)
+    }
 }
 
 impl Batch {

@@ -26,8 +26,11 @@
 use std::sync::Arc;
 
 use rand::RngExt;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
 
-use super::MemoryLaw;
+use super::input::{Duration, Location, Memory, Problem};
+use super::{Law, LawYaml, MemoryLaw};
 use crate::engine::{SimDuration, SimRng, SimTime};
 use crate::model::cpu::Load;
 use crate::model::units::Bytes;
@@ -90,12 +93,70 @@ pub struct CacheSpec {
     pub warmup_entries: Option<u64>,
 }
 
+/// `cache:`.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[schemars(rename = "Cache")]
+pub struct CacheYaml {
+    /// Distinct keys that can be requested.
+    pub keys: u64,
+    /// Zipf exponent of key popularity (0 = uniform; default 0).
+    #[serde(default)]
+    pub zipf: Option<f64>,
+    /// Memory per entry.
+    pub entry_size: Memory,
+    /// Cache lookups per request (default 1).
+    #[serde(default)]
+    pub lookups_per_request: Option<f64>,
+    /// LRU bound on entries (default: none).
+    #[serde(default)]
+    pub max_entries: Option<u64>,
+    /// Expire after write (default: never).
+    #[serde(default)]
+    pub ttl: Option<Duration>,
+    /// At start the cache is rebuilt, over this long, with the entries it held before
+    /// the restart (a warm-up from the database); default: starts empty.
+    #[serde(default)]
+    pub warmup: Option<Duration>,
+    /// At most this many entries are rebuilt by the warm-up, the most popular.
+    #[serde(default)]
+    pub warmup_entries: Option<u64>,
+}
+
+/// The most keys a cache may have: 2^53, the largest count the model's floating-point
+/// arithmetic holds exactly (and far beyond any real key space).
+const MAX_CACHE_KEYS: u64 = 1 << 53;
+
+impl LawYaml for CacheYaml {
+    type Spec = CacheSpec;
+    fn build(&self) -> Result<CacheSpec, Problem> {
+        let zipf = self.zipf.unwrap_or(0.0);
+        if self.keys == 0 || self.keys > MAX_CACHE_KEYS || !(0.0..=4.0).contains(&zipf) {
+            return Err(Problem::new(
+                Location::UNKNOWN,
+                format!("cache with {} keys and Zipf exponent {zipf}", self.keys),
+                "keys from 1 to 2^53 and a Zipf exponent from 0 (uniform) to 4",
+            ));
+        }
+        Ok(CacheSpec {
+            bins: zipf_bins(self.keys, zipf).into(),
+            entry_size: self.entry_size.0,
+            lookups_per_request: self.lookups_per_request.unwrap_or(1.0),
+            max_entries: self.max_entries,
+            ttl: self.ttl.map(|d| d.0).filter(|d| !d.is_zero()),
+            warmup: self.warmup.map(|d| d.0),
+            warmup_entries: self.warmup_entries,
+        })
+    }
+}
+
 impl CacheSpec {
     fn universe(&self) -> f64 {
         self.bins.iter().map(|b| b.keys).sum()
     }
 }
 
+/// The law's state: the cached fraction of each popularity bin and its chord.
 #[derive(Clone, Debug)]
 pub(crate) struct Cache {
     spec: CacheSpec,
@@ -114,6 +175,14 @@ pub(crate) struct Cache {
 
 const MIN_STEP: f64 = 1.0;
 const MAX_STEP: f64 = 600.0;
+
+impl Law for Cache {
+    type Spec = CacheSpec;
+    const NAME: &'static str = "cache";
+    fn from_spec(spec: &CacheSpec) -> Self {
+        Cache::new(spec.clone())
+    }
+}
 
 impl Cache {
     pub(crate) fn new(spec: CacheSpec) -> Self {

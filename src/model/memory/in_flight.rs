@@ -23,7 +23,11 @@ use std::collections::VecDeque;
 
 use rand_distr::{Binomial, Distribution};
 
-use super::MemoryLaw;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::input::{Duration, Memory, Problem};
+use super::{Law, LawYaml, MemoryLaw};
 use crate::engine::{SimDuration, SimRng, SimTime};
 use crate::model::cpu::Load;
 use crate::model::units::Bytes;
@@ -37,6 +41,28 @@ pub struct InFlightSpec {
     pub per_request: Bytes,
 }
 
+/// `inFlight:`.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[schemars(rename = "InFlight")]
+pub struct InFlightYaml {
+    /// Time each request is in flight.
+    pub latency: Duration,
+    /// Bytes each request holds.
+    pub per_request: Memory,
+}
+
+impl LawYaml for InFlightYaml {
+    type Spec = InFlightSpec;
+    fn build(&self) -> Result<InFlightSpec, Problem> {
+        Ok(InFlightSpec {
+            latency: self.latency.0,
+            per_request: self.per_request.0,
+        })
+    }
+}
+
+/// The law's state: the load, the backlog waiting for CPU, departures to come.
 #[derive(Clone, Debug)]
 pub(crate) struct InFlight {
     spec: InFlightSpec,
@@ -48,6 +74,14 @@ pub(crate) struct InFlight {
     /// Per request: when the CPU is next free, and each request's departure.
     cpu_free: SimTime,
     departures: VecDeque<SimTime>,
+}
+
+impl Law for InFlight {
+    type Spec = InFlightSpec;
+    const NAME: &'static str = "inFlight";
+    fn from_spec(spec: &InFlightSpec) -> Self {
+        InFlight::new(*spec)
+    }
 }
 
 impl InFlight {

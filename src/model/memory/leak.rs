@@ -6,8 +6,11 @@
 //! deviation of about √n / rps, as in per-request fidelity.
 
 use rand_distr::{Binomial, Distribution};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
 
-use super::MemoryLaw;
+use super::input::{Memory, Problem};
+use super::{Law, LawYaml, MemoryLaw};
 use crate::engine::{SimDuration, SimRng, SimTime};
 use crate::model::cpu::Load;
 use crate::model::units::Bytes;
@@ -21,6 +24,30 @@ pub struct LeakSpec {
     pub per_second: Bytes,
 }
 
+/// `leak:`.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[schemars(rename = "Leak")]
+pub struct LeakYaml {
+    /// Bytes kept per request.
+    #[serde(default)]
+    pub per_request: Option<Memory>,
+    /// Bytes kept per second.
+    #[serde(default)]
+    pub per_second: Option<Memory>,
+}
+
+impl LawYaml for LeakYaml {
+    type Spec = LeakSpec;
+    fn build(&self) -> Result<LeakSpec, Problem> {
+        Ok(LeakSpec {
+            per_request: self.per_request.map_or(Bytes(0), |m| m.0),
+            per_second: self.per_second.map_or(Bytes(0), |m| m.0),
+        })
+    }
+}
+
+/// The law's state: bytes kept so far and the arrivals of the current step.
 #[derive(Clone, Debug)]
 pub(crate) struct Leak {
     spec: LeakSpec,
@@ -31,6 +58,14 @@ pub(crate) struct Leak {
     step_arrivals: u64,
     /// Seconds of history still to apply (a warm start), at the first load.
     history: f64,
+}
+
+impl Law for Leak {
+    type Spec = LeakSpec;
+    const NAME: &'static str = "leak";
+    fn from_spec(spec: &LeakSpec) -> Self {
+        Leak::new(*spec)
+    }
 }
 
 impl Leak {

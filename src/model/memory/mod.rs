@@ -6,106 +6,106 @@
 //! it will cross its limit instead of ticking.
 //!
 //! Two fidelities drive the laws:
-//! - fluid: [`MemoryLaw::set_load`] gives the pod's request rate, and request-driven
+//! - fluid: `MemoryLaw::set_load` gives the pod's request rate, and request-driven
 //!   growth is a slope;
-//! - per request: [`MemoryLaw::on_request`] applies each request as a jump (and a
+//! - per request: `MemoryLaw::on_request` applies each request as a jump (and a
 //!   departure, for requests in flight); the rate still sets what scales with load as a
 //!   whole (connections, CPU).
+//!
+//! # Where a law lives
+//!
+//! Each law is one module here: its YAML shape (serde and JSON Schema), the build step
+//! that checks that shape and turns it into validated parameters (`…Spec`), and the
+//! state that moves along the law's dynamics (`MemoryLaw`). The `registry!` list
+//! below is the only other place that names it: it generates [`MemorySpec`] (validated
+//! parameters), [`MemoryLaws`] (the `memory:` block of a container), the build step from
+//! one to the other, and the `Component` enum the containers hold. CONTRIBUTING.md has
+//! the steps to add one.
+
+#[macro_use]
+mod registry;
 
 mod baseline;
 mod batch;
 mod cache;
 mod connections;
 mod in_flight;
+mod input;
 mod leak;
 mod stats;
 mod trace_buffer;
 mod xds_config;
 mod xds_server;
 
-pub use baseline::BaselineSpec;
-pub use batch::BatchSpec;
-pub use cache::{CacheSpec, KeyBin, zipf_bins};
-pub use connections::ConnectionsSpec;
-pub use in_flight::InFlightSpec;
-pub use leak::LeakSpec;
-pub use stats::StatsSpec;
-pub use trace_buffer::TraceBufferSpec;
+#[cfg(test)]
+mod constant;
+
+pub use baseline::{BaselineSpec, BaselineYaml};
+pub use batch::{BatchSpec, BatchYaml};
+pub use cache::{CacheSpec, CacheYaml, KeyBin, zipf_bins};
+pub use connections::{ConnectionsSpec, ConnectionsYaml};
+pub use in_flight::{InFlightSpec, InFlightYaml};
+pub use input::Located;
+pub use leak::{LeakSpec, LeakYaml};
+pub use stats::{StatsSpec, StatsYaml};
+pub use trace_buffer::{FLUSH_INTERVAL, TraceBufferSpec, TraceBufferYaml};
 pub use xds_config::{BYTES_PER_CLUSTER, BYTES_PER_HOST, XdsConfigSpec};
+pub use xds_server::XdsServerSpec;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
 
 use crate::engine::{SimDuration, SimRng, SimTime};
 use crate::model::cpu::Load;
-use baseline::Baseline;
-use batch::Batch;
-use cache::Cache;
-use connections::Connections;
-use in_flight::InFlight;
-use leak::Leak;
-use stats::Stats;
-use trace_buffer::TraceBuffer;
-use xds_config::XdsConfig;
-use xds_server::XdsServer;
+pub(crate) use baseline::Baseline;
+pub(crate) use batch::Batch;
+pub(crate) use cache::Cache;
+pub(crate) use connections::Connections;
+pub(crate) use in_flight::InFlight;
+use input::Problem;
+pub(crate) use leak::Leak;
+pub use registry::LawYaml;
+pub(crate) use registry::{Law, Registered};
+pub(crate) use stats::Stats;
+pub(crate) use trace_buffer::TraceBuffer;
+pub(crate) use xds_config::XdsConfig;
+pub(crate) use xds_server::XdsServer;
 
-/// The memory laws of one container, each optional.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct MemorySpec {
+registry! {
     /// Resident memory of the idle process, reached after a start-up ramp.
-    pub baseline: Option<BaselineSpec>,
+    baseline: Baseline(BaselineSpec),
+        memory: BaselineYaml "Idle resident memory after a start-up ramp.";
     /// Buffers of requests in flight (Little's law: rps × latency × bytes).
-    pub in_flight: Option<InFlightSpec>,
+    in_flight: InFlight(InFlightSpec),
+        memory: InFlightYaml "Requests in flight × bytes each.";
     /// Envoy's tracer buffer: sampled spans waiting for the exporter.
-    pub trace_buffer: Option<TraceBufferSpec>,
+    trace_buffer: TraceBuffer(TraceBufferSpec),
+        memory: TraceBufferYaml "A tracer buffer drained by an exporter.";
     /// Memory that is never given back, per request or per second.
-    pub leak: Option<LeakSpec>,
+    leak: Leak(LeakSpec),
+        memory: LeakYaml "Memory never freed.";
     /// Envoy: buffers of open connections (more with mTLS).
-    pub connections: Option<ConnectionsSpec>,
+    connections: Connections(ConnectionsSpec);
     /// Envoy: clusters and endpoints of its configuration.
-    pub xds_config: Option<XdsConfigSpec>,
+    xds_config: XdsConfig(XdsConfigSpec);
     /// Envoy: stats and their periodic flush.
-    pub stats: Option<StatsSpec>,
+    stats: Stats(StatsSpec);
     /// An application cache over a key universe.
-    pub cache: Option<CacheSpec>,
+    cache: Cache(CacheSpec),
+        memory: CacheYaml "An application cache over a key universe.";
     /// Batch work holding memory for a while.
-    pub batch: Option<BatchSpec>,
+    batch: Batch(BatchSpec),
+        memory: BatchYaml "Batch work that holds memory for a while: at start and/or periodically.";
     /// istiod's xDS state, sized by the control-plane model.
-    pub xds_server: bool,
+    xds_server: XdsServer(XdsServerSpec);
+    /// A constant size: the law CONTRIBUTING.md adds, kept as its test.
+    #[cfg(test)]
+    constant: Constant(ConstantSpec),
+        memory: ConstantYaml "A constant size (test only).";
 }
 
-impl MemorySpec {
-    /// Fresh state for each configured law, in a fixed order.
-    pub(crate) fn laws(&self) -> Vec<Component> {
-        let mut laws = Vec::with_capacity(4);
-        laws.extend(self.baseline.map(|s| Component::Baseline(Baseline::new(s))));
-        laws.extend(
-            self.in_flight
-                .map(|s| Component::InFlight(InFlight::new(s))),
-        );
-        laws.extend(
-            self.trace_buffer
-                .map(|s| Component::TraceBuffer(TraceBuffer::new(s))),
-        );
-        laws.extend(self.leak.map(|s| Component::Leak(Leak::new(s))));
-        laws.extend(
-            self.connections
-                .map(|s| Component::Connections(Connections::new(s))),
-        );
-        laws.extend(
-            self.xds_config
-                .map(|s| Component::XdsConfig(XdsConfig::new(s))),
-        );
-        laws.extend(self.stats.map(|s| Component::Stats(Stats::new(s))));
-        laws.extend(
-            self.cache
-                .as_ref()
-                .map(|s| Component::Cache(Cache::new(s.clone()))),
-        );
-        laws.extend(self.batch.map(|s| Component::Batch(Batch::new(s))));
-        if self.xds_server {
-            laws.push(Component::XdsServer(XdsServer::default()));
-        }
-        laws
-    }
-}
+#[cfg(test)]
+pub(crate) use constant::{Constant, ConstantSpec, ConstantYaml};
 
 /// The first tick of a periodic timer started at a random phase: in (0, `interval`].
 /// (Public for the model's other periodic loops.)
@@ -176,127 +176,5 @@ pub(crate) trait MemoryLaw {
     /// taking CPU from request handling (default: never).
     fn main_thread_busy(&self) -> bool {
         false
-    }
-}
-
-/// One law of a container, by kind.
-#[derive(Clone, Debug)]
-pub(crate) enum Component {
-    Baseline(Baseline),
-    InFlight(InFlight),
-    TraceBuffer(TraceBuffer),
-    Leak(Leak),
-    Connections(Connections),
-    XdsConfig(XdsConfig),
-    Stats(Stats),
-    Cache(Cache),
-    Batch(Batch),
-    XdsServer(XdsServer),
-}
-
-macro_rules! dispatch {
-    ($self:ident, $law:ident => $body:expr) => {
-        match $self {
-            Component::Baseline($law) => $body,
-            Component::InFlight($law) => $body,
-            Component::TraceBuffer($law) => $body,
-            Component::Leak($law) => $body,
-            Component::Connections($law) => $body,
-            Component::XdsConfig($law) => $body,
-            Component::Stats($law) => $body,
-            Component::Cache($law) => $body,
-            Component::Batch($law) => $body,
-            Component::XdsServer($law) => $body,
-        }
-    };
-}
-
-impl Component {
-    /// The law's name as scenario files and messages spell it.
-    pub(crate) fn name(&self) -> &'static str {
-        match self {
-            Component::Baseline(_) => "baseline",
-            Component::InFlight(_) => "inFlight",
-            Component::TraceBuffer(_) => "traceBuffer",
-            Component::Leak(_) => "leak",
-            Component::Connections(_) => "connections",
-            Component::XdsConfig(_) => "xdsConfig",
-            Component::Stats(_) => "stats",
-            Component::Cache(_) => "cache",
-            Component::Batch(_) => "batch",
-            Component::XdsServer(_) => "xdsServer",
-        }
-    }
-
-    /// Applies a runtime configuration change, if it concerns this law.
-    pub(crate) fn reconfigure(&mut self, knob: Knob) {
-        if let (Component::Connections(c), Knob::Mtls(on)) = (self, knob) {
-            c.set_mtls(on);
-        }
-    }
-
-    /// Sets istiod's xDS memory, if this is that law.
-    pub(crate) fn set_xds_server(&mut self, bytes: f64) {
-        if let Component::XdsServer(x) = self {
-            x.set(bytes);
-        }
-    }
-
-    /// Spans in the buffer, if this is the tracer buffer.
-    pub(crate) fn buffered_spans(&self) -> Option<u64> {
-        match self {
-            Component::TraceBuffer(t) => Some(t.spans()),
-            _ => None,
-        }
-    }
-
-    /// Wall time of the last stats flush, if this is the stats law.
-    pub(crate) fn last_flush(&self) -> Option<Option<SimDuration>> {
-        match self {
-            Component::Stats(s) => Some(s.last_duration()),
-            _ => None,
-        }
-    }
-}
-
-impl MemoryLaw for Component {
-    fn start(&mut self, now: SimTime, warm: Option<SimDuration>, rng: &mut SimRng) {
-        dispatch!(self, l => l.start(now, warm, rng))
-    }
-    fn bytes(&self) -> f64 {
-        dispatch!(self, l => l.bytes())
-    }
-    fn slope(&self) -> f64 {
-        dispatch!(self, l => l.slope())
-    }
-    fn advance(&mut self, dt: f64) {
-        dispatch!(self, l => l.advance(dt))
-    }
-    fn next_change(&self, now: SimTime) -> SimTime {
-        dispatch!(self, l => l.next_change(now))
-    }
-    fn on_change(&mut self, now: SimTime) {
-        dispatch!(self, l => l.on_change(now))
-    }
-    fn set_load(&mut self, load: &Load) {
-        dispatch!(self, l => l.set_load(load))
-    }
-    fn on_request(&mut self, now: SimTime, rng: &mut SimRng) {
-        dispatch!(self, l => l.on_request(now, rng))
-    }
-    fn on_arrivals(&mut self, count: u64, dt: f64, rng: &mut SimRng) {
-        dispatch!(self, l => l.on_arrivals(count, dt, rng))
-    }
-    fn on_step_cut(&mut self, fraction: f64, rng: &mut SimRng) {
-        dispatch!(self, l => l.on_step_cut(fraction, rng))
-    }
-    fn requests_held(&self, dt: f64) -> f64 {
-        dispatch!(self, l => l.requests_held(dt))
-    }
-    fn main_thread_busy(&self) -> bool {
-        dispatch!(self, l => l.main_thread_busy())
-    }
-    fn uses_arrivals(&self) -> bool {
-        dispatch!(self, l => l.uses_arrivals())
     }
 }

@@ -23,12 +23,17 @@
 use std::collections::VecDeque;
 
 use rand::RngExt;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
 
-use super::MemoryLaw;
+use super::input::{Duration, Memory, Problem, Spanned, non_negative, percent, positive_or};
+use super::{Law, LawYaml, MemoryLaw};
 use crate::engine::{SimDuration, SimRng, SimTime};
 use crate::model::cpu::Load;
 use crate::model::units::Bytes;
 
+/// Zipkin's flush timer (`flush_interval_ms`, 5 s).
+pub const FLUSH_INTERVAL: SimDuration = SimDuration::from_secs(5);
 /// Spans per report: Zipkin's `min_flush_spans`.
 pub const MIN_FLUSH_SPANS: f64 = 5.0;
 /// How long a report to the collector may wait (`tracing.zipkin.request_timeout`).
@@ -52,6 +57,46 @@ pub struct TraceBufferSpec {
     pub max_spans: Option<u64>,
 }
 
+/// `traceBuffer:` for a container's own tracer.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[schemars(rename = "TraceBuffer")]
+pub struct TraceBufferYaml {
+    /// Percent of requests traced.
+    #[schemars(with = "f64")]
+    pub sampling: Spanned<f64>,
+    /// Memory per span.
+    pub span_size: Memory,
+    /// Spans per second the exporter delivers.
+    #[schemars(with = "f64")]
+    pub export_rate: Spanned<f64>,
+    /// Exporter flush interval (default 5s).
+    #[serde(default)]
+    #[schemars(with = "Option<Duration>")]
+    pub flush_interval: Option<Spanned<Duration>>,
+    /// Cap on buffered spans.
+    #[serde(default)]
+    pub max_spans: Option<u64>,
+}
+
+impl LawYaml for TraceBufferYaml {
+    type Spec = TraceBufferSpec;
+    fn build(&self) -> Result<TraceBufferSpec, Problem> {
+        let (sampling, rate) = (&self.sampling, &self.export_rate);
+        Ok(TraceBufferSpec {
+            sampling: percent(sampling.value, sampling.referenced)? / 100.0,
+            span_size: self.span_size.0,
+            export_rate: non_negative(rate.value, rate.referenced, "exportRate")?,
+            flush_interval: positive_or(
+                self.flush_interval.as_ref(),
+                FLUSH_INTERVAL,
+                "flushInterval",
+            )?,
+            max_spans: self.max_spans,
+        })
+    }
+}
+
 impl TraceBufferSpec {
     /// Most spans held at once.
     fn cap(&self) -> f64 {
@@ -70,6 +115,7 @@ impl TraceBufferSpec {
     }
 }
 
+/// The law's state: the rate of sampled spans and the reports waiting for the collector.
 #[derive(Clone, Debug)]
 pub(crate) struct TraceBuffer {
     spec: TraceBufferSpec,
@@ -82,6 +128,14 @@ pub(crate) struct TraceBuffer {
     reports: VecDeque<SimTime>,
     /// Spans refused by the circuit breaker.
     dropped: f64,
+}
+
+impl Law for TraceBuffer {
+    type Spec = TraceBufferSpec;
+    const NAME: &'static str = "traceBuffer";
+    fn from_spec(spec: &TraceBufferSpec) -> Self {
+        TraceBuffer::new(*spec)
+    }
 }
 
 impl TraceBuffer {

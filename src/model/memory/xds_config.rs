@@ -5,7 +5,7 @@
 //! service of the mesh unless an Istio `Sidecar` resource narrows its egress, so a
 //! 400-service mesh costs each proxy ~15 MB before any traffic.
 
-use super::MemoryLaw;
+use super::{Law, MemoryLaw};
 use crate::model::units::Bytes;
 
 /// Envoy's memory per cluster, bytes (REFERENCE.md: ≈ 37 KB, CI bound 42 000 B).
@@ -34,9 +34,18 @@ impl XdsConfigSpec {
     }
 }
 
+/// The law's state: its parameters (the size is constant).
 #[derive(Clone, Debug)]
 pub(crate) struct XdsConfig {
     spec: XdsConfigSpec,
+}
+
+impl Law for XdsConfig {
+    type Spec = XdsConfigSpec;
+    const NAME: &'static str = "xdsConfig";
+    fn from_spec(spec: &XdsConfigSpec) -> Self {
+        XdsConfig::new(*spec)
+    }
 }
 
 impl XdsConfig {

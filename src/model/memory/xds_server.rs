@@ -2,9 +2,14 @@
 //! sent. Its size is set by the control-plane model as the push pipeline moves; between
 //! changes it is constant.
 
-use super::MemoryLaw;
+use super::{Law, MemoryLaw};
 use crate::engine::{SimDuration, SimRng, SimTime};
 
+/// istiod's xDS state has no parameters of its own: the control plane sizes it.
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
+pub struct XdsServerSpec;
+
+/// The law's state: the bytes the control plane last set.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct XdsServer {
     bytes: f64,
@@ -14,6 +19,14 @@ impl XdsServer {
     /// The control plane's current accounting of this istiod's xDS memory.
     pub(crate) fn set(&mut self, bytes: f64) {
         self.bytes = bytes;
+    }
+}
+
+impl Law for XdsServer {
+    type Spec = XdsServerSpec;
+    const NAME: &'static str = "xdsServer";
+    fn from_spec(_spec: &XdsServerSpec) -> Self {
+        XdsServer::default()
     }
 }
 

@@ -312,8 +312,7 @@ impl Routing {
         svc.tally.requests += 1.0;
         if svc.view.is_empty() {
             svc.tally.fail(ResponseFlag::Uh, 1.0);
-        } else {
-            let key = self.pick_endpoint(cx, s);
+        } else if let Some(key) = self.pick_endpoint(cx, s) {
             let serves = cx
                 .cluster
                 .pod(key)
@@ -330,8 +329,8 @@ impl Routing {
     /// The endpoint a request goes to: a draw weighted by the pods' shares. Many clients,
     /// each balancing on its own, make each endpoint's arrivals a thinned Poisson
     /// stream — independent between pods — not the near-regular sequence one global
-    /// round-robin would give.
-    fn pick_endpoint(&mut self, cx: &Cx<'_>, s: usize) -> PodKey {
+    /// round-robin would give. `None` when the service has no endpoints.
+    fn pick_endpoint(&mut self, cx: &Cx<'_>, s: usize) -> Option<PodKey> {
         let weight = |k: PodKey| cx.cluster.pod(k).map_or(1.0, |p| p.weight);
         let svc = &mut self.services[s];
         let total: f64 = svc.view.iter().map(|&k| weight(k)).sum();
@@ -339,10 +338,11 @@ impl Routing {
         for &key in &svc.view {
             let w = weight(key);
             if x < w {
-                return key;
+                return Some(key);
             }
             x -= w;
         }
-        *svc.view.last().expect("a non-empty view")
+        // Rounding can leave `x` a hair above the last weight: the last endpoint.
+        svc.view.last().copied()
     }
 }

@@ -8,7 +8,7 @@
 //! desired − maxUnavailable stay ready. Old pods that are not ready (crash-looping) are
 //! deleted first, as the controller cleans up unhealthy replicas first. A new pod that
 //! never becomes ready stalls the rollout, as in a real cluster.
-//! Pods are placed by the [`scheduler`].
+//! Pods are placed by the `scheduler`.
 
 pub(crate) mod scheduler;
 

@@ -2,22 +2,22 @@
 //!
 //! [`World`] owns the shared [`Cluster`] and one instance of each subsystem; each
 //! subsystem owns its state and its event type and handles its events through a
-//! [`Cx`]. A subsystem announces what follows for the others as [`Signal`]s; after every
+//! `Cx`. A subsystem announces what follows for the others as `Signal`s; after every
 //! event the world routes each signal, in order, to the subsystems that care — the only
 //! place that knows who listens to what. So a new mechanism is a new subsystem and a few
 //! lines here, not more code inside the others.
 //!
 //! | subsystem | owns |
 //! |---|---|
-//! | [`Kernel`] | container memory and cgroup OOM decisions (container, pod, node) |
-//! | [`Kubelet`] | container lifecycle, back-off, readiness |
-//! | [`EvictionManager`] | node pressure and eviction |
-//! | [`Deployments`], [`Scheduler`] | pods created and deleted, placement |
-//! | [`Routing`] | services: load, endpoints, request outcomes |
-//! | [`ControlPlane`] | istiod, the proxies' xDS state, kube-proxy |
-//! | [`Autoscaling`] | VPAs |
-//! | [`Monitoring`] | scrapes, SLO burn, alerts |
-//! | [`Timeline`] | the scenario's actions and the policies they break |
+//! | [`Kernel`](crate::model::kernel) | container memory and cgroup OOM decisions (container, pod, node) |
+//! | [`Kubelet`](crate::model::kubelet) | container lifecycle, back-off, readiness |
+//! | [`EvictionManager`](crate::model::eviction) | node pressure and eviction |
+//! | [`Deployments`](crate::model::workloads), [`Scheduler`](crate::model::workloads) | pods created and deleted, placement |
+//! | [`Routing`](crate::model::routing) | services: load, endpoints, request outcomes |
+//! | [`ControlPlane`](crate::model::control_plane) | istiod, the proxies' xDS state, kube-proxy |
+//! | [`Autoscaling`](crate::model::autoscaling) | VPAs |
+//! | [`Monitoring`](crate::model::monitoring) | scrapes, SLO burn, alerts |
+//! | [`Timeline`](crate::model::timeline) | the scenario's actions and the policies they break |
 
 mod cx;
 mod snapshot;
@@ -327,7 +327,7 @@ impl<'c, R: Recorder> World<'c, R> {
                 let xds = cx
                     .cluster
                     .container(c)
-                    .is_some_and(|k| k.spec.memory.xds_server);
+                    .is_some_and(|k| k.spec.memory.xds_server.is_some());
                 self.kernel.container_started(cx, c);
                 if let Some(cp) = &mut self.control_plane
                     && xds

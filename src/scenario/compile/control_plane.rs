@@ -9,7 +9,7 @@ use crate::engine::SimDuration;
 use crate::model::WorkloadSpec;
 use crate::model::container::{ContainerSpec, ReadinessProbe};
 use crate::model::control_plane::{ControlPlaneSpec, DebounceSpec, IstiodSpec};
-use crate::model::memory::{BaselineSpec, MemorySpec};
+use crate::model::memory::{BaselineSpec, MemorySpec, XdsServerSpec};
 use crate::model::pod::PodTemplate;
 use crate::model::units::Bytes;
 use crate::scenario::error::Problem;
@@ -49,7 +49,7 @@ pub fn control_plane(
                 size: i.baseline.0,
                 ramp: SimDuration::ZERO,
             }),
-            xds_server: true,
+            xds_server: Some(XdsServerSpec),
             ..MemorySpec::default()
         },
         cpu: Default::default(),

@@ -363,8 +363,7 @@ fn decision(
             ));
         }
         Trigger::AlertFiring(a.value.clone())
-    } else {
-        let b = d.burn_rate.as_ref().expect("exactly one trigger");
+    } else if let Some(b) = &d.burn_rate {
         let hour = match b.value.window.0.as_secs() {
             300 => false,
             3600 => true,
@@ -387,6 +386,13 @@ fn decision(
             hour,
             above: b.value.above,
         }
+    } else {
+        // Checked above: exactly one trigger is given.
+        return Err(Problem::new(
+            Location::UNKNOWN,
+            "a drill decision needs exactly one trigger",
+            DECISION_FORM,
+        ));
     };
     Ok(DecisionPoint::Trigger {
         trigger,

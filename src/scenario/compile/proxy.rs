@@ -5,16 +5,17 @@
 
 use serde_saphyr::Location;
 
-use super::template::{check_request_fits, memory_laws, non_negative, overlay};
+use super::template::{check_request_fits, overlay};
 use crate::engine::SimDuration;
 use crate::model::container::{ContainerSpec, HelperProcess, ReadinessProbe};
 use crate::model::cpu::CpuSpec;
 use crate::model::memory::{
-    BYTES_PER_CLUSTER, BYTES_PER_HOST, BaselineSpec, ConnectionsSpec, InFlightSpec, StatsSpec,
+    BYTES_PER_CLUSTER, BYTES_PER_HOST, BaselineSpec, ConnectionsYaml, InFlightSpec, StatsYaml,
     TraceBufferSpec, XdsConfigSpec,
 };
 use crate::model::resources::{ResourceList, Resources};
 use crate::model::units::Bytes;
+use crate::scenario::check::{non_negative, percent, positive_or};
 use crate::scenario::error::Problem;
 use crate::scenario::istio::{self, PROXY_NAME};
 use crate::scenario::quantity::{parse_bytes, parse_millicpu};
@@ -30,29 +31,10 @@ const PROXY_LATENCY: SimDuration = SimDuration::from_millis(20);
 /// Buffers per proxied request (UNCONFIRMED).
 const PROXY_BYTES_PER_REQUEST: Bytes = Bytes(32 << 10);
 
-/// Stats per cluster (upstream_rq_*, circuit breakers, Istio's standard metrics per
-/// peer). UNCONFIRMED.
-const STATS_PER_CLUSTER: u32 = 150;
-/// Stats not tied to clusters (server, listeners, runtime). UNCONFIRMED.
-const STATS_BASE: u32 = 500;
-/// Memory per stat and per stat of a flush snapshot. UNCONFIRMED.
-const BYTES_PER_STAT: Bytes = Bytes(100);
-const SNAPSHOT_BYTES_PER_STAT: Bytes = Bytes(100);
-/// Main-thread CPU per stat per flush. UNCONFIRMED: fitted to seed 000, where a flush
-/// of a 400-service proxy took 280 ms at 1000 rps under a 500m limit.
-const CPU_PER_STAT: SimDuration = SimDuration::from_nanos(1_400);
-
 /// Fraction of the CFS quota Envoy's main thread keeps when worker threads saturate
 /// it. UNCONFIRMED: small, so a saturated proxy's flush slows down a lot but not to a
 /// halt.
 const MAIN_THREAD_MIN_SHARE: f64 = 0.05;
-
-/// Connections per rps and memory per connection, with and without mTLS. Together they
-/// put a sidecar at 1000 rps ~50 MB above idle, inside Istio's published 40–60 MB per
-/// 1000 rps (REFERENCE.md); the split itself is UNCONFIRMED.
-const CONNECTIONS_PER_RPS: f64 = 1.0;
-const TLS_BYTES_PER_CONNECTION: Bytes = Bytes(48 << 10);
-const PLAIN_BYTES_PER_CONNECTION: Bytes = Bytes(16 << 10);
 
 /// Resident memory of `pilot-agent`, the second process of `istio-proxy`. UNCONFIRMED.
 const PILOT_AGENT_RSS: Bytes = Bytes::mib(30);
@@ -74,8 +56,8 @@ pub fn proxy_container(
 ) -> Result<ContainerSpec, Problem> {
     let mesh = ctx.mesh;
     let (own, global) = (&w.proxy, &mesh.proxy);
-    let mut memory = memory_laws(&global.memory)?;
-    let overrides = memory_laws(&own.memory)?;
+    let mut memory = global.memory.build()?;
+    let overrides = own.memory.build()?;
     for spec in [&global.memory, &own.memory] {
         if let Some(tb) = &spec.trace_buffer {
             return Err(Problem::new(
@@ -110,9 +92,18 @@ pub fn proxy_container(
     }
     memory.trace_buffer = Some(tracer);
     let xds = xds_config(own, ctx);
-    memory.stats = Some(stats(own, global, &xds, w)?);
+    memory.stats = Some(StatsYaml::build(
+        &own.stats,
+        &global.stats,
+        xds.clusters,
+        istio::stats_flush_interval(&w.annotations)?,
+    ));
     memory.xds_config = Some(xds);
-    memory.connections = Some(connections(own, global, mesh));
+    memory.connections = Some(ConnectionsYaml::build(
+        &own.connections,
+        &global.connections,
+        mesh.mtls.unwrap_or(true),
+    ));
     let cpu = own.cpu.as_ref().or(global.cpu.as_ref());
     let cpu_per_request = cpu.map_or(istio::PROXY_CPU_PER_REQUEST, |c| c.per_request.0);
     let main_thread_min_share = cpu
@@ -196,54 +187,11 @@ fn xds_config(own: &yaml::Proxy, ctx: &MeshContext<'_>) -> XdsConfigSpec {
     }
 }
 
-fn stats(
-    own: &yaml::Proxy,
-    global: &yaml::Proxy,
-    xds: &XdsConfigSpec,
-    w: &yaml::Workload,
-) -> Result<StatsSpec, Problem> {
-    let (o, g) = (&own.stats, &global.stats);
-    let per_cluster = o.per_cluster.or(g.per_cluster).unwrap_or(STATS_PER_CLUSTER);
-    let base = o.base.or(g.base).unwrap_or(STATS_BASE);
-    Ok(StatsSpec {
-        count: u64::from(base) + u64::from(per_cluster) * u64::from(xds.clusters),
-        bytes_per_stat: o
-            .bytes_per_stat
-            .or(g.bytes_per_stat)
-            .map_or(BYTES_PER_STAT, |m| m.0),
-        snapshot_bytes_per_stat: o
-            .snapshot_bytes_per_stat
-            .or(g.snapshot_bytes_per_stat)
-            .map_or(SNAPSHOT_BYTES_PER_STAT, |m| m.0),
-        cpu_per_stat: o
-            .cpu_per_stat
-            .or(g.cpu_per_stat)
-            .map_or(CPU_PER_STAT, |d| d.0),
-        flush_interval: istio::stats_flush_interval(&w.annotations)?,
-    })
-}
-
-fn connections(own: &yaml::Proxy, global: &yaml::Proxy, mesh: &yaml::Mesh) -> ConnectionsSpec {
-    let (o, g) = (&own.connections, &global.connections);
-    ConnectionsSpec {
-        per_rps: o.per_rps.or(g.per_rps).unwrap_or(CONNECTIONS_PER_RPS),
-        tls_bytes: o
-            .tls_bytes
-            .or(g.tls_bytes)
-            .map_or(TLS_BYTES_PER_CONNECTION, |m| m.0),
-        plain_bytes: o
-            .plain_bytes
-            .or(g.plain_bytes)
-            .map_or(PLAIN_BYTES_PER_CONNECTION, |m| m.0),
-        mtls: mesh.mtls.unwrap_or(true),
-    }
-}
-
 /// The proxy's tracer buffer from `mesh.tracing` and the effective sampling.
 fn trace_buffer(w: &yaml::Workload, mesh: &yaml::Mesh) -> Result<TraceBufferSpec, Problem> {
     let t = &mesh.tracing;
     if let Some(s) = &mesh.trace_sampling {
-        super::template::percent(s.value, s.referenced)?;
+        percent(s.value, s.referenced)?;
     }
     let sampling = istio::trace_sampling_percent(mesh, &w.annotations)?;
     let export_rate = match &t.collector_capacity {
@@ -257,7 +205,7 @@ fn trace_buffer(w: &yaml::Workload, mesh: &yaml::Mesh) -> Result<TraceBufferSpec
             .as_ref()
             .map_or(istio::DEFAULT_SPAN_SIZE, |s| s.value.0),
         export_rate,
-        flush_interval: super::template::positive_or(
+        flush_interval: positive_or(
             t.flush_interval.as_ref(),
             istio::ZIPKIN_FLUSH_INTERVAL,
             "flushInterval",

@@ -8,10 +8,6 @@ use super::proxy::{MeshContext, proxy_container};
 use crate::engine::SimDuration;
 use crate::model::container::{ContainerSpec, HeapSize, JvmSpec, ReadinessProbe};
 use crate::model::cpu::CpuSpec;
-use crate::model::memory::{
-    BaselineSpec, BatchSpec, CacheSpec, InFlightSpec, LeakSpec, MemorySpec, TraceBufferSpec,
-    zipf_bins,
-};
 use crate::model::pod::PodTemplate;
 use crate::model::resources::{ResourceList, Resources};
 use crate::model::units::Bytes;
@@ -30,7 +26,7 @@ pub fn pod_template(
         containers.push(Arc::new(ContainerSpec {
             name: c.name.value.clone(),
             resources: resources(&c.resources)?,
-            memory: memory_laws(&c.memory)?,
+            memory: c.memory.build()?,
             cpu: c.cpu.as_ref().map_or_else(CpuSpec::default, |c| CpuSpec {
                 per_request: c.per_request.0,
                 threads: c.threads,
@@ -141,69 +137,6 @@ pub(super) fn check_request_fits(r: &Resources, at: Location) -> Result<(), Prob
     }
 }
 
-/// Memory laws from their spec.
-pub fn memory_laws(spec: &yaml::MemoryLaws) -> Result<MemorySpec, Problem> {
-    Ok(MemorySpec {
-        baseline: spec.baseline.as_ref().map(|b| BaselineSpec {
-            size: b.size.0,
-            ramp: b.ramp.map_or(SimDuration::ZERO, |d| d.0),
-        }),
-        in_flight: spec.in_flight.as_ref().map(|f| InFlightSpec {
-            latency: f.latency.0,
-            per_request: f.per_request.0,
-        }),
-        trace_buffer: spec
-            .trace_buffer
-            .as_ref()
-            .map(|t| trace_buffer(&t.value))
-            .transpose()?,
-        leak: spec.leak.as_ref().map(|l| LeakSpec {
-            per_request: l.per_request.map_or(Bytes(0), |m| m.0),
-            per_second: l.per_second.map_or(Bytes(0), |m| m.0),
-        }),
-        connections: None,
-        xds_config: None,
-        stats: None,
-        cache: spec
-            .cache
-            .as_ref()
-            .map(|c| cache(&c.value).map_err(|p| p.or_at(c.referenced)))
-            .transpose()?,
-        xds_server: false,
-        batch: spec.batch.as_ref().map(|b| BatchSpec {
-            size: b.size.0,
-            after_start: b.after_start.map(|d| d.0),
-            every: b.every.map(|d| d.0).filter(|d| !d.is_zero()),
-            ramp: b.ramp.map_or(SimDuration::from_secs(1), |d| d.0),
-            hold: b.hold.map_or(SimDuration::from_secs(10), |d| d.0),
-        }),
-    })
-}
-
-/// The most keys a cache may have: 2^53, the largest count the model's floating-point
-/// arithmetic holds exactly (and far beyond any real key space).
-const MAX_CACHE_KEYS: u64 = 1 << 53;
-
-fn cache(c: &yaml::Cache) -> Result<CacheSpec, Problem> {
-    let zipf = c.zipf.unwrap_or(0.0);
-    if c.keys == 0 || c.keys > MAX_CACHE_KEYS || !(0.0..=4.0).contains(&zipf) {
-        return Err(Problem::new(
-            Location::UNKNOWN,
-            format!("cache with {} keys and Zipf exponent {zipf}", c.keys),
-            "keys from 1 to 2^53 and a Zipf exponent from 0 (uniform) to 4",
-        ));
-    }
-    Ok(CacheSpec {
-        bins: zipf_bins(c.keys, zipf).into(),
-        entry_size: c.entry_size.0,
-        lookups_per_request: c.lookups_per_request.unwrap_or(1.0),
-        max_entries: c.max_entries,
-        ttl: c.ttl.map(|d| d.0).filter(|d| !d.is_zero()),
-        warmup: c.warmup.map(|d| d.0),
-        warmup_entries: c.warmup_entries,
-    })
-}
-
 /// HotSpot's defaults: `MaxRAMPercentage` 25 (REFERENCE.md), `InitialRAMPercentage`
 /// 1.5625 (UNCONFIRMED), and a non-heap footprint (metaspace, code cache as touched,
 /// thread stacks) of 64Mi (UNCONFIRMED).
@@ -241,61 +174,6 @@ pub(super) fn jvm(j: &yaml::Spanned<yaml::Jvm>, limit: Option<Bytes>) -> Result<
             }),
         non_heap: j.value.non_heap.map_or(JVM_NON_HEAP, |m| m.0),
     })
-}
-
-fn trace_buffer(t: &yaml::TraceBuffer) -> Result<TraceBufferSpec, Problem> {
-    Ok(TraceBufferSpec {
-        sampling: percent(t.sampling.value, t.sampling.referenced)? / 100.0,
-        span_size: t.span_size.0,
-        export_rate: non_negative(t.export_rate.value, t.export_rate.referenced, "exportRate")?,
-        flush_interval: positive_or(
-            t.flush_interval.as_ref(),
-            istio::ZIPKIN_FLUSH_INTERVAL,
-            "flushInterval",
-        )?,
-        max_spans: t.max_spans,
-    })
-}
-
-pub(super) fn percent(v: f64, at: Location) -> Result<f64, Problem> {
-    if (0.0..=100.0).contains(&v) {
-        Ok(v)
-    } else {
-        Err(Problem::new(
-            at,
-            format!("sampling {v} is not a percentage"),
-            "a percentage from 0 to 100 (1 = 1 %)",
-        ))
-    }
-}
-
-/// `v` if finite and ≥ 0.
-pub fn non_negative(v: f64, at: Location, what: &str) -> Result<f64, Problem> {
-    if v.is_finite() && v >= 0.0 {
-        Ok(v)
-    } else {
-        Err(Problem::new(
-            at,
-            format!("`{what}` is {v}"),
-            "a finite number ≥ 0",
-        ))
-    }
-}
-
-pub(super) fn positive_or(
-    d: Option<&crate::scenario::yaml::Spanned<crate::scenario::duration::Duration>>,
-    default: SimDuration,
-    what: &str,
-) -> Result<SimDuration, Problem> {
-    match d {
-        None => Ok(default),
-        Some(d) if d.value.0.is_zero() => Err(Problem::new(
-            d.referenced,
-            format!("`{what}` is zero"),
-            "a positive duration such as 5s",
-        )),
-        Some(d) => Ok(d.value.0),
-    }
 }
 
 /// A container's readiness probe: Kubernetes' defaults for what it leaves out.

@@ -3,6 +3,8 @@
 
 use std::sync::Arc;
 
+use serde_saphyr::Location;
+
 use super::{MeshContext, pod_template, workload_index};
 use crate::engine::SimTime;
 use crate::model::{Action, TimedAction};
@@ -64,12 +66,15 @@ fn action(
         e.peer_authentication.is_some(),
         e.config_churn.is_some(),
     ];
-    if given.iter().filter(|&&g| g).count() != 1 {
-        return Err(Problem::new(
+    let one_action = || {
+        Problem::new(
             e.at.referenced,
             "a timeline entry needs exactly one action",
             "one of helmUpgrade, setResources, rollback, scale, peerAuthentication, configChurn",
-        ));
+        )
+    };
+    if given.iter().filter(|&&g| g).count() != 1 {
+        return Err(one_action());
     }
     if let Some(c) = &e.config_churn {
         if spec.control_plane.is_none() {
@@ -101,13 +106,13 @@ fn action(
     }
     let changed = if let Some(c) = &e.helm_upgrade {
         let w = workload_index(spec, &c.workload)?;
-        Some(("helm-upgrade", w, upgraded(current(&histories[w]), c)?))
+        Some(("helm-upgrade", w, upgraded(current(&histories[w])?, c)?))
     } else if let Some(c) = &e.set_resources {
         let w = workload_index(spec, &c.workload)?;
         Some((
             "set-resources",
             w,
-            with_resources(current(&histories[w]), c, spec)?,
+            with_resources(current(&histories[w])?, c, spec)?,
         ))
     } else {
         None
@@ -150,7 +155,7 @@ fn action(
             },
         ));
     }
-    let s = e.scale.as_ref().expect("exactly one action");
+    let s = e.scale.as_ref().ok_or_else(one_action)?;
     let w = workload_index(spec, &s.workload)?;
     Ok((
         "scale",
@@ -161,8 +166,15 @@ fn action(
     ))
 }
 
-fn current(h: &History) -> &yaml::Workload {
-    &h.last().expect("a workload always has a revision").1
+/// The workload's latest revision (a history starts with the scenario's own).
+fn current(h: &History) -> Result<&yaml::Workload, Problem> {
+    h.last().map(|(_, w)| w).ok_or_else(|| {
+        Problem::new(
+            Location::UNKNOWN,
+            "a workload without a revision",
+            "a workload of the scenario",
+        )
+    })
 }
 
 /// The workload after a Helm upgrade: annotations merged, values set by path.
@@ -172,7 +184,13 @@ fn upgraded(w: &yaml::Workload, c: &yaml::TemplateChange) -> Result<yaml::Worklo
     if c.set.is_empty() {
         return Ok(new);
     }
-    let mut value = serde_json::to_value(&new).expect("specs serialise");
+    let mut value = serde_json::to_value(&new).map_err(|e| {
+        Problem::new(
+            c.workload.referenced,
+            e.to_string(),
+            "a workload of the scenario",
+        )
+    })?;
     for (p, v) in &c.set {
         path::set(&mut value, p, v.value.clone())
             .map_err(|m| Problem::new(v.referenced, m, "a path relative to the workload"))?;

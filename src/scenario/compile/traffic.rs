@@ -1,9 +1,9 @@
 //! Traffic specs to service traffic.
 
-use super::template::non_negative;
 use super::workload_index;
 use crate::engine::SimTime;
 use crate::model::routing::{Diurnal, LoadProfile, NoiseSpec, Ramp, ServiceTraffic, Spike, Step};
+use crate::scenario::check::non_negative;
 use crate::scenario::error::Problem;
 use crate::scenario::yaml;
 

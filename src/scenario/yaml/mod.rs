@@ -14,6 +14,8 @@ mod timeline;
 mod traffic;
 mod workload;
 
+/// A container's `memory:` block: each law's shape lives with the law (`model::memory`).
+pub use crate::model::memory::MemoryLaws;
 pub use cluster::{Background, CrashLoopBackOff, EvictionHard, FeatureGates, Kubelet, NodeGroup};
 pub use control_plane::{Churn, ControlPlane, Debounce, Istiod, KubeProxy, Reconnect, SyncGate};
 pub use drill::{BurnRate, Decision, Drill, DrillAction, DrillOption, Page, Scoring, Weights};
@@ -24,9 +26,8 @@ pub use timeline::{
 };
 pub use traffic::{Diurnal, Noise, Ramp, Spike, Step, Traffic};
 pub use workload::{
-    Baseline, Batch, Cache, Connections, Container, CpuDemand, InFlight, Jvm, Leak, MemoryLaws,
-    PodResources, Probe, Proxy, ResourceList, Resources, RollingUpdate, Scope, Stats, TraceBuffer,
-    Workload,
+    Container, CpuDemand, Jvm, PodResources, Probe, Proxy, ResourceList, Resources, RollingUpdate,
+    Scope, Workload,
 };
 
 use std::collections::BTreeMap;

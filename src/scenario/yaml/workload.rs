@@ -1,10 +1,12 @@
-//! Workloads, containers, resources and memory laws.
+//! Workloads, containers and resources (each memory law's block lives with the law,
+//! in `model::memory`).
 
 use std::collections::BTreeMap;
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use crate::model::memory::{ConnectionsYaml, MemoryLaws, StatsYaml};
 use crate::scenario::duration::Duration;
 use crate::scenario::quantity::{Cpu, Memory};
 use serde_saphyr::Spanned;
@@ -140,42 +142,6 @@ pub struct CpuDemand {
     pub main_thread_min_share: Option<f64>,
 }
 
-/// Envoy stats and their flush.
-#[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct Stats {
-    /// Stats per cluster the proxy sees.
-    #[serde(default)]
-    pub per_cluster: Option<u32>,
-    /// Stats independent of clusters (server, listeners).
-    #[serde(default)]
-    pub base: Option<u32>,
-    /// Memory per stat.
-    #[serde(default)]
-    pub bytes_per_stat: Option<Memory>,
-    /// Memory per stat of a flush snapshot.
-    #[serde(default)]
-    pub snapshot_bytes_per_stat: Option<Memory>,
-    /// CPU time per stat per flush (e.g. `1400ns`).
-    #[serde(default)]
-    pub cpu_per_stat: Option<Duration>,
-}
-
-/// Connection memory.
-#[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct Connections {
-    /// Open connections per request per second.
-    #[serde(default)]
-    pub per_rps: Option<f64>,
-    /// Memory per connection with mTLS.
-    #[serde(default)]
-    pub tls_bytes: Option<Memory>,
-    /// Memory per plain-text connection.
-    #[serde(default)]
-    pub plain_bytes: Option<Memory>,
-}
-
 /// An Istio `Sidecar` resource's egress scope.
 #[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
@@ -205,10 +171,10 @@ pub struct Proxy {
     pub cpu: Option<CpuDemand>,
     /// Stats and their flush.
     #[serde(default)]
-    pub stats: Stats,
+    pub stats: StatsYaml,
     /// Connection memory.
     #[serde(default)]
-    pub connections: Connections,
+    pub connections: ConnectionsYaml,
     /// A `Sidecar` resource narrowing what the proxy sees.
     #[serde(default)]
     pub scope: Option<Scope>,
@@ -238,133 +204,4 @@ pub struct ResourceList {
     #[serde(default)]
     #[schemars(with = "Option<Cpu>")]
     pub cpu: Option<Spanned<Cpu>>,
-}
-
-/// Memory laws of a container.
-#[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct MemoryLaws {
-    /// Idle resident memory after a start-up ramp.
-    #[serde(default)]
-    pub baseline: Option<Baseline>,
-    /// Requests in flight × bytes each.
-    #[serde(default)]
-    pub in_flight: Option<InFlight>,
-    /// A tracer buffer drained by an exporter.
-    #[serde(default)]
-    #[schemars(with = "Option<TraceBuffer>")]
-    pub trace_buffer: Option<Spanned<TraceBuffer>>,
-    /// Memory never freed.
-    #[serde(default)]
-    pub leak: Option<Leak>,
-    /// An application cache over a key universe.
-    #[serde(default)]
-    #[schemars(with = "Option<Cache>")]
-    pub cache: Option<Spanned<Cache>>,
-    /// Batch work that holds memory for a while: at start and/or periodically.
-    #[serde(default)]
-    pub batch: Option<Batch>,
-}
-
-/// `cache:`.
-#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct Cache {
-    /// Distinct keys that can be requested.
-    pub keys: u64,
-    /// Zipf exponent of key popularity (0 = uniform; default 0).
-    #[serde(default)]
-    pub zipf: Option<f64>,
-    /// Memory per entry.
-    pub entry_size: Memory,
-    /// Cache lookups per request (default 1).
-    #[serde(default)]
-    pub lookups_per_request: Option<f64>,
-    /// LRU bound on entries (default: none).
-    #[serde(default)]
-    pub max_entries: Option<u64>,
-    /// Expire after write (default: never).
-    #[serde(default)]
-    pub ttl: Option<Duration>,
-    /// At start the cache is rebuilt, over this long, with the entries it held before
-    /// the restart (a warm-up from the database); default: starts empty.
-    #[serde(default)]
-    pub warmup: Option<Duration>,
-    /// At most this many entries are rebuilt by the warm-up, the most popular.
-    #[serde(default)]
-    pub warmup_entries: Option<u64>,
-}
-
-/// `batch:`.
-#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct Batch {
-    /// Memory a batch holds at its peak.
-    pub size: Memory,
-    /// First batch this long after the process starts (default: none at start).
-    #[serde(default)]
-    pub after_start: Option<Duration>,
-    /// Then every this long (default: never again).
-    #[serde(default)]
-    pub every: Option<Duration>,
-    /// Time to allocate the batch's memory (default 1s).
-    #[serde(default)]
-    pub ramp: Option<Duration>,
-    /// Time the memory stays held after allocation (default 10s).
-    #[serde(default)]
-    pub hold: Option<Duration>,
-}
-
-/// `baseline:`.
-#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct Baseline {
-    /// Resident size once started.
-    pub size: Memory,
-    /// Linear ramp from start (default 0s).
-    #[serde(default)]
-    pub ramp: Option<Duration>,
-}
-
-/// `inFlight:`.
-#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct InFlight {
-    /// Time each request is in flight.
-    pub latency: Duration,
-    /// Bytes each request holds.
-    pub per_request: Memory,
-}
-
-/// `traceBuffer:` for a container's own tracer.
-#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct TraceBuffer {
-    /// Percent of requests traced.
-    #[schemars(with = "f64")]
-    pub sampling: Spanned<f64>,
-    /// Memory per span.
-    pub span_size: Memory,
-    /// Spans per second the exporter delivers.
-    #[schemars(with = "f64")]
-    pub export_rate: Spanned<f64>,
-    /// Exporter flush interval (default 5s).
-    #[serde(default)]
-    #[schemars(with = "Option<Duration>")]
-    pub flush_interval: Option<Spanned<Duration>>,
-    /// Cap on buffered spans.
-    #[serde(default)]
-    pub max_spans: Option<u64>,
-}
-
-/// `leak:`.
-#[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct Leak {
-    /// Bytes kept per request.
-    #[serde(default)]
-    pub per_request: Option<Memory>,
-    /// Bytes kept per second.
-    #[serde(default)]
-    pub per_second: Option<Memory>,
 }

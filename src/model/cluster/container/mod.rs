@@ -12,53 +12,23 @@
 //! (`OutOfMemoryError`, exit 1), not an OOM kill; resident memory reaching the cgroup
 //! limit first is an OOM kill (REFERENCE.md, "JVM in a container").
 
+mod spec;
+mod usage;
+
 use std::sync::Arc;
+
+pub use spec::{
+    ContainerSpec, EXIT_CODE_OOM_KILLED, HeapSize, HelperProcess, JvmSpec, ReadinessProbe,
+    Termination,
+};
 
 use super::arrivals::ArrivalSteps;
 use crate::engine::{EventKey, SimDuration, SimRng, SimTime};
-use crate::model::cpu::{CpuSpec, Load};
+use crate::model::cpu::Load;
 use crate::model::kubelet::backoff::{BackoffPolicy, RestartBackoff};
-use crate::model::memory::{Component, Knob, MemoryLaw, MemorySpec};
-use crate::model::resources::Resources;
-use crate::model::units::Bytes;
-
-/// Exit code of a container killed by SIGKILL (128 + 9), as the runtime reports it.
-pub const EXIT_CODE_OOM_KILLED: i32 = 137;
-
-/// A heap size: fixed (`-Xmx450m`) or a share of the container's memory limit
-/// (`-XX:MaxRAMPercentage`), which the JVM reads from its cgroup at start
-/// (`UseContainerSupport`).
-#[derive(Copy, Clone, Debug, PartialEq)]
-pub enum HeapSize {
-    /// A fixed size.
-    Fixed(Bytes),
-    /// Percent of the container's memory limit.
-    OfLimit(f64),
-}
-
-impl HeapSize {
-    /// The size for a container limited to `limit` (zero if it depends on a limit that
-    /// is not set; the scenario layer rejects that case).
-    pub fn resolve(self, limit: Option<Bytes>) -> Bytes {
-        match self {
-            HeapSize::Fixed(b) => b,
-            HeapSize::OfLimit(pct) => {
-                limit.map_or(Bytes(0), |l| Bytes((l.as_f64() * pct / 100.0) as u64))
-            }
-        }
-    }
-}
-
-/// A HotSpot JVM's memory settings.
-#[derive(Copy, Clone, Debug, PartialEq)]
-pub struct JvmSpec {
-    /// `-Xmx`: the heap's ceiling.
-    pub max_heap: HeapSize,
-    /// `-Xms`: heap committed from the start.
-    pub initial_heap: HeapSize,
-    /// Metaspace, code cache, thread stacks, GC structures: resident outside the heap.
-    pub non_heap: Bytes,
-}
+use crate::model::memory::{
+    Component, Connections, Knob, MemoryLaw, Stats, TraceBuffer, XdsServer,
+};
 
 /// JVM sizes resolved against the container's actual limit.
 #[derive(Copy, Clone, Debug, PartialEq)]
@@ -66,113 +36,6 @@ struct Jvm {
     max_heap: f64,
     initial_heap: f64,
     non_heap: f64,
-}
-
-/// A second process in a container with a fixed resident size (`pilot-agent` beside
-/// `envoy` in `istio-proxy`). The OOM killer picks processes, not containers.
-#[derive(Clone, Debug, PartialEq)]
-pub struct HelperProcess {
-    /// Process name.
-    pub name: String,
-    /// Its resident memory.
-    pub rss: Bytes,
-}
-
-/// A readiness probe, and how long the process takes before it would pass one.
-///
-/// The kubelet's prober runs the probe every `period` on a ticker that starts with the
-/// container's first start and keeps its phase across restarts; a restarted container is
-/// ready at the first tick at least `initial_delay` after its start at which the process
-/// is up (`startup` after its start). Kubernetes' defaults: `initialDelaySeconds` 0,
-/// `periodSeconds` 10 (docs/reference.md "Kubernetes probes and rollouts").
-#[derive(Copy, Clone, Debug, PartialEq)]
-pub struct ReadinessProbe {
-    /// Time from the process start until it would answer ready.
-    pub startup: SimDuration,
-    /// `initialDelaySeconds`.
-    pub initial_delay: SimDuration,
-    /// `periodSeconds`.
-    pub period: SimDuration,
-}
-
-impl ReadinessProbe {
-    /// Kubernetes' defaults for a process that is up `startup` after it starts.
-    pub fn kubernetes(startup: SimDuration) -> Self {
-        ReadinessProbe {
-            startup,
-            initial_delay: SimDuration::ZERO,
-            period: SimDuration::from_secs(10),
-        }
-    }
-
-    /// When a container started at `start`, whose prober ticks at `anchor + k × period`
-    /// (any whole `k`), becomes ready.
-    pub fn ready_at(&self, anchor: SimTime, start: SimTime) -> SimTime {
-        let earliest = i128::from((start + self.startup.max(self.initial_delay)).as_nanos());
-        let period = i128::from(self.period.as_nanos().max(1));
-        let anchor = i128::from(anchor.as_nanos());
-        let ticks = (earliest - anchor).div_euclid(period);
-        let mut at = anchor + ticks * period;
-        if at < earliest {
-            at += period;
-        }
-        SimTime::from_nanos(u64::try_from(at).unwrap_or(u64::MAX))
-    }
-}
-
-/// A container in a pod template.
-#[derive(Clone, Debug, PartialEq)]
-pub struct ContainerSpec {
-    /// Container name (`istio-proxy` for the injected sidecar).
-    pub name: String,
-    /// Requests and limits, defaulted.
-    pub resources: Resources,
-    /// Memory laws.
-    pub memory: MemorySpec,
-    /// CPU needs (per request, worker threads).
-    pub cpu: CpuSpec,
-    /// Its readiness probe.
-    pub readiness: ReadinessProbe,
-    /// JVM settings, when the process is a JVM (its laws are then on the heap).
-    pub jvm: Option<JvmSpec>,
-    /// Name of the main process (`java`, `envoy`, …), for OOM messages.
-    pub process: String,
-    /// A helper process beside the main one, if any.
-    pub helper: Option<HelperProcess>,
-}
-
-impl ContainerSpec {
-    /// The CPU limit in cores, if any.
-    pub fn cpu_limit_cores(&self) -> Option<f64> {
-        self.resources.limits.cpu.map(|c| c.as_cores())
-    }
-}
-
-/// Why a container stopped.
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
-pub enum Termination {
-    /// Killed by the kernel's OOM killer (container, pod or node out of memory).
-    OomKilled,
-    /// The JVM's heap reached `-Xmx`: `java.lang.OutOfMemoryError`, the app exits.
-    OutOfMemoryError,
-}
-
-impl Termination {
-    /// The reason as `kubectl describe` shows it under Last State.
-    pub fn reason(self) -> &'static str {
-        match self {
-            Termination::OomKilled => "OOMKilled",
-            Termination::OutOfMemoryError => "Error",
-        }
-    }
-
-    /// The exit code the runtime reports.
-    pub fn exit_code(self) -> i32 {
-        match self {
-            Termination::OomKilled => EXIT_CODE_OOM_KILLED,
-            Termination::OutOfMemoryError => 1,
-        }
-    }
 }
 
 /// The container's state, as in `status.containerStatuses[].state`.
@@ -377,77 +240,6 @@ impl Container {
         self.updated = now;
     }
 
-    /// Bytes the laws hold (the heap, for a JVM) at the last update.
-    fn held(&self) -> f64 {
-        self.laws.iter().map(MemoryLaw::bytes).sum()
-    }
-
-    /// Growth of what the laws hold, bytes per second.
-    fn held_slope(&self) -> f64 {
-        self.laws.iter().map(MemoryLaw::slope).sum()
-    }
-
-    /// Resident memory for `held` bytes of laws.
-    fn resident(&self, held: f64) -> f64 {
-        match self.jvm {
-            Some(j) => j.non_heap + held.max(j.initial_heap),
-            None => held,
-        }
-    }
-
-    /// Working set at the last update, in bytes (zero when not running). Never above
-    /// the limit: the charge that would cross it is refused and the kernel kills the
-    /// container at that instant (docs/reference.md "Linux OOM killer and memcg").
-    pub fn usage(&self) -> f64 {
-        if !self.is_running() {
-            return 0.0;
-        }
-        self.resident(self.held()).min(self.limit)
-    }
-
-    /// What the laws would charge at the last update, past the limit if a jump asks for
-    /// more than it allows.
-    fn charged(&self) -> f64 {
-        if !self.is_running() {
-            return 0.0;
-        }
-        self.resident(self.held())
-    }
-
-    /// Growth of the working set, bytes per second, until the next wake-up.
-    pub fn slope(&self) -> f64 {
-        if !self.is_running() {
-            return 0.0;
-        }
-        match self.jvm {
-            Some(j) if self.held() < j.initial_heap => 0.0,
-            _ => self.held_slope(),
-        }
-    }
-
-    /// Working set at `now` without changing any state, so that observing (scraping)
-    /// never alters a run. `now` must not be past the next wake-up.
-    pub fn usage_at(&self, now: SimTime) -> f64 {
-        if !self.is_running() {
-            return 0.0;
-        }
-        let dt = now.since(self.updated).as_secs_f64();
-        let held: f64 = self.laws.iter().map(|l| l.bytes() + l.slope() * dt).sum();
-        self.resident(held).min(self.limit)
-    }
-
-    /// Resident memory of the largest process and its name (the OOM killer's view).
-    pub fn largest_process(&self, now: SimTime) -> (&str, f64) {
-        let usage = self.usage_at(now);
-        match &self.spec.helper {
-            Some(h) if h.rss.as_f64() > usage - h.rss.as_f64() => {
-                (&h.name, h.rss.as_f64().min(usage))
-            }
-            Some(h) => (&self.spec.process, usage - h.rss.as_f64()),
-            None => (&self.spec.process, usage),
-        }
-    }
-
     /// Applies whatever the laws have due at `now` (after [`Container::advance`]): their
     /// own changes, a new step of arrivals, a change of the CPU split.
     pub(crate) fn apply_due_changes(&mut self, now: SimTime) {
@@ -460,69 +252,6 @@ impl Container {
             self.begin_step(now);
         }
         self.main_thread_changed();
-    }
-
-    /// `true` when usage has reached the limit (within a byte of float rounding).
-    pub(crate) fn at_limit(&self) -> bool {
-        self.is_running() && self.charged() + 0.5 >= self.limit
-    }
-
-    /// `true` when a JVM's heap has reached `-Xmx`.
-    pub(crate) fn heap_exhausted(&self) -> bool {
-        self.is_running() && self.jvm.is_some_and(|j| self.held() + 0.5 >= j.max_heap)
-    }
-
-    /// The instant what the laws hold rises past `level` from below (never if it is
-    /// already there): where a JVM's resident memory starts to follow its heap.
-    fn held_rises_to(&self, level: f64) -> SimTime {
-        if self.held() >= level {
-            SimTime::NEVER
-        } else {
-            self.held_reaches(level)
-        }
-    }
-
-    /// The instant what the laws hold reaches `level` (now if it already has).
-    fn held_reaches(&self, level: f64) -> SimTime {
-        let (held, slope) = (self.held(), self.held_slope());
-        if !level.is_finite() {
-            return SimTime::NEVER;
-        }
-        if held + 0.5 >= level {
-            return self.updated;
-        }
-        if slope <= 0.0 {
-            return SimTime::NEVER;
-        }
-        self.updated + SimDuration::from_secs_f64_ceil((level - held) / slope)
-    }
-
-    /// The next instant this container needs attention: a law's own change, the moment
-    /// usage reaches the limit, and for a JVM the heap reaching `-Xms` (where resident
-    /// memory starts to grow) or `-Xmx`. Exact for piecewise-linear laws.
-    pub(crate) fn next_wake(&self) -> SimTime {
-        if !self.is_running() {
-            return SimTime::NEVER;
-        }
-        let laws = self
-            .laws
-            .iter()
-            .map(|l| l.next_change(self.updated))
-            .min()
-            .unwrap_or(SimTime::NEVER);
-        let held_limit = match self.jvm {
-            Some(j) => self.limit - j.non_heap,
-            None => self.limit,
-        };
-        let jvm = self.jvm.map_or(SimTime::NEVER, |j| {
-            self.held_rises_to(j.initial_heap)
-                .min(self.held_reaches(j.max_heap))
-        });
-        let step = self
-            .arrivals
-            .as_ref()
-            .map_or(SimTime::NEVER, ArrivalSteps::end);
-        laws.min(self.held_reaches(held_limit)).min(jvm).min(step)
     }
 
     /// The pod now receives `rps` requests per second (after [`Container::advance`]).
@@ -608,21 +337,33 @@ impl Container {
 
     /// Applies a runtime configuration change (after [`Container::advance`]).
     pub(crate) fn reconfigure(&mut self, knob: Knob) {
-        for law in &mut self.laws {
-            law.reconfigure(knob);
+        let Knob::Mtls(on) = knob;
+        for connections in self
+            .laws
+            .iter_mut()
+            .filter_map(Component::get_mut::<Connections>)
+        {
+            connections.set_mtls(on);
         }
     }
 
     /// Sets istiod's xDS memory (after [`Container::advance`]).
     pub(crate) fn set_xds_server(&mut self, bytes: f64) {
-        for law in &mut self.laws {
-            law.set_xds_server(bytes);
+        for xds in self
+            .laws
+            .iter_mut()
+            .filter_map(Component::get_mut::<XdsServer>)
+        {
+            xds.set(bytes);
         }
     }
 
     /// Wall time of the last stats flush, if the container flushes stats.
     pub fn last_stats_flush(&self) -> Option<SimDuration> {
-        self.laws.iter().find_map(Component::last_flush).flatten()
+        self.laws
+            .iter()
+            .find_map(Component::get::<Stats>)
+            .and_then(Stats::last_duration)
     }
 
     /// Per-request fidelity: a request arrives at `now` (after [`Container::advance`]).
@@ -655,7 +396,10 @@ impl Container {
 
     /// Spans waiting in the tracer buffer, if the container has one.
     pub fn buffered_spans(&self) -> Option<u64> {
-        self.laws.iter().find_map(Component::buffered_spans)
+        self.laws
+            .iter()
+            .find_map(Component::get::<TraceBuffer>)
+            .map(TraceBuffer::spans)
     }
 
     /// The law holding the most memory now, with its bytes (for OOM messages).

@@ -1,0 +1,143 @@
+//! The container's working set and its limit: what the laws hold, the resident memory
+//! that makes (a JVM's non-heap part and committed heap on top), and the exact instant
+//! the next limit is reached.
+
+use super::{ArrivalSteps, Container};
+use crate::engine::{SimDuration, SimTime};
+use crate::model::memory::MemoryLaw;
+
+impl Container {
+    /// Bytes the laws hold (the heap, for a JVM) at the last update.
+    fn held(&self) -> f64 {
+        self.laws.iter().map(MemoryLaw::bytes).sum()
+    }
+
+    /// Growth of what the laws hold, bytes per second.
+    fn held_slope(&self) -> f64 {
+        self.laws.iter().map(MemoryLaw::slope).sum()
+    }
+
+    /// Resident memory for `held` bytes of laws.
+    fn resident(&self, held: f64) -> f64 {
+        match self.jvm {
+            Some(j) => j.non_heap + held.max(j.initial_heap),
+            None => held,
+        }
+    }
+
+    /// Working set at the last update, in bytes (zero when not running). Never above
+    /// the limit: the charge that would cross it is refused and the kernel kills the
+    /// container at that instant (docs/reference.md "Linux OOM killer and memcg").
+    pub fn usage(&self) -> f64 {
+        if !self.is_running() {
+            return 0.0;
+        }
+        self.resident(self.held()).min(self.limit)
+    }
+
+    /// What the laws would charge at the last update, past the limit if a jump asks for
+    /// more than it allows.
+    fn charged(&self) -> f64 {
+        if !self.is_running() {
+            return 0.0;
+        }
+        self.resident(self.held())
+    }
+
+    /// Growth of the working set, bytes per second, until the next wake-up.
+    pub fn slope(&self) -> f64 {
+        if !self.is_running() {
+            return 0.0;
+        }
+        match self.jvm {
+            Some(j) if self.held() < j.initial_heap => 0.0,
+            _ => self.held_slope(),
+        }
+    }
+
+    /// Working set at `now` without changing any state, so that observing (scraping)
+    /// never alters a run. `now` must not be past the next wake-up.
+    pub fn usage_at(&self, now: SimTime) -> f64 {
+        if !self.is_running() {
+            return 0.0;
+        }
+        let dt = now.since(self.updated).as_secs_f64();
+        let held: f64 = self.laws.iter().map(|l| l.bytes() + l.slope() * dt).sum();
+        self.resident(held).min(self.limit)
+    }
+
+    /// Resident memory of the largest process and its name (the OOM killer's view).
+    pub fn largest_process(&self, now: SimTime) -> (&str, f64) {
+        let usage = self.usage_at(now);
+        match &self.spec.helper {
+            Some(h) if h.rss.as_f64() > usage - h.rss.as_f64() => {
+                (&h.name, h.rss.as_f64().min(usage))
+            }
+            Some(h) => (&self.spec.process, usage - h.rss.as_f64()),
+            None => (&self.spec.process, usage),
+        }
+    }
+
+    /// `true` when usage has reached the limit (within a byte of float rounding).
+    pub(crate) fn at_limit(&self) -> bool {
+        self.is_running() && self.charged() + 0.5 >= self.limit
+    }
+
+    /// `true` when a JVM's heap has reached `-Xmx`.
+    pub(crate) fn heap_exhausted(&self) -> bool {
+        self.is_running() && self.jvm.is_some_and(|j| self.held() + 0.5 >= j.max_heap)
+    }
+
+    /// The instant what the laws hold rises past `level` from below (never if it is
+    /// already there): where a JVM's resident memory starts to follow its heap.
+    fn held_rises_to(&self, level: f64) -> SimTime {
+        if self.held() >= level {
+            SimTime::NEVER
+        } else {
+            self.held_reaches(level)
+        }
+    }
+
+    /// The instant what the laws hold reaches `level` (now if it already has).
+    fn held_reaches(&self, level: f64) -> SimTime {
+        let (held, slope) = (self.held(), self.held_slope());
+        if !level.is_finite() {
+            return SimTime::NEVER;
+        }
+        if held + 0.5 >= level {
+            return self.updated;
+        }
+        if slope <= 0.0 {
+            return SimTime::NEVER;
+        }
+        self.updated + SimDuration::from_secs_f64_ceil((level - held) / slope)
+    }
+
+    /// The next instant this container needs attention: a law's own change, the moment
+    /// usage reaches the limit, and for a JVM the heap reaching `-Xms` (where resident
+    /// memory starts to grow) or `-Xmx`. Exact for piecewise-linear laws.
+    pub(crate) fn next_wake(&self) -> SimTime {
+        if !self.is_running() {
+            return SimTime::NEVER;
+        }
+        let laws = self
+            .laws
+            .iter()
+            .map(|l| l.next_change(self.updated))
+            .min()
+            .unwrap_or(SimTime::NEVER);
+        let held_limit = match self.jvm {
+            Some(j) => self.limit - j.non_heap,
+            None => self.limit,
+        };
+        let jvm = self.jvm.map_or(SimTime::NEVER, |j| {
+            self.held_rises_to(j.initial_heap)
+                .min(self.held_reaches(j.max_heap))
+        });
+        let step = self
+            .arrivals
+            .as_ref()
+            .map_or(SimTime::NEVER, ArrivalSteps::end);
+        laws.min(self.held_reaches(held_limit)).min(jvm).min(step)
+    }
+}
