@@ -98,7 +98,8 @@ fn summary_table(data: &ReportData, out: &mut String) {
         "<table id=\"summary-table\"><tr><th class=\"l\">variant</th><th class=\"l\">scope</th>\
          <th>runs</th><th>P(OOM kill) [95 % CI]</th><th>OOM kills/run</th>\
          <th>first OOM: median</th><th>restarts/run</th><th>503s/run</th>\
-         <th>503s by flag UH / UF / UC / NR</th><th>peak 1 h burn</th></tr>\n",
+         <th>503s by flag UH / UF / UC / NR</th><th>peak 1 h burn</th>\
+         <th>whole run: P(OOM) / 503s</th></tr>\n",
     );
     for &v in &data.charted {
         let name = &data.meta.variants[v].name;
@@ -121,10 +122,17 @@ fn summary_table(data: &ReportData, out: &mut String) {
             let burn = r
                 .peak_burn_1h
                 .map_or_else(String::new, |e| format!("{:.1}×", e.mean));
+            let whole = if r.scope == "run" {
+                let (p, e) = r.whole_run;
+                format!("{:.1}% / {:.0}", 100.0 * p, e.unwrap_or(0.0))
+            } else {
+                String::new()
+            };
             let _ = writeln!(
                 out,
                 "<tr><td class=\"l\">{variant}</td><td class=\"l\">{}</td><td>{}</td><td>{}</td>\
-                 <td>{}</td><td>{}</td><td>{}</td><td>{errors}</td><td>{flags}</td><td>{burn}</td></tr>",
+                 <td>{}</td><td>{}</td><td>{}</td><td>{errors}</td><td>{flags}</td><td>{burn}</td>\
+                 <td>{whole}</td></tr>",
                 esc(&r.scope),
                 r.runs,
                 pct_ci(&r.p_oom),
@@ -292,6 +300,14 @@ pub fn report_html(data: &ReportData, charts: &[Rendered]) -> String {
          Wilson interval; time to first OOM as Kaplan–Meier quantiles (runs without one \
          are censored, not zero).</p>\n",
     );
+    if data.comparison.iter().any(|r| r.judged_from == "window") {
+        out.push_str(
+            "<p class=\"window\"><b>Judged over the evaluation window</b>: from the \
+             scenario's <code>evaluateAfter</code>/<code>evaluateOn</code>, or from where the \
+             variants first act — a mitigation is scored from when it applies. The last \
+             column is the whole run.</p>\n",
+        );
+    }
     summary_table(data, &mut out);
     if data.charted.len() > 1 {
         out.push_str(

@@ -122,6 +122,11 @@ pub struct ComparisonRow {
     pub peak_burn_1h: Option<Estimate>,
     /// Paired difference from the baseline: OOM kills, 503s, peak burn.
     pub diff: [Option<Estimate>; 3],
+    /// `window` when the figures above are judged over the evaluation window, `start`
+    /// when over the whole run.
+    pub judged_from: String,
+    /// Over the whole run: P(OOM) and 503s per run (scope `run`).
+    pub whole_run: (f64, Option<f64>),
 }
 
 /// One grid point of a sweep.
@@ -691,6 +696,11 @@ fn load_comparison(dir: &Path) -> io::Result<Vec<ComparisonRow>> {
         diff("errors_503")?,
         diff("peak_burn_1h")?,
     ];
+    let (judged, p_run, err_run) = (
+        t.col("judged_from")?,
+        t.col("p_oom_run")?,
+        t.col("errors_503_run_mean")?,
+    );
     let mut rows = Vec::new();
     t.rows(|rec| {
         let mut flag_means = [0.0; 4];
@@ -717,6 +727,11 @@ fn load_comparison(dir: &Path) -> io::Result<Vec<ComparisonRow>> {
                 estimate(rec, &diffs[1], F)?,
                 estimate(rec, &diffs[2], F)?,
             ],
+            judged_from: rec[judged].to_string(),
+            whole_run: (
+                opt_num(F, &rec[p_run])?.unwrap_or(0.0),
+                opt_num(F, &rec[err_run])?,
+            ),
         });
         Ok(())
     })?;

@@ -53,10 +53,23 @@ impl Chart for VariantsChart<'_> {
     }
 
     fn caption(&self) -> String {
-        "Mean per run with its 95 % confidence interval (whiskers), for OOM kills, 503 \
-         responses and the peak 1-hour error-budget burn. Variants replay the baseline's \
-         random streams; comparison.csv has the paired differences."
-            .to_string()
+        let windowed = self
+            .report
+            .comparison
+            .iter()
+            .any(|r| r.judged_from == "window");
+        let span = if windowed {
+            "Judged over the evaluation window (from evaluateAfter/evaluateOn, or where the \
+             variants first act), not the whole run. "
+        } else {
+            "Over the whole run. "
+        };
+        format!(
+            "{span}Mean per run with its 95 % confidence interval (whiskers), for OOM kills, \
+             503 responses and the peak 1-hour error-budget burn. Variants replay the \
+             baseline's random streams; comparison.csv has the paired differences and the \
+             whole-run figures."
+        )
     }
 
     fn size(&self) -> (u32, u32) {
