@@ -22,6 +22,7 @@ mod names;
 mod oom_kill;
 mod oom_killer;
 mod per_pod_spread;
+mod properties;
 mod qos;
 mod report;
 mod restart_backoff;
