@@ -32,6 +32,7 @@ mod seed_000_sidecar_spiral;
 mod seed_001_trace_sampling;
 mod seed_002_cache_crashloop;
 mod seed_003_pilot_oom;
+mod sensitivity;
 mod sidecar;
 mod snapshot;
 mod snapshots;
