@@ -23,7 +23,7 @@
 use crate::engine::SimDuration;
 
 /// The highest utilisation at which the processor-sharing stretch is applied; at and
-/// above 1 requests queue instead (a backlog), so the stretch is capped just below.
+/// above 1 requests queue instead (a backlog) and are not stretched.
 const MAX_STABLE_UTILISATION: f64 = 0.99;
 
 /// CPU needs of a container's process.
@@ -107,7 +107,14 @@ impl Load {
             fluid,
             spare_cores: spare,
             capacity,
-            stretch: 1.0 / (1.0 - rho.min(MAX_STABLE_UTILISATION)),
+            // At and above saturation the queue is the backlog's (`memory/in_flight.rs`):
+            // a request waits there, then gets its CPU time unshared. Stretching it as
+            // well counted the queue twice (≈ 99 × the workers' requests at the cap).
+            stretch: if rho >= 1.0 {
+                1.0
+            } else {
+                1.0 / (1.0 - rho.min(MAX_STABLE_UTILISATION))
+            },
             per_request,
         }
     }

@@ -122,6 +122,10 @@ impl Kernel {
         let Some(container) = cx.cluster.container_mut(c) else {
             return;
         };
+        // Every change to a container (a new load, a knob, a law's own step) ends here:
+        // what it now holds counts toward its peak, even if nothing wakes it again (a
+        // fluid level that only jumps when the load changes, such as the tracer's).
+        container.note_peak();
         let at = container.next_wake().max(now);
         if at != container.wake_at || container.wake.is_none() {
             container.wake_at = at;
