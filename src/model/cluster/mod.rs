@@ -53,6 +53,9 @@ pub(crate) struct Deployment {
     pub(crate) pods: Vec<PodKey>,
     /// Ordinal of the next pod (names and random streams follow it).
     pub(crate) next_ordinal: u32,
+    /// How many of `pods` are at each revision, so the controller sees in O(1) whether
+    /// any old pod is left.
+    at_revision: Vec<(u32, usize)>,
 }
 
 impl Deployment {
@@ -63,6 +66,36 @@ impl Deployment {
             desired: spec.replicas,
             pods: Vec::new(),
             next_ordinal: 0,
+            at_revision: Vec::new(),
+        }
+    }
+
+    /// How many of its live pods are at `revision`.
+    pub(crate) fn pods_at(&self, revision: u32) -> usize {
+        self.at_revision
+            .iter()
+            .find(|&&(r, _)| r == revision)
+            .map_or(0, |&(_, n)| n)
+    }
+
+    /// Pod `key` at `revision` joins the Deployment's live pods (the newest).
+    fn adopt(&mut self, key: PodKey, revision: u32) {
+        self.pods.push(key);
+        match self.at_revision.iter_mut().find(|(r, _)| *r == revision) {
+            Some((_, n)) => *n += 1,
+            None => self.at_revision.push((revision, 1)),
+        }
+    }
+
+    /// Pod `key` at `revision` leaves the Deployment's live pods (deleted, evicted or
+    /// removed); nothing happens when it had already left.
+    pub(crate) fn forget(&mut self, key: PodKey, revision: u32) {
+        let Some(i) = self.pods.iter().position(|&k| k == key) else {
+            return;
+        };
+        self.pods.remove(i);
+        if let Some((_, n)) = self.at_revision.iter_mut().find(|(r, _)| *r == revision) {
+            *n = n.saturating_sub(1);
         }
     }
 }
@@ -208,7 +241,7 @@ impl Cluster {
             created: now,
             age_at_creation: age.unwrap_or_default(),
         });
-        self.deployments[w].pods.push(key);
+        self.deployments[w].adopt(key, revision);
         key
     }
 
@@ -218,8 +251,7 @@ impl Cluster {
         let pod = self.pods[key.slot as usize].take_if(|p| p.key == key)?;
         self.tallies.fold(&cfg.workloads[pod.workload].name, &pod);
         self.free_slots.push(key.slot);
-        let w = pod.workload;
-        self.deployments[w].pods.retain(|&k| k != key);
+        self.deployments[pod.workload].forget(key, pod.revision);
         Some(pod)
     }
 

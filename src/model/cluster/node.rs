@@ -39,6 +39,9 @@ pub struct Node {
     /// Whether the node's pods could, at their limits, bring it near its capacity.
     /// When not, its memory needs no watching at all.
     pub(crate) at_risk: bool,
+    /// How many of its pods each workload has (indexed by workload; grown on demand), so
+    /// that spreading replicas costs the scheduler O(1) per node, not O(pods).
+    pub(crate) workload_pods: Vec<u32>,
 }
 
 impl Node {
@@ -51,6 +54,33 @@ impl Node {
             wake: None,
             wake_at: SimTime::NEVER,
             at_risk: false,
+            workload_pods: Vec::new(),
+        }
+    }
+
+    /// How many pods of workload `w` are bound to this node.
+    pub(crate) fn pods_of(&self, w: usize) -> usize {
+        self.workload_pods.get(w).map_or(0, |&n| n as usize)
+    }
+
+    /// Binds pod `key` of workload `w`, which requests `request`.
+    pub(crate) fn bind(&mut self, key: PodKey, w: usize, request: Bytes) {
+        self.requested.0 += request.0;
+        self.pods.push(key);
+        if self.workload_pods.len() <= w {
+            self.workload_pods.resize(w + 1, 0);
+        }
+        self.workload_pods[w] += 1;
+    }
+
+    /// Unbinds pod `key` of workload `w`, which requested `request`.
+    pub(crate) fn unbind(&mut self, key: PodKey, w: usize, request: Bytes) {
+        self.requested.0 -= request.0;
+        if let Some(i) = self.pods.iter().position(|&k| k == key) {
+            self.pods.remove(i);
+            if let Some(n) = self.workload_pods.get_mut(w) {
+                *n = n.saturating_sub(1);
+            }
         }
     }
 

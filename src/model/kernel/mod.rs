@@ -210,7 +210,10 @@ impl Kernel {
     /// One request reaches every running container of pod `key`.
     pub(crate) fn request(&mut self, cx: &mut Cx<'_>, key: PodKey) {
         let now = cx.now;
-        for c in cx.cluster.containers_of(key).collect::<Vec<_>>() {
+        // Per request: no allocation (`containers_of` would borrow the cluster).
+        let n = cx.cluster.pod(key).map_or(0, |p| p.containers.len()) as u16;
+        for idx in 0..n {
+            let c = ContainerRef { pod: key, idx };
             let Some(container) = cx.cluster.container_mut(c) else {
                 return;
             };

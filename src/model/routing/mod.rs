@@ -80,6 +80,13 @@ struct Service {
     accounted: SimTime,
     arrival: Option<EventKey>,
     tally: RequestTally,
+    /// The back of `in_transit` was announced before traffic started and is filled in
+    /// when it starts (the endpoints cannot change in between).
+    unfilled: bool,
+    /// Running sums of the weights of `view`, for per-request fidelity's draw; rebuilt
+    /// on the first draw after a change.
+    cumulative: Vec<f64>,
+    cumulative_stale: bool,
 }
 
 impl Service {
@@ -96,6 +103,9 @@ impl Service {
             accounted: SimTime::ZERO,
             arrival: None,
             tally: RequestTally::default(),
+            unfilled: false,
+            cumulative: Vec::new(),
+            cumulative_stale: true,
         }
     }
 }
@@ -103,6 +113,14 @@ impl Service {
 /// Every service's traffic.
 pub(crate) struct Routing {
     services: Vec<Service>,
+    /// Traffic has started. Before, every rate is zero and so is every pod's load:
+    /// spreading would change nothing, and is skipped (start-up stays linear in pods).
+    started: bool,
+    /// Scratch of `spread`: per pod slot, the pass in which the pod was found serving.
+    seen: Vec<u64>,
+    pass: u64,
+    /// Scratch of `spread`: the loads it announces.
+    shares: Vec<(PodKey, f64)>,
 }
 
 impl Routing {
@@ -117,6 +135,10 @@ impl Routing {
                 .iter()
                 .map(|t| Service::new(t, &names(t.workload), streams))
                 .collect(),
+            started: false,
+            seen: Vec::new(),
+            pass: 0,
+            shares: Vec::new(),
         }
     }
 
@@ -145,9 +167,18 @@ impl Routing {
 
     /// Starts every service's traffic (at the start of the run).
     pub(crate) fn start(&mut self, cx: &mut Cx<'_>) {
+        self.started = true;
         for s in 0..self.services.len() {
             let ready = cx.cluster.ready_pods(self.services[s].workload);
-            self.services[s].view = ready;
+            let svc = &mut self.services[s];
+            if svc.unfilled {
+                svc.unfilled = false;
+                if let Some((_, view)) = svc.in_transit.back_mut() {
+                    view.clone_from(&ready);
+                }
+            }
+            svc.view = ready;
+            svc.cumulative_stale = true;
             cx.schedule(cx.now, Event::TrafficGrid(s));
             let b = cx.cfg.traffic[s].profile.next_breakpoint(cx.now);
             if b != SimTime::NEVER {
@@ -193,22 +224,38 @@ impl Routing {
     }
 
     /// Workload `w`'s ready pods changed: its services' endpoints change, and reach the
-    /// clients a propagation delay later.
+    /// clients a propagation delay later. Changes at one instant travel together: the
+    /// clients see the last of them (one snapshot and one event, not one per pod).
     pub(crate) fn endpoints_changed(&mut self, cx: &mut Cx<'_>, w: usize) {
         let delay = cx.cfg.endpoint_propagation;
+        let at = cx.now + delay;
         for s in 0..self.services.len() {
             if self.services[s].workload != w {
                 continue;
             }
             self.account(cx, s);
+            if !self.started {
+                // The initial pods: the endpoints are read once, when traffic starts.
+                let svc = &mut self.services[s];
+                if !delay.is_zero() && !svc.unfilled {
+                    svc.unfilled = true;
+                    svc.in_transit.push_back((at, Vec::new()));
+                    cx.schedule(at, Event::EndpointsPropagated(s));
+                }
+                continue;
+            }
             let ready = cx.cluster.ready_pods(w);
+            let svc = &mut self.services[s];
             if delay.is_zero() {
-                self.services[s].view = ready;
+                svc.view = ready;
             } else {
-                self.services[s]
-                    .in_transit
-                    .push_back((cx.now + delay, ready));
-                cx.schedule(cx.now + delay, Event::EndpointsPropagated(s));
+                match svc.in_transit.back_mut() {
+                    Some((t, view)) if *t == at => *view = ready,
+                    _ => {
+                        svc.in_transit.push_back((at, ready));
+                        cx.schedule(at, Event::EndpointsPropagated(s));
+                    }
+                }
             }
             self.spread(cx, s);
         }
@@ -266,29 +313,43 @@ impl Routing {
     }
 
     /// Each known endpoint gets its weighted share: live ones serve it, the others fail.
+    /// Linear in the endpoints and the workload's pods.
     fn spread(&mut self, cx: &mut Cx<'_>, s: usize) {
+        if !self.started {
+            return;
+        }
+        self.pass += 1;
+        let pass = self.pass;
         let cluster = &*cx.cluster;
-        let serves = |k: PodKey| cluster.pod(k).is_some_and(|p| p.ready || p.terminating);
         let weight = |k: PodKey| cluster.pod(k).map_or(1.0, |p| p.weight);
-        let svc = &self.services[s];
+        let svc = &mut self.services[s];
+        svc.cumulative_stale = true;
         let total: f64 = svc.view.iter().map(|&k| weight(k)).sum();
         let per_weight = if total > 0.0 { svc.rate / total } else { 0.0 };
-        let (serving, failing): (Vec<PodKey>, Vec<PodKey>) =
-            svc.view.iter().partition(|&&k| serves(k));
-        let failing_weight: f64 = failing.iter().map(|&k| weight(k)).sum();
-        let others: Vec<PodKey> = cluster.deployments[svc.workload]
+        self.shares.clear();
+        let mut failing_weight = 0.0;
+        for &k in &svc.view {
+            match cluster.pod(k) {
+                Some(p) if p.ready || p.terminating => {
+                    let slot = k.slot as usize;
+                    if self.seen.len() <= slot {
+                        self.seen.resize(slot + 1, 0);
+                    }
+                    self.seen[slot] = pass;
+                    self.shares.push((k, per_weight * p.weight));
+                }
+                _ => failing_weight += weight(k),
+            }
+        }
+        // A live pod has a slot of its own: its mark is its own.
+        let seen = &self.seen;
+        let others = cluster.deployments[svc.workload]
             .pods
             .iter()
-            .copied()
-            .filter(|k| !serving.contains(k))
-            .collect();
-        let shares: Vec<(PodKey, f64)> = serving
-            .iter()
-            .map(|&k| (k, per_weight * weight(k)))
-            .chain(others.into_iter().map(|k| (k, 0.0)))
-            .collect();
-        self.services[s].failing_rate = per_weight * failing_weight;
-        for (pod, rps) in shares {
+            .filter(|k| seen.get(k.slot as usize) != Some(&pass));
+        self.shares.extend(others.map(|&k| (k, 0.0)));
+        svc.failing_rate = per_weight * failing_weight;
+        for &(pod, rps) in &self.shares {
             cx.signal(Signal::LoadChanged { pod, rps });
         }
     }
@@ -326,23 +387,27 @@ impl Routing {
         self.next_arrival(cx, s);
     }
 
-    /// The endpoint a request goes to: a draw weighted by the pods' shares. Many clients,
-    /// each balancing on its own, make each endpoint's arrivals a thinned Poisson
-    /// stream — independent between pods — not the near-regular sequence one global
-    /// round-robin would give. `None` when the service has no endpoints.
+    /// The endpoint a request goes to: a draw weighted by the pods' shares (a binary
+    /// search over the running sums of the weights). Many clients, each balancing on its
+    /// own, make each endpoint's arrivals a thinned Poisson stream — independent between
+    /// pods — not the near-regular sequence one global round-robin would give. `None`
+    /// when the service has no endpoints.
     fn pick_endpoint(&mut self, cx: &Cx<'_>, s: usize) -> Option<PodKey> {
-        let weight = |k: PodKey| cx.cluster.pod(k).map_or(1.0, |p| p.weight);
         let svc = &mut self.services[s];
-        let total: f64 = svc.view.iter().map(|&k| weight(k)).sum();
-        let mut x = svc.route.random::<f64>() * total;
-        for &key in &svc.view {
-            let w = weight(key);
-            if x < w {
-                return Some(key);
-            }
-            x -= w;
+        if svc.cumulative_stale {
+            let cluster = &*cx.cluster;
+            let mut sum = 0.0;
+            svc.cumulative.clear();
+            svc.cumulative.extend(svc.view.iter().map(|&k| {
+                sum += cluster.pod(k).map_or(1.0, |p| p.weight);
+                sum
+            }));
+            svc.cumulative_stale = false;
         }
-        // Rounding can leave `x` a hair above the last weight: the last endpoint.
-        svc.view.last().copied()
+        let last = svc.view.len().checked_sub(1)?;
+        let total = svc.cumulative.last().copied().unwrap_or(0.0);
+        let x = svc.route.random::<f64>() * total;
+        let i = svc.cumulative.partition_point(|&c| c <= x);
+        svc.view.get(i.min(last)).copied()
     }
 }

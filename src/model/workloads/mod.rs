@@ -14,7 +14,7 @@ pub(crate) mod scheduler;
 
 use std::sync::Arc;
 
-use crate::model::cluster::pod::{Pod, PodKey, PodTemplate};
+use crate::model::cluster::pod::{PodKey, PodTemplate};
 use crate::model::record::EventKind;
 use crate::model::world::{Cx, Note, Signal};
 
@@ -93,6 +93,7 @@ impl Deployments {
             return;
         }
         let (w, was_ready, placed) = (pod.workload, pod.ready, pod.node.is_some());
+        let revision = pod.revision;
         pod.terminating = true;
         pod.ready = false;
         let msg = format!("Stopping pod {}", pod.name());
@@ -101,7 +102,7 @@ impl Deployments {
             None,
             Note::new(EventKind::Killing, "Killing", &msg),
         );
-        cx.cluster.deployments[w].pods.retain(|&k| k != key);
+        cx.cluster.deployments[w].forget(key, revision);
         if was_ready {
             cx.signal(Signal::EndpointsChanged(w));
         }
@@ -120,10 +121,10 @@ impl Deployments {
         let Some(pod) = cx.cluster.pod_mut(key) else {
             return;
         };
-        let (w, was_ready) = (pod.workload, pod.ready);
+        let (w, was_ready, revision) = (pod.workload, pod.ready, pod.revision);
         pod.ready = false;
         pod.terminating = true;
-        cx.cluster.deployments[w].pods.retain(|&k| k != key);
+        cx.cluster.deployments[w].forget(key, revision);
         self.remove(cx, key);
         if was_ready {
             cx.signal(Signal::EndpointsChanged(w));
@@ -155,36 +156,67 @@ impl Deployments {
     }
 }
 
+/// The controller's next step for workload `w`. When every pod is at the current
+/// revision (no rollout under way) it is decided in O(1) — most calls, one per pod that
+/// becomes ready; during a rollout, in one pass over the pods without allocating.
 fn next_step(cx: &Cx<'_>, w: usize) -> Step {
     let d = &cx.cluster.deployments[w];
     let desired = d.desired as usize;
+    let live = d.pods.len();
+    if d.pods_at(d.revision) == live {
+        // No old pod: create up to desired (no surge without a rollout), or scale down.
+        if live < desired {
+            return Step::Create;
+        }
+        if live > desired {
+            return scale_down_victim(cx, w).map_or(Step::Done, Step::Delete);
+        }
+        return Step::Done;
+    }
     let (surge, unavailable) = cx.cfg.workloads[w].rolling_update.resolve(d.desired);
     let (surge, unavailable) = (surge as usize, unavailable as usize);
-    let pods: Vec<&Pod> = d.pods.iter().filter_map(|&k| cx.cluster.pod(k)).collect();
-    let (old, new): (Vec<&Pod>, Vec<&Pod>) = pods.iter().partition(|p| p.revision != d.revision);
-    let ready = pods.iter().filter(|p| p.ready).count();
-    if let Some(p) = old.iter().find(|p| !p.ready) {
-        return Step::Delete(p.key);
+    let (mut pods, mut new, mut ready) = (0usize, 0usize, 0usize);
+    let (mut first_old, mut old_not_ready) = (None, None);
+    for p in d.pods.iter().filter_map(|&k| cx.cluster.pod(k)) {
+        pods += 1;
+        ready += usize::from(p.ready);
+        if p.revision == d.revision {
+            new += 1;
+        } else {
+            first_old = first_old.or(Some(p.key));
+            if !p.ready && old_not_ready.is_none() {
+                old_not_ready = Some(p.key);
+            }
+        }
     }
-    if let Some(p) = old
-        .first()
-        .filter(|_| ready > desired.saturating_sub(unavailable))
-    {
-        return Step::Delete(p.key);
+    if let Some(k) = old_not_ready {
+        return Step::Delete(k);
     }
-    let surge = if old.is_empty() { 0 } else { surge };
-    if new.len() < desired && pods.len() < desired + surge {
+    if let Some(k) = first_old.filter(|_| ready > desired.saturating_sub(unavailable)) {
+        return Step::Delete(k);
+    }
+    let surge = if first_old.is_none() { 0 } else { surge };
+    if new < desired && pods < desired + surge {
         return Step::Create;
     }
-    if old.is_empty() && pods.len() > desired {
-        // Scale down: not-ready pods first, then the newest.
-        let victim = new
-            .iter()
-            .rev()
-            .find(|p| !p.ready)
-            .or(new.last())
-            .map(|p| p.key);
-        return victim.map_or(Step::Done, Step::Delete);
+    if first_old.is_none() && pods > desired {
+        return scale_down_victim(cx, w).map_or(Step::Done, Step::Delete);
     }
     Step::Done
+}
+
+/// The pod a scale-down deletes: the newest that is not ready, else the newest.
+fn scale_down_victim(cx: &Cx<'_>, w: usize) -> Option<PodKey> {
+    let d = &cx.cluster.deployments[w];
+    let mut newest = None;
+    for p in d.pods.iter().rev().filter_map(|&k| cx.cluster.pod(k)) {
+        if p.revision != d.revision {
+            continue;
+        }
+        if !p.ready {
+            return Some(p.key);
+        }
+        newest = newest.or(Some(p.key));
+    }
+    newest
 }

@@ -31,15 +31,9 @@ impl Scheduler {
         };
         let request = pod.memory_request();
         let w = pod.workload;
-        let cluster = &*cx.cluster;
-        let same_workload = |n: usize| {
-            cluster.nodes[n]
-                .pods
-                .iter()
-                .filter(|&&k| cluster.pod(k).is_some_and(|p| p.workload == w))
-                .count()
-        };
-        let Some(n) = place(&cluster.nodes, request, cx.now, same_workload) else {
+        let nodes = &cx.cluster.nodes;
+        let same_workload = |n: usize| nodes[n].pods_of(w);
+        let Some(n) = place(nodes, request, cx.now, same_workload) else {
             if !self.pending.contains(&key) {
                 self.pending.push_back(key);
                 let msg = format!(
@@ -54,9 +48,7 @@ impl Scheduler {
             }
             return;
         };
-        let node = &mut cx.cluster.nodes[n];
-        node.requested.0 += request.0;
-        node.pods.push(key);
+        cx.cluster.nodes[n].bind(key, w, request);
         if let Some(pod) = cx.cluster.pod_mut(key) {
             pod.node = Some(n);
         }
@@ -86,9 +78,7 @@ impl Scheduler {
 
 /// Releases what pod `pod` held on node `n`.
 pub(crate) fn release(cluster: &mut Cluster, n: usize, pod: &Pod) {
-    let node = &mut cluster.nodes[n];
-    node.requested.0 -= pod.memory_request().0;
-    node.pods.retain(|&k| k != pod.key);
+    cluster.nodes[n].unbind(pod.key, pod.workload, pod.memory_request());
 }
 
 /// The node a pod of `workload` requesting `request` goes to, if any fits at `now`;
