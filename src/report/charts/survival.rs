@@ -113,16 +113,21 @@ impl Chart for SurvivalChart<'_> {
             .x_label_area_size(48)
             .y_label_area_size(84)
             .build_cartesian_2d(0.0..x_max, -2.0..102.0)?;
+        // Windowed times count from the window's start, not from the run's.
+        let desc = if self.report.ttfo.iter().any(|t| t.windowed) {
+            format!("time since the evaluation window's start ({})", ax.unit)
+        } else {
+            ax.desc()
+        };
         chart
             .configure_mesh()
             .x_desc(if self.end_s < self.report.duration_s() {
                 format!(
-                    "{} — runs last {}; no first OOM later",
-                    ax.desc(),
+                    "{desc} — runs last {}; no first OOM later",
                     human_secs(self.report.duration_s())
                 )
             } else {
-                ax.desc()
+                desc
             })
             .y_desc("runs without an OOM kill (%)")
             .axis_desc_style((FAMILY, AXIS))
