@@ -196,6 +196,8 @@ pub struct Container {
     pub(crate) last_run: Option<(SimTime, SimTime)>,
     /// When the kubelet will start it again, while in back-off.
     pub(crate) restart_at: Option<SimTime>,
+    /// Seconds each request waits on the services it calls (set by `routing::calls`).
+    pub(crate) dependency_wait: f64,
     /// Alert rule states, one per rule.
     pub(crate) alerts: Vec<crate::model::monitoring::alerts::AlertState>,
     /// Restart counts at past scrapes.
@@ -225,6 +227,7 @@ impl Container {
             last_termination: None,
             last_run: None,
             restart_at: None,
+            dependency_wait: 0.0,
             alerts: Vec::new(),
             restart_history: Default::default(),
         }
@@ -454,10 +457,25 @@ impl Container {
     /// Time a request spends in this container now (its in-flight latency, stretched by
     /// CPU throttling); zero when it holds no requests.
     pub fn request_latency(&self) -> f64 {
-        self.spec
-            .memory
-            .in_flight
-            .map_or(0.0, |f| f.latency.as_secs_f64() * self.load.stretch)
+        self.spec.memory.in_flight.map_or(0.0, |f| {
+            f.latency.as_secs_f64() * self.load.stretch + self.dependency_wait
+        })
+    }
+
+    /// Requests now wait `secs` on the services they call (after [`Container::advance`]).
+    pub(crate) fn set_wait(&mut self, secs: f64) {
+        self.dependency_wait = secs;
+        for law in &mut self.laws {
+            law.set_wait(secs);
+        }
+    }
+
+    /// Sets the externally sized law (Redis, CoreDNS) to `bytes` growing at `slope`
+    /// bytes per second (after [`Container::advance`]).
+    pub(crate) fn set_external(&mut self, bytes: f64, slope: f64) {
+        for law in &mut self.laws {
+            law.set_external(bytes, slope);
+        }
     }
 
     /// Applies a runtime configuration change (after [`Container::advance`]).

@@ -4,6 +4,8 @@
 //! number of bytes, so a spike shows at once. Per-request fidelity keeps each request
 //! until it completes `latency` later (a FIFO, since latency is fixed). CPU throttling
 //! stretches the latency (see `cpu.rs`), so a starved container holds more requests.
+//! Time spent waiting on the services a request calls (`routing::calls`) adds to the
+//! latency the same way: a slow dependency makes the caller hold its requests longer.
 
 use std::collections::VecDeque;
 
@@ -28,6 +30,8 @@ pub(crate) struct InFlight {
     rps: f64,
     /// Latency stretch from CPU throttling.
     stretch: f64,
+    /// Seconds a request waits on the services it calls (fluid fidelity).
+    wait: f64,
     departures: VecDeque<SimTime>,
 }
 
@@ -37,8 +41,16 @@ impl InFlight {
             spec,
             rps: 0.0,
             stretch: 1.0,
+            wait: 0.0,
             departures: VecDeque::new(),
         }
+    }
+}
+
+impl InFlight {
+    /// Requests now also wait `secs` on the services they call.
+    pub(crate) fn set_wait(&mut self, secs: f64) {
+        self.wait = secs.max(0.0);
     }
 }
 
@@ -47,7 +59,7 @@ impl MemoryLaw for InFlight {
         self.departures.clear();
     }
     fn bytes(&self) -> f64 {
-        let fluid = self.rps * self.spec.latency.as_secs_f64() * self.stretch;
+        let fluid = self.rps * (self.spec.latency.as_secs_f64() * self.stretch + self.wait);
         (fluid + self.departures.len() as f64) * self.spec.per_request.as_f64()
     }
     fn next_change(&self, _now: SimTime) -> SimTime {
@@ -63,8 +75,9 @@ impl MemoryLaw for InFlight {
         self.stretch = load.stretch;
     }
     fn on_request(&mut self, now: SimTime, _rng: &mut SimRng) {
-        let latency =
-            SimDuration::from_secs_f64_ceil(self.spec.latency.as_secs_f64() * self.stretch);
+        let latency = SimDuration::from_secs_f64_ceil(
+            self.spec.latency.as_secs_f64() * self.stretch + self.wait,
+        );
         self.departures.push_back(now + latency);
     }
 }

@@ -16,6 +16,7 @@ mod baseline;
 mod batch;
 mod cache;
 mod connections;
+mod external;
 mod in_flight;
 mod leak;
 mod stats;
@@ -27,6 +28,7 @@ pub use baseline::BaselineSpec;
 pub use batch::BatchSpec;
 pub use cache::{CacheSpec, KeyBin, zipf_bins};
 pub use connections::ConnectionsSpec;
+pub use external::ExternalKind;
 pub use in_flight::InFlightSpec;
 pub use leak::LeakSpec;
 pub use stats::StatsSpec;
@@ -39,6 +41,7 @@ use baseline::Baseline;
 use batch::Batch;
 use cache::Cache;
 use connections::Connections;
+use external::External;
 use in_flight::InFlight;
 use leak::Leak;
 use stats::Stats;
@@ -69,6 +72,8 @@ pub struct MemorySpec {
     pub batch: Option<BatchSpec>,
     /// istiod's xDS state, sized by the control-plane model.
     pub xds_server: bool,
+    /// Memory sized by another subsystem (a Redis keyspace, a CoreDNS cache).
+    pub external: Option<ExternalKind>,
 }
 
 impl MemorySpec {
@@ -103,6 +108,7 @@ impl MemorySpec {
         if self.xds_server {
             laws.push(Component::XdsServer(XdsServer::default()));
         }
+        laws.extend(self.external.map(|k| Component::External(External::new(k))));
         laws
     }
 }
@@ -168,6 +174,7 @@ pub(crate) enum Component {
     Cache(Cache),
     Batch(Batch),
     XdsServer(XdsServer),
+    External(External),
 }
 
 macro_rules! dispatch {
@@ -183,6 +190,7 @@ macro_rules! dispatch {
             Component::Cache($law) => $body,
             Component::Batch($law) => $body,
             Component::XdsServer($law) => $body,
+            Component::External($law) => $body,
         }
     };
 }
@@ -201,6 +209,7 @@ impl Component {
             Component::Cache(_) => "cache",
             Component::Batch(_) => "batch",
             Component::XdsServer(_) => "xdsServer",
+            Component::External(e) => e.kind().name(),
         }
     }
 
@@ -215,6 +224,21 @@ impl Component {
     pub(crate) fn set_xds_server(&mut self, bytes: f64) {
         if let Component::XdsServer(x) = self {
             x.set(bytes);
+        }
+    }
+
+    /// Sets the time a request waits on the services it calls, if this is the in-flight
+    /// law (Little's law: requests are held that much longer).
+    pub(crate) fn set_wait(&mut self, secs: f64) {
+        if let Component::InFlight(f) = self {
+            f.set_wait(secs);
+        }
+    }
+
+    /// Sets an externally sized law's bytes and slope, if this is that law.
+    pub(crate) fn set_external(&mut self, bytes: f64, slope: f64) {
+        if let Component::External(e) = self {
+            e.set(bytes, slope);
         }
     }
 
