@@ -15,7 +15,11 @@
 //! | [`Deployments`], [`Scheduler`] | pods created and deleted, placement |
 //! | [`Routing`] | services: load, endpoints, request outcomes |
 //! | [`ControlPlane`] | istiod, the proxies' xDS state, kube-proxy |
-//! | [`Autoscaling`] | VPAs |
+//! | [`Autoscaling`] | VPAs, HPAs |
+//! | [`Calls`] | the calls requests make to other services, application failures |
+//! | [`Redis`] | Redis servers: keyspace, eviction, memory |
+//! | [`Databases`] | databases' load |
+//! | [`ClusterDns`] | CoreDNS: pending queries, cache, what lookups cost |
 //! | [`Monitoring`] | scrapes, SLO burn, alerts |
 //! | [`Timeline`] | the scenario's actions and the policies they break |
 
@@ -32,6 +36,8 @@ use crate::model::cluster::Cluster;
 use crate::model::cluster::container::Termination;
 use crate::model::config::{Action, SimConfig, TimedAction};
 use crate::model::control_plane::{self, ControlPlane};
+use crate::model::database::{self, Databases};
+use crate::model::dns::{self, ClusterDns};
 use crate::model::eviction::{self, EvictionManager};
 use crate::model::kernel::{self, Kernel};
 use crate::model::kubelet::{self, Kubelet};
@@ -39,6 +45,8 @@ use crate::model::memory::Knob;
 use crate::model::monitoring::{self, Monitoring};
 use crate::model::outcome::{AfterStart, RunOutcome};
 use crate::model::record::Recorder;
+use crate::model::redis::{self, Redis};
+use crate::model::routing::calls::{self, Calls};
 use crate::model::routing::{self, RequestTally, Routing};
 use crate::model::timeline::Timeline;
 use crate::model::workloads::scheduler::Scheduler;
@@ -55,6 +63,10 @@ pub(crate) enum Event {
     ControlPlane(control_plane::Event),
     Autoscaling(autoscaling::Event),
     Monitoring(monitoring::Event),
+    Calls(calls::Event),
+    Redis(redis::Event),
+    Database(database::Event),
+    Dns(dns::Event),
     /// Apply timeline action `i` (configured ones first, then injected ones).
     Action(usize),
 }
@@ -78,6 +90,10 @@ into_event!(
     control_plane => ControlPlane,
     autoscaling => Autoscaling,
     monitoring => Monitoring,
+    calls => Calls,
+    redis => Redis,
+    database => Database,
+    dns => Dns,
 );
 
 /// One replica of a scenario, from start to end.
@@ -99,6 +115,10 @@ pub struct World<'c, R: Recorder> {
     control_plane: Option<ControlPlane>,
     autoscaling: Autoscaling,
     monitoring: Monitoring,
+    calls: Calls,
+    redis: Redis,
+    databases: Databases,
+    dns: Option<ClusterDns>,
     timeline: Timeline,
     /// Actions added while running (a drill's chosen option), after the configured ones.
     injected: Vec<TimedAction>,
@@ -145,8 +165,15 @@ impl<'c, R: Recorder> World<'c, R> {
                 .control_plane
                 .as_ref()
                 .map(|cp| ControlPlane::new(cp, &streams)),
-            autoscaling: Autoscaling::new(cfg.vpa.len()),
+            autoscaling: Autoscaling::new(cfg.vpa.len(), cfg.hpa.len()),
             monitoring: Monitoring::new(cfg),
+            calls: Calls::new(cfg),
+            redis: Redis::new(&cfg.redis),
+            databases: Databases::new(cfg.databases.len(), cfg.callers.len()),
+            dns: cfg
+                .dns
+                .as_ref()
+                .map(|d| ClusterDns::new(d, cfg.callers.len(), &streams)),
             timeline: Timeline::default(),
             injected: Vec::new(),
             events_processed: 0,
@@ -236,6 +263,11 @@ impl<'c, R: Recorder> World<'c, R> {
         self.eviction.start(&mut cx!(self, now));
         self.monitoring.start(&mut cx!(self, now));
         self.autoscaling.start(&mut cx!(self, now));
+        self.redis.start(&mut cx!(self, now));
+        self.databases.start(&mut cx!(self, now));
+        if let Some(d) = &mut self.dns {
+            d.start(&mut cx!(self, now));
+        }
         self.drain(now);
     }
 
@@ -254,8 +286,17 @@ impl<'c, R: Recorder> World<'c, R> {
             Event::Autoscaling(e) => self.autoscaling.handle(e, &mut cx!(self, now)),
             Event::Monitoring(e) => {
                 let (routing, cp) = (&mut self.routing, &mut self.control_plane);
-                let mut total = |cx: &Cx<'_>| total_requests(routing, cp, cx);
+                let calls = &mut self.calls;
+                let mut total = |cx: &Cx<'_>| total_requests(routing, cp, calls, cx);
                 self.monitoring.handle(e, &mut cx!(self, now), &mut total);
+            }
+            Event::Calls(e) => self.calls.handle(e, &mut cx!(self, now)),
+            Event::Redis(e) => self.redis.handle(e, &mut cx!(self, now)),
+            Event::Database(e) => self.databases.handle(e, &mut cx!(self, now)),
+            Event::Dns(e) => {
+                if let Some(d) = &mut self.dns {
+                    d.handle(e, &mut cx!(self, now));
+                }
             }
             Event::Action(i) => self.apply(now, i),
         }
@@ -289,6 +330,16 @@ impl<'c, R: Recorder> World<'c, R> {
                     cp.start_churn(cx, *c);
                 }
             }
+            Action::RedisConfigSet {
+                redis,
+                maxmemory,
+                policy,
+            } => self.redis.configure(cx, *redis, *maxmemory, *policy),
+            Action::DnsUpstream { available, latency } => {
+                if let Some(d) = &mut self.dns {
+                    d.set_upstream(cx, *available, *latency);
+                }
+            }
         }
         self.timeline.check_policy(cx, &action);
     }
@@ -304,6 +355,7 @@ impl<'c, R: Recorder> World<'c, R> {
         let cx = &mut cx!(self, now);
         match signal {
             Signal::PodCreated(pod) => {
+                self.redis.pod_created(cx, pod);
                 self.autoscaling.admit(cx, pod);
                 self.routing.weigh(cx, pod);
                 self.scheduler.schedule(cx, pod);
@@ -326,8 +378,16 @@ impl<'c, R: Recorder> World<'c, R> {
                 {
                     cp.started(cx, c.pod, warm);
                 }
+                self.redis.container_started(cx, c);
+                if let Some(d) = &mut self.dns {
+                    d.container_started(cx, c);
+                }
+                self.calls.container_started(cx, c);
             }
-            Signal::LoadChanged { pod, rps } => self.kernel.set_load(cx, pod, rps),
+            Signal::LoadChanged { pod, rps } => {
+                self.kernel.set_load(cx, pod, rps);
+                self.calls.load_changed(cx, pod, rps);
+            }
             Signal::Request(pod) => self.kernel.request(cx, pod),
             Signal::XdsMemory { pod, bytes } => self.kernel.set_xds_server(cx, pod, bytes),
             Signal::ContainerExited {
@@ -357,12 +417,20 @@ impl<'c, R: Recorder> World<'c, R> {
                 if why == Termination::OomKilled {
                     self.autoscaling.oom(cx, w, &name, used);
                 }
+                self.redis.container_stopped(cx, c);
+                if let Some(d) = &mut self.dns {
+                    d.container_stopped(cx, c);
+                }
                 self.kernel.container_stopped(cx, c);
             }
             Signal::PodReadiness {
                 workload, ready, ..
             } => {
                 endpoints_changed(&mut self.control_plane, &mut self.routing, cx, workload);
+                self.redis.readiness_changed(cx, workload);
+                if let Some(d) = &mut self.dns {
+                    d.readiness_changed(cx, workload);
+                }
                 if ready {
                     self.deployments.reconcile(cx, workload);
                 }
@@ -386,16 +454,48 @@ impl<'c, R: Recorder> World<'c, R> {
                 }
                 self.scheduler.forget(pod);
                 self.routing.pod_removed(cx);
+                self.redis.pod_removed(cx, pod, workload);
+                if let Some(d) = &mut self.dns {
+                    d.readiness_changed(cx, workload);
+                }
+                self.calls.pod_removed(cx, pod);
                 self.scheduler.retry(cx);
             }
             Signal::Evict(pod) => self.deployments.evict(cx, pod),
             Signal::PressureLifted => self.scheduler.retry(cx),
+            Signal::ExternalMemory {
+                pod,
+                since,
+                bytes,
+                slope,
+            } => self.kernel.set_external(cx, pod, since, bytes, slope),
+            Signal::DependencyWait { pod, secs } => self.kernel.set_wait(cx, pod, secs),
+            Signal::CacheLoad {
+                redis,
+                load,
+                nominal,
+            } => self.redis.set_load(cx, redis, load, nominal),
+            Signal::CacheView { redis, view } => self.calls.cache_view(cx, redis, view),
+            Signal::DbLoad { db, caller, qps } => self.databases.set_load(cx, db, caller, qps),
+            Signal::DbLoadChanged { db, qps } => self.calls.db_load(cx, db, qps),
+            Signal::DnsLoad { caller, lookups } => {
+                if let Some(d) = &mut self.dns {
+                    d.set_load(cx, caller, lookups);
+                }
+            }
+            Signal::DnsView(view) => self.calls.dns_view(cx, view),
+            Signal::Scale { workload, replicas } => self.deployments.scale(cx, workload, replicas),
         }
     }
 
     fn finish(mut self, end: SimTime) -> (RunOutcome, R) {
         let cx = cx!(self, end);
-        let requests = total_requests(&mut self.routing, &mut self.control_plane, &cx);
+        let requests = total_requests(
+            &mut self.routing,
+            &mut self.control_plane,
+            &mut self.calls,
+            &cx,
+        );
         self.cluster.fold_live(self.cfg);
         let containers = std::mem::take(&mut self.cluster.tallies.0);
         let after_kills = containers.iter().map(|t| t.oom_kills_after).sum();
@@ -412,6 +512,16 @@ impl<'c, R: Recorder> World<'c, R> {
             policy_violations: self.timeline.policy_violations,
             first_alert: self.monitoring.first_alert,
             nr: self.control_plane.map(|cp| cp.nr).unwrap_or_default(),
+            data: {
+                let c = self.redis.totals(end);
+                crate::model::outcome::DataOutcome {
+                    evicted_keys: c.evicted,
+                    rejected_writes: c.rejected,
+                    keyspace_hits: c.hits,
+                    keyspace_misses: c.misses,
+                    db_peak_utilisation: self.databases.peak,
+                }
+            },
         };
         (outcome, self.rec)
     }
@@ -434,15 +544,18 @@ fn endpoints_changed(
     routing.endpoints_changed(cx, w);
 }
 
-/// Requests and failures of every service so far, and of gateway traffic.
+/// Requests and failures of every service so far, of gateway traffic, and the
+/// application failures of calls to other services.
 fn total_requests(
     routing: &mut Routing,
     control_plane: &mut Option<ControlPlane>,
+    calls: &mut Calls,
     cx: &Cx<'_>,
 ) -> RequestTally {
     let mut total = routing.total(cx);
     if let Some(cp) = control_plane {
         total.add(&cp.total(cx));
     }
+    total.add(&calls.total(cx));
     total
 }
