@@ -9,8 +9,8 @@ use crate::engine::SimDuration;
 use crate::model::container::{ContainerSpec, HeapSize, JvmSpec};
 use crate::model::cpu::CpuSpec;
 use crate::model::memory::{
-    BaselineSpec, BatchSpec, CacheSpec, InFlightSpec, LeakSpec, MemorySpec, TraceBufferSpec,
-    zipf_bins,
+    BaselineSpec, BatchSpec, CacheSpec, ExternalKind, InFlightSpec, LeakSpec, MemorySpec,
+    TraceBufferSpec, zipf_bins,
 };
 use crate::model::pod::PodTemplate;
 use crate::model::resources::{ResourceList, Resources};
@@ -54,6 +54,18 @@ pub fn pod_template(
             },
             helper: None,
         }));
+    }
+    // A Redis or CoreDNS workload's first container is the server: its memory is sized
+    // by the model's `redis` / `dns` subsystems on top of its own laws.
+    let server = match (&w.redis, &w.coredns) {
+        (Some(_), _) => Some(ExternalKind::Redis),
+        (None, Some(_)) => Some(ExternalKind::CoreDns),
+        _ => None,
+    };
+    if let (Some(kind), Some(first)) = (server, containers.first_mut()) {
+        let mut spec = (**first).clone();
+        spec.memory.external = Some(kind);
+        *first = Arc::new(spec);
     }
     if let Some(ctx) = mesh.filter(|m| istio::injected(Some(m.mesh), w)) {
         containers.push(Arc::new(proxy_container(w, ctx)?));
@@ -166,6 +178,7 @@ pub fn memory_laws(spec: &yaml::MemoryLaws) -> Result<MemorySpec, Problem> {
         stats: None,
         cache: spec.cache.as_ref().map(|c| cache(&c.value)).transpose()?,
         xds_server: false,
+        external: None,
         batch: spec.batch.as_ref().map(|b| BatchSpec {
             size: b.size.0,
             after_start: b.after_start.map(|d| d.0),

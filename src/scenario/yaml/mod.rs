@@ -7,6 +7,7 @@
 
 mod cluster;
 mod control_plane;
+mod data_tier;
 mod mesh;
 mod timeline;
 mod traffic;
@@ -14,6 +15,10 @@ mod workload;
 
 pub use cluster::{Background, CrashLoopBackOff, EvictionHard, FeatureGates, Kubelet, NodeGroup};
 pub use control_plane::{Churn, ControlPlane, Debounce, Istiod, KubeProxy, Reconnect, SyncGate};
+pub use data_tier::{
+    Call, CoreDnsServer, Database, Dns, DnsUpstream, Hpa, HpaResource, Keys, OnMiss, OtherClients,
+    Policy, RedisConfigSet, RedisMemory, RedisServer, Upstream, WriteErrors,
+};
 pub use mesh::{Mesh, PeerAuthMode, Tracing};
 pub use timeline::{
     PeerAuthentication, Scale, SetResources, TemplateChange, TimelineEntry, WorkloadRef,
@@ -107,6 +112,15 @@ pub struct ScenarioFile {
     /// Vertical pod autoscalers.
     #[serde(default)]
     pub vpa: Vec<Vpa>,
+    /// Horizontal pod autoscalers.
+    #[serde(default)]
+    pub hpa: Vec<Hpa>,
+    /// Databases behind the caches.
+    #[serde(default)]
+    pub databases: Vec<Database>,
+    /// How pods resolve names through cluster DNS (a workload with `coredns:` serves it).
+    #[serde(default)]
+    pub dns: Option<Dns>,
     /// Prometheus-style alert rules.
     #[serde(default)]
     pub alerts: Vec<Alert>,
