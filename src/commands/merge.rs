@@ -20,9 +20,11 @@ pub fn execute(args: &MergeArgs, out: &mut dyn Write) -> Result<(), AppError> {
 }
 
 /// The files of a scenario's output folder, in (variant, replica) order.
-const MERGED: [&str; 6] = [
+const MERGED: [&str; 8] = [
     "timeseries.csv",
     "slo.csv",
+    "redis.csv",
+    "db.csv",
     "events.csv",
     "memory.csv",
     "summary.csv",

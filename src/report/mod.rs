@@ -20,7 +20,9 @@ mod summary;
 mod table;
 
 pub use analysis::{Analysis, analyse};
-pub use csv_sink::{CsvSinks, EVENTS_HEADER, SLO_HEADER, TIMESERIES_HEADER};
+pub use csv_sink::{
+    CsvSinks, DB_HEADER, EVENTS_HEADER, REDIS_HEADER, SLO_HEADER, TIMESERIES_HEADER,
+};
 pub use format::human_time;
 pub use html::{esc, report_html, write_report};
 pub use memory_buckets::{CHART_BUCKETS, MEMORY_HEADER, MemoryBuckets, bucket_width};

@@ -2,7 +2,7 @@
 //! variant, replica and container).
 
 use super::format::{burn, count, opt_secs};
-use crate::model::routing::ResponseFlag;
+use crate::model::routing::{AppError, ResponseFlag};
 use crate::runner::ReplicaResult;
 use crate::scenario::Scenario;
 
@@ -29,6 +29,7 @@ pub fn summary_csv(scenario: &Scenario, results: &[ReplicaResult]) -> Vec<u8> {
         .map(|f| format!("errors_503_{}", f.as_str().to_lowercase()))
         .collect();
     header.extend(flag_columns.iter().map(String::as_str));
+    header.extend(AppError::ALL.map(AppError::column));
     header.extend([
         "peak_burn_5m",
         "peak_burn_1h",
@@ -43,6 +44,10 @@ pub fn summary_csv(scenario: &Scenario, results: &[ReplicaResult]) -> Vec<u8> {
         "alert_lead_s",
         "nr_window_s",
         "nr_mean_s",
+        "redis_evicted_keys",
+        "redis_rejected_writes",
+        "redis_hit_ratio",
+        "db_peak_utilisation",
     ]);
     w.write_record(&header).expect("in memory");
     for r in results {
@@ -69,6 +74,7 @@ pub fn summary_csv(scenario: &Scenario, results: &[ReplicaResult]) -> Vec<u8> {
                 .iter()
                 .map(|&f| count(o.requests.errors(f))),
         );
+        row.extend(AppError::ALL.map(|k| count(o.requests.app_errors(k))));
         row.extend([
             burn(o.peak_burn.burn_5m),
             burn(o.peak_burn.burn_1h),
@@ -88,6 +94,12 @@ pub fn summary_csv(scenario: &Scenario, results: &[ReplicaResult]) -> Vec<u8> {
                 .map_or_else(String::new, |s| format!("{s:.3}")),
             o.nr.mean_seconds()
                 .map_or_else(String::new, |s| format!("{s:.3}")),
+            count(o.data.evicted_keys),
+            count(o.data.rejected_writes),
+            o.data
+                .hit_ratio()
+                .map_or_else(String::new, |h| format!("{h:.4}")),
+            format!("{:.4}", o.data.db_peak_utilisation),
         ]);
         w.write_record(&row).expect("in memory");
     }
