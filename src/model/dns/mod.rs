@@ -350,7 +350,8 @@ impl ClusterDns {
                 moving = true;
                 next = next.min((gap / p.slope).max(1e-3));
             }
-            moving |= serving && g > 0.0 && g < 1.0;
+            // While the upstream is gone, cached answers run out: keep re-evaluating.
+            moving |= serving && !self.upstream_up && g > 0.0;
             let (bytes, slope) = self.memory(spec, i);
             cx.signal(Signal::ExternalMemory {
                 pod: self.pods[i].pod,
