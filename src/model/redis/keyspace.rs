@@ -32,7 +32,8 @@
 
 use std::sync::Arc;
 
-use super::policy::{MaxmemoryPolicy, Ranking};
+use super::eviction::{self, Candidate};
+use super::policy::MaxmemoryPolicy;
 use crate::engine::{SimDuration, SimTime};
 
 /// Keys of one popularity and kind, on one server.
@@ -453,288 +454,44 @@ impl Keyspace {
         }
     }
 
+    /// The groups the policy may evict now, with what eviction needs to know.
+    fn candidates(&self) -> Vec<Candidate> {
+        (0..self.classes.len())
+            .filter(|&i| self.candidate(i))
+            .map(|i| {
+                let k = &self.classes[i];
+                Candidate {
+                    index: i,
+                    mass: k.keys * k.bytes * self.cached[i],
+                    access: self.rates(k).1,
+                    per_key: k.per_key,
+                }
+            })
+            .collect()
+    }
+
     /// Sets `hazard` so that evictions free `need` bytes per second.
     fn solve_hazard(&mut self, need: f64) {
-        let cand: Vec<usize> = (0..self.classes.len())
-            .filter(|&i| self.candidate(i))
-            .collect();
-        let mass = |i: usize| self.classes[i].keys * self.classes[i].bytes * self.cached[i];
-        match self.policy.ranking() {
-            Some(Ranking::Uniform) => {
-                let total: f64 = cand.iter().map(|&i| mass(i)).sum();
-                for &i in &cand {
-                    self.hazard[i] = need / total;
-                }
-            }
-            Some(Ranking::Lfu) => {
-                // The least popular group present carries the evictions.
-                if let Some(&i) = cand.iter().min_by(|&&a, &&b| {
-                    let (pa, pb) = (self.classes[a].per_key, self.classes[b].per_key);
-                    pa.total_cmp(&pb).then(b.cmp(&a))
-                }) {
-                    self.hazard[i] = need / mass(i);
-                }
-            }
-            Some(Ranking::Lru) => {
-                let access: Vec<f64> = cand
-                    .iter()
-                    .map(|&i| self.rates(&self.classes[i]).1)
-                    .collect();
-                let freed = |t: f64| -> f64 {
-                    cand.iter()
-                        .zip(&access)
-                        .map(|(&i, &a)| mass(i) * lru_hazard(a, t))
-                        .sum()
-                };
-                let t = bisect_decreasing(freed, need, self.lru_t);
-                self.lru_t = t;
-                for (&i, &a) in cand.iter().zip(&access) {
-                    self.hazard[i] = lru_hazard(a, t);
-                }
-            }
-            None => {}
+        let Some(ranking) = self.policy.ranking() else {
+            return;
+        };
+        let cands = self.candidates();
+        for (i, h) in eviction::hazards(ranking, &cands, need, &mut self.lru_t) {
+            self.hazard[i] = h;
         }
     }
 
     /// Evicts `excess` bytes at once (a `CONFIG SET` that lowered the limit), as the
     /// policy would pick them; what it cannot evict stays (writes are then refused).
     fn trim(&mut self, excess: f64) {
-        let cand: Vec<usize> = (0..self.classes.len())
-            .filter(|&i| self.candidate(i))
-            .collect();
-        let mass = |ks: &Self, i: usize| ks.classes[i].keys * ks.classes[i].bytes * ks.cached[i];
-        let total: f64 = cand.iter().map(|&i| mass(self, i)).sum();
-        if total <= 0.0 {
+        let Some(ranking) = self.policy.ranking() else {
             return;
-        }
-        let mut share = vec![0.0; self.classes.len()];
-        match self.policy.ranking() {
-            Some(Ranking::Uniform) => {
-                let f = (excess / total).min(1.0);
-                cand.iter().for_each(|&i| share[i] = f);
-            }
-            Some(Ranking::Lfu) => {
-                let mut order = cand.clone();
-                order.sort_by(|&a, &b| {
-                    let (pa, pb) = (self.classes[a].per_key, self.classes[b].per_key);
-                    pa.total_cmp(&pb).then(b.cmp(&a))
-                });
-                let mut left = excess;
-                for i in order {
-                    let m = mass(self, i);
-                    let take = m.min(left);
-                    share[i] = if m > 0.0 { take / m } else { 0.0 };
-                    left -= take;
-                    if left <= 0.0 {
-                        break;
-                    }
-                }
-            }
-            Some(Ranking::Lru) => {
-                // Keys idle longer than θ go: a share e^(−aθ) of each group.
-                let access: Vec<f64> = cand
-                    .iter()
-                    .map(|&i| self.rates(&self.classes[i]).1)
-                    .collect();
-                let theta = if total <= excess {
-                    0.0
-                } else {
-                    let idle = |th: f64| -> f64 {
-                        cand.iter()
-                            .zip(&access)
-                            .map(|(&i, &a)| mass(self, i) * (-a * th).exp())
-                            .sum()
-                    };
-                    bisect_decreasing(idle, excess, 1.0)
-                };
-                for (&i, &a) in cand.iter().zip(&access) {
-                    share[i] = (-a * theta).exp();
-                }
-            }
-            None => return,
-        }
-        for (i, f) in share.into_iter().enumerate() {
+        };
+        let cands = self.candidates();
+        for (i, f) in eviction::trim_shares(ranking, &cands, excess) {
             let gone = self.cached[i] * f;
             self.counters.evicted += self.classes[i].keys * gone;
             self.cached[i] -= gone;
         }
-    }
-}
-
-/// The LRU eviction hazard of a cached key accessed `a` times a second when keys go `t`
-/// seconds after their last access: `a e^(−at) / (1 − e^(−at))` (1/t as `a` → 0).
-fn lru_hazard(a: f64, t: f64) -> f64 {
-    let x = a * t;
-    if x < 1e-9 { 1.0 / t } else { a / x.exp_m1() }
-}
-
-/// The `t` in [1 µs, 10⁹ s] where the decreasing `f(t)` equals `target` (bisection on
-/// log t, starting from a bracket around `guess`, the previous answer; the bound if it
-/// is out of range). Precision: a part in 10⁷ of `t`.
-fn bisect_decreasing(f: impl Fn(f64) -> f64, target: f64, guess: f64) -> f64 {
-    let (min, max) = (1e-6f64.ln(), 1e9f64.ln());
-    let g = guess.clamp(1e-6, 1e9).ln();
-    let (mut lo, mut hi) = ((g - 1.0).max(min), (g + 1.0).min(max));
-    while lo > min && f(lo.exp()) <= target {
-        lo = (lo - 4.0).max(min);
-    }
-    while hi < max && f(hi.exp()) >= target {
-        hi = (hi + 4.0).min(max);
-    }
-    if f(lo.exp()) <= target {
-        return lo.exp();
-    }
-    if f(hi.exp()) >= target {
-        return hi.exp();
-    }
-    while hi - lo > 1e-7 {
-        let mid = 0.5 * (lo + hi);
-        if f(mid.exp()) > target {
-            lo = mid;
-        } else {
-            hi = mid;
-        }
-    }
-    (0.5 * (lo + hi)).exp()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::model::memory::zipf_bins;
-
-    fn classes(keys: u64, zipf: f64, volatile: bool) -> Arc<[KeyClass]> {
-        zipf_bins(keys, zipf)
-            .into_iter()
-            .map(|b| KeyClass {
-                keys: b.keys,
-                per_key: b.per_key,
-                volatile,
-                bytes: 100.0,
-            })
-            .collect()
-    }
-
-    fn run(ks: &mut Keyspace, until: u64) {
-        let end = SimTime::from_secs(until);
-        while ks.step_end() < end {
-            let t = ks.step_end();
-            ks.step(t);
-        }
-        ks.advance(end);
-    }
-
-    const LOAD: Load = Load {
-        gets: 1000.0,
-        fill: 1.0,
-        writes: 0.0,
-    };
-
-    #[test]
-    fn nothing_is_evicted_until_used_memory_reaches_maxmemory() {
-        // 100 000 keys of 100 B = 10 MB of data; a 5 MB limit.
-        let mut ks = Keyspace::new(
-            classes(100_000, 0.8, false),
-            None,
-            1e6,
-            5e6,
-            MaxmemoryPolicy::AllKeysLru,
-        );
-        ks.set_load(SimTime::ZERO, LOAD);
-        let mut t = 0;
-        while ks.used() < 5e6 - 1.0 {
-            assert_eq!(ks.counters.evicted, 0.0, "evicted before the limit at {t}s");
-            t += 10;
-            run(&mut ks, t);
-        }
-        run(&mut ks, t + 3600);
-        assert!(ks.counters.evicted > 1000.0);
-        assert!((ks.used() - 5e6).abs() < 1e3, "used {}", ks.used());
-        assert_eq!(ks.regime(), Regime::Evicting);
-    }
-
-    #[test]
-    fn at_the_limit_lru_keeps_the_popular_keys_better_than_random() {
-        let hit = |p: MaxmemoryPolicy| {
-            let mut ks = Keyspace::new(classes(100_000, 0.8, false), None, 1e6, 5e6, p);
-            ks.set_load(SimTime::ZERO, LOAD);
-            run(&mut ks, 20_000);
-            ks.hit_ratio()
-        };
-        let (lru, lfu, random) = (
-            hit(MaxmemoryPolicy::AllKeysLru),
-            hit(MaxmemoryPolicy::AllKeysLfu),
-            hit(MaxmemoryPolicy::AllKeysRandom),
-        );
-        assert!(
-            lfu > lru && lru > random,
-            "lfu {lfu} lru {lru} random {random}"
-        );
-    }
-
-    #[test]
-    fn noeviction_refuses_writes_and_evicts_nothing() {
-        let mut ks = Keyspace::new(
-            classes(100_000, 0.8, false),
-            None,
-            1e6,
-            5e6,
-            MaxmemoryPolicy::NoEviction,
-        );
-        ks.set_load(SimTime::ZERO, LOAD);
-        run(&mut ks, 20_000);
-        assert_eq!(ks.counters.evicted, 0.0);
-        assert!(ks.counters.rejected > 1000.0);
-        assert_eq!(ks.accept(), 0.0);
-        assert!(ks.used() <= 5e6 + 1.0);
-    }
-
-    #[test]
-    fn with_ttls_noeviction_accepts_what_expiry_makes_room_for() {
-        let mut ks = Keyspace::new(
-            classes(100_000, 0.8, true),
-            Some(SimDuration::from_secs(600)),
-            1e6,
-            3e6,
-            MaxmemoryPolicy::NoEviction,
-        );
-        ks.set_load(SimTime::ZERO, LOAD);
-        run(&mut ks, 20_000);
-        assert!(ks.accept() > 0.0 && ks.accept() < 1.0, "{}", ks.accept());
-        assert!(ks.counters.expired > 0.0 && ks.counters.evicted == 0.0);
-    }
-
-    #[test]
-    fn volatile_policies_without_ttl_keys_refuse_like_noeviction() {
-        let mut ks = Keyspace::new(
-            classes(100_000, 0.8, false),
-            None,
-            1e6,
-            5e6,
-            MaxmemoryPolicy::VolatileLru,
-        );
-        ks.set_load(SimTime::ZERO, LOAD);
-        run(&mut ks, 20_000);
-        assert_eq!(ks.counters.evicted, 0.0);
-        assert_eq!(ks.regime(), Regime::Refusing);
-    }
-
-    #[test]
-    fn lowering_maxmemory_evicts_at_once_and_raising_it_lets_memory_grow() {
-        let mut ks = Keyspace::new(
-            classes(100_000, 0.8, false),
-            None,
-            1e6,
-            8e6,
-            MaxmemoryPolicy::AllKeysLru,
-        );
-        ks.set_load(SimTime::ZERO, LOAD);
-        run(&mut ks, 20_000);
-        let before = ks.counters.evicted;
-        ks.configure(SimTime::from_secs(20_000), 4e6, MaxmemoryPolicy::AllKeysLru);
-        assert!(ks.used() <= 4e6 + 1.0 && ks.counters.evicted > before + 30_000.0);
-        ks.configure(SimTime::from_secs(20_001), 2e7, MaxmemoryPolicy::AllKeysLru);
-        run(&mut ks, 30_000);
-        assert!(ks.used() > 8e6);
     }
 }

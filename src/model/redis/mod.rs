@@ -20,9 +20,12 @@
 //! Left out: replicas and failover, persistence (RDB/AOF), Redis' own latency under
 //! load and eviction's CPU cost (a Redis call takes the caller's configured latency).
 
+mod eviction;
 pub mod keyspace;
 pub mod policy;
 pub mod sizing;
+#[cfg(test)]
+mod tests;
 
 use std::sync::Arc;
 

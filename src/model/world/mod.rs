@@ -16,14 +16,17 @@
 //! | [`Routing`] | services: load, endpoints, request outcomes |
 //! | [`ControlPlane`] | istiod, the proxies' xDS state, kube-proxy |
 //! | [`Autoscaling`] | VPAs, HPAs |
-//! | [`Calls`] | the calls requests make to other services, application failures |
-//! | [`Redis`] | Redis servers: keyspace, eviction, memory |
-//! | [`Databases`] | databases' load |
-//! | [`ClusterDns`] | CoreDNS: pending queries, cache, what lookups cost |
+//! | `Calls` | the calls requests make to other services, application failures |
+//! | `Redis` | Redis servers: keyspace, eviction, memory |
+//! | `Databases` | databases' load |
+//! | `ClusterDns` | CoreDNS: pending queries, cache, what lookups cost |
+//!
+//! The last four are routed together (see `data_tier`): they mostly talk to each other.
 //! | [`Monitoring`] | scrapes, SLO burn, alerts |
 //! | [`Timeline`] | the scenario's actions and the policies they break |
 
 mod cx;
+mod data_tier;
 mod snapshot;
 
 use std::collections::VecDeque;
@@ -36,8 +39,8 @@ use crate::model::cluster::Cluster;
 use crate::model::cluster::container::Termination;
 use crate::model::config::{Action, SimConfig, TimedAction};
 use crate::model::control_plane::{self, ControlPlane};
-use crate::model::database::{self, Databases};
-use crate::model::dns::{self, ClusterDns};
+use crate::model::database;
+use crate::model::dns;
 use crate::model::eviction::{self, EvictionManager};
 use crate::model::kernel::{self, Kernel};
 use crate::model::kubelet::{self, Kubelet};
@@ -45,12 +48,13 @@ use crate::model::memory::Knob;
 use crate::model::monitoring::{self, Monitoring};
 use crate::model::outcome::{AfterStart, RunOutcome};
 use crate::model::record::Recorder;
-use crate::model::redis::{self, Redis};
-use crate::model::routing::calls::{self, Calls};
+use crate::model::redis;
+use crate::model::routing::calls;
 use crate::model::routing::{self, RequestTally, Routing};
 use crate::model::timeline::Timeline;
 use crate::model::workloads::scheduler::Scheduler;
 use crate::model::workloads::{self, Deployments};
+use data_tier::DataTier;
 
 /// Every event, by the subsystem that handles it.
 #[derive(Copy, Clone, Debug)]
@@ -115,10 +119,7 @@ pub struct World<'c, R: Recorder> {
     control_plane: Option<ControlPlane>,
     autoscaling: Autoscaling,
     monitoring: Monitoring,
-    calls: Calls,
-    redis: Redis,
-    databases: Databases,
-    dns: Option<ClusterDns>,
+    data: DataTier,
     timeline: Timeline,
     /// Actions added while running (a drill's chosen option), after the configured ones.
     injected: Vec<TimedAction>,
@@ -167,13 +168,7 @@ impl<'c, R: Recorder> World<'c, R> {
                 .map(|cp| ControlPlane::new(cp, &streams)),
             autoscaling: Autoscaling::new(cfg.vpa.len(), cfg.hpa.len()),
             monitoring: Monitoring::new(cfg),
-            calls: Calls::new(cfg),
-            redis: Redis::new(&cfg.redis),
-            databases: Databases::new(cfg.databases.len(), cfg.callers.len()),
-            dns: cfg
-                .dns
-                .as_ref()
-                .map(|d| ClusterDns::new(d, cfg.callers.len(), &streams)),
+            data: DataTier::new(cfg, &streams),
             timeline: Timeline::default(),
             injected: Vec::new(),
             events_processed: 0,
@@ -263,11 +258,7 @@ impl<'c, R: Recorder> World<'c, R> {
         self.eviction.start(&mut cx!(self, now));
         self.monitoring.start(&mut cx!(self, now));
         self.autoscaling.start(&mut cx!(self, now));
-        self.redis.start(&mut cx!(self, now));
-        self.databases.start(&mut cx!(self, now));
-        if let Some(d) = &mut self.dns {
-            d.start(&mut cx!(self, now));
-        }
+        self.data.start(&mut cx!(self, now));
         self.drain(now);
     }
 
@@ -286,18 +277,14 @@ impl<'c, R: Recorder> World<'c, R> {
             Event::Autoscaling(e) => self.autoscaling.handle(e, &mut cx!(self, now)),
             Event::Monitoring(e) => {
                 let (routing, cp) = (&mut self.routing, &mut self.control_plane);
-                let calls = &mut self.calls;
-                let mut total = |cx: &Cx<'_>| total_requests(routing, cp, calls, cx);
+                let data = &mut self.data;
+                let mut total = |cx: &Cx<'_>| total_requests(routing, cp, data, cx);
                 self.monitoring.handle(e, &mut cx!(self, now), &mut total);
             }
-            Event::Calls(e) => self.calls.handle(e, &mut cx!(self, now)),
-            Event::Redis(e) => self.redis.handle(e, &mut cx!(self, now)),
-            Event::Database(e) => self.databases.handle(e, &mut cx!(self, now)),
-            Event::Dns(e) => {
-                if let Some(d) = &mut self.dns {
-                    d.handle(e, &mut cx!(self, now));
-                }
-            }
+            Event::Calls(e) => self.data.calls(e, &mut cx!(self, now)),
+            Event::Redis(e) => self.data.redis(e, &mut cx!(self, now)),
+            Event::Database(e) => self.data.database(e, &mut cx!(self, now)),
+            Event::Dns(e) => self.data.dns(e, &mut cx!(self, now)),
             Event::Action(i) => self.apply(now, i),
         }
     }
@@ -334,11 +321,9 @@ impl<'c, R: Recorder> World<'c, R> {
                 redis,
                 maxmemory,
                 policy,
-            } => self.redis.configure(cx, *redis, *maxmemory, *policy),
+            } => self.data.redis_config_set(cx, *redis, *maxmemory, *policy),
             Action::DnsUpstream { available, latency } => {
-                if let Some(d) = &mut self.dns {
-                    d.set_upstream(cx, *available, *latency);
-                }
+                self.data.dns_upstream(cx, *available, *latency)
             }
         }
         self.timeline.check_policy(cx, &action);
@@ -355,7 +340,7 @@ impl<'c, R: Recorder> World<'c, R> {
         let cx = &mut cx!(self, now);
         match signal {
             Signal::PodCreated(pod) => {
-                self.redis.pod_created(cx, pod);
+                self.data.pod_created(cx, pod);
                 self.autoscaling.admit(cx, pod);
                 self.routing.weigh(cx, pod);
                 self.scheduler.schedule(cx, pod);
@@ -378,15 +363,11 @@ impl<'c, R: Recorder> World<'c, R> {
                 {
                     cp.started(cx, c.pod, warm);
                 }
-                self.redis.container_started(cx, c);
-                if let Some(d) = &mut self.dns {
-                    d.container_started(cx, c);
-                }
-                self.calls.container_started(cx, c);
+                self.data.container_started(cx, c);
             }
             Signal::LoadChanged { pod, rps } => {
                 self.kernel.set_load(cx, pod, rps);
-                self.calls.load_changed(cx, pod, rps);
+                self.data.load_changed(cx, pod, rps);
             }
             Signal::Request(pod) => self.kernel.request(cx, pod),
             Signal::XdsMemory { pod, bytes } => self.kernel.set_xds_server(cx, pod, bytes),
@@ -417,20 +398,14 @@ impl<'c, R: Recorder> World<'c, R> {
                 if why == Termination::OomKilled {
                     self.autoscaling.oom(cx, w, &name, used);
                 }
-                self.redis.container_stopped(cx, c);
-                if let Some(d) = &mut self.dns {
-                    d.container_stopped(cx, c);
-                }
+                self.data.container_stopped(cx, c);
                 self.kernel.container_stopped(cx, c);
             }
             Signal::PodReadiness {
                 workload, ready, ..
             } => {
                 endpoints_changed(&mut self.control_plane, &mut self.routing, cx, workload);
-                self.redis.readiness_changed(cx, workload);
-                if let Some(d) = &mut self.dns {
-                    d.readiness_changed(cx, workload);
-                }
+                self.data.readiness_changed(cx, workload);
                 if ready {
                     self.deployments.reconcile(cx, workload);
                 }
@@ -454,11 +429,7 @@ impl<'c, R: Recorder> World<'c, R> {
                 }
                 self.scheduler.forget(pod);
                 self.routing.pod_removed(cx);
-                self.redis.pod_removed(cx, pod, workload);
-                if let Some(d) = &mut self.dns {
-                    d.readiness_changed(cx, workload);
-                }
-                self.calls.pod_removed(cx, pod);
+                self.data.pod_removed(cx, pod, workload);
                 self.scheduler.retry(cx);
             }
             Signal::Evict(pod) => self.deployments.evict(cx, pod),
@@ -470,20 +441,14 @@ impl<'c, R: Recorder> World<'c, R> {
                 slope,
             } => self.kernel.set_external(cx, pod, since, bytes, slope),
             Signal::DependencyWait { pod, secs } => self.kernel.set_wait(cx, pod, secs),
-            Signal::CacheLoad {
-                redis,
-                load,
-                nominal,
-            } => self.redis.set_load(cx, redis, load, nominal),
-            Signal::CacheView { redis, view } => self.calls.cache_view(cx, redis, view),
-            Signal::DbLoad { db, caller, qps } => self.databases.set_load(cx, db, caller, qps),
-            Signal::DbLoadChanged { db, qps } => self.calls.db_load(cx, db, qps),
-            Signal::DnsLoad { caller, lookups } => {
-                if let Some(d) = &mut self.dns {
-                    d.set_load(cx, caller, lookups);
-                }
+            data @ (Signal::CacheLoad { .. }
+            | Signal::CacheView { .. }
+            | Signal::DbLoad { .. }
+            | Signal::DbLoadChanged { .. }
+            | Signal::DnsLoad { .. }
+            | Signal::DnsView(_)) => {
+                let _ = self.data.route(cx, data);
             }
-            Signal::DnsView(view) => self.calls.dns_view(cx, view),
             Signal::Scale { workload, replicas } => self.deployments.scale(cx, workload, replicas),
         }
     }
@@ -493,7 +458,7 @@ impl<'c, R: Recorder> World<'c, R> {
         let requests = total_requests(
             &mut self.routing,
             &mut self.control_plane,
-            &mut self.calls,
+            &mut self.data,
             &cx,
         );
         self.cluster.fold_live(self.cfg);
@@ -512,16 +477,7 @@ impl<'c, R: Recorder> World<'c, R> {
             policy_violations: self.timeline.policy_violations,
             first_alert: self.monitoring.first_alert,
             nr: self.control_plane.map(|cp| cp.nr).unwrap_or_default(),
-            data: {
-                let c = self.redis.totals(end);
-                crate::model::outcome::DataOutcome {
-                    evicted_keys: c.evicted,
-                    rejected_writes: c.rejected,
-                    keyspace_hits: c.hits,
-                    keyspace_misses: c.misses,
-                    db_peak_utilisation: self.databases.peak,
-                }
-            },
+            data: self.data.outcome(end),
         };
         (outcome, self.rec)
     }
@@ -549,13 +505,13 @@ fn endpoints_changed(
 fn total_requests(
     routing: &mut Routing,
     control_plane: &mut Option<ControlPlane>,
-    calls: &mut Calls,
+    data: &mut DataTier,
     cx: &Cx<'_>,
 ) -> RequestTally {
     let mut total = routing.total(cx);
     if let Some(cp) = control_plane {
         total.add(&cp.total(cx));
     }
-    total.add(&calls.total(cx));
+    total.add(&data.total(cx));
     total
 }
