@@ -44,6 +44,9 @@ pub fn summary_csv(scenario: &Scenario, results: &[ReplicaResult]) -> Vec<u8> {
         "alert_lead_s",
         "nr_window_s",
         "nr_mean_s",
+        "errors_5xx_after",
+        "timeouts_after",
+        "dns_failures_after",
         "redis_evicted_keys",
         "redis_rejected_writes",
         "redis_hit_ratio",
@@ -94,6 +97,9 @@ pub fn summary_csv(scenario: &Scenario, results: &[ReplicaResult]) -> Vec<u8> {
                 .map_or_else(String::new, |s| format!("{s:.3}")),
             o.nr.mean_seconds()
                 .map_or_else(String::new, |s| format!("{s:.3}")),
+            count(o.after.requests.app_errors(AppError::Status5xx)),
+            count(o.after.requests.app_errors(AppError::Timeout)),
+            count(o.after.requests.app_errors(AppError::Dns)),
             count(o.data.evicted_keys),
             count(o.data.rejected_writes),
             o.data

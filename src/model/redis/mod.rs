@@ -83,6 +83,9 @@ pub(crate) enum Event {
     Scrape,
     /// Tell callers what Redis workload `r` looks like after their load changed.
     Publish(u16),
+    /// Apply the callers' latest load to Redis workload `r` (several callers may change
+    /// it at one instant).
+    Load(u16),
     /// Servers of Redis workload `r` that ran before the run began take on their
     /// history, once every caller pod has announced its first load (same instant).
     WarmUp(u16),
@@ -112,6 +115,7 @@ struct Server {
     publish: Option<EventKey>,
     warming: bool,
     nominal: Load,
+    load_pending: bool,
 }
 
 /// Every Redis workload of the run.
@@ -149,6 +153,7 @@ impl Redis {
                 publish: None,
                 warming: false,
                 nominal: Load::default(),
+                load_pending: false,
             })
             .collect();
         Redis {
@@ -200,6 +205,7 @@ impl Redis {
                 self.publish(cx, usize::from(r));
             }
             Event::WarmUp(r) => self.warm_up(cx, usize::from(r)),
+            Event::Load(r) => self.apply_load(cx, usize::from(r)),
         }
     }
 
@@ -307,6 +313,16 @@ impl Redis {
             return;
         }
         self.servers[r].load = load;
+        if !self.servers[r].load_pending {
+            self.servers[r].load_pending = true;
+            cx.schedule(cx.now, Event::Load(r as u16));
+        }
+    }
+
+    /// The servers of `r` take the latest load (no time has passed since it changed).
+    fn apply_load(&mut self, cx: &mut Cx<'_>, r: usize) {
+        self.servers[r].load_pending = false;
+        let load = self.servers[r].load;
         let mut warm = false;
         for s in 0..self.servers[r].shards.len() {
             let shard = &mut self.servers[r].shards[s];

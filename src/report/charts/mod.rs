@@ -14,9 +14,11 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 pub mod data;
+mod data_tier;
 mod errors;
 mod memory;
 mod plan;
+mod series;
 mod survival;
 mod sweep;
 mod variants;
@@ -166,6 +168,11 @@ pub fn render_all(data: &ReportData, dir: &Path) -> io::Result<Vec<Rendered>> {
     }
     for p in &data.plans {
         out.push(render(&plan::PlanChart::new(p), dir)?);
+    }
+    if let Some(output) = dir.parent() {
+        for c in data_tier::charts(data, output)? {
+            out.push(render(&c, dir)?);
+        }
     }
     Ok(out)
 }

@@ -85,6 +85,9 @@ pub struct CallerSpec {
 pub(crate) enum Event {
     /// Re-evaluate caller `i` while its cached names run out.
     Tick(usize),
+    /// Re-evaluate caller `i` once its pods' new rates have all arrived (routing announces
+    /// them one pod at a time, at one instant).
+    Rates(usize),
 }
 
 #[derive(Default)]
@@ -92,6 +95,7 @@ struct Caller {
     rates: Vec<(PodKey, f64)>,
     flow: Flow,
     tick: Option<EventKey>,
+    pending: bool,
 }
 
 /// Every caller's flows and failures.
@@ -134,6 +138,10 @@ impl Calls {
                 self.callers[i].tick = None;
                 self.recompute(cx, i);
             }
+            Event::Rates(i) => {
+                self.callers[i].pending = false;
+                self.recompute(cx, i);
+            }
         }
     }
 
@@ -154,7 +162,12 @@ impl Calls {
             None => rates.push((pod, rps)),
         }
         rates.retain(|&(k, r)| r > 0.0 || k == pod);
-        self.recompute(cx, i);
+        if !self.callers[i].pending {
+            // Requests were still served at the old rates until now: count them first.
+            self.account(cx.now);
+            self.callers[i].pending = true;
+            cx.schedule(cx.now, Event::Rates(i));
+        }
     }
 
     /// A pod is gone: it serves nothing any more.
