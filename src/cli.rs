@@ -36,6 +36,50 @@ pub enum Command {
     Plan(PlanArgs),
     /// Join the outputs of `run --shard I/N` into the files one whole run writes.
     Merge(MergeArgs),
+    /// Run a scenario's incident drill: the page, the cluster as kubectl shows it, a
+    /// decision, and a debrief in which the simulation scores every option.
+    Drill(DrillArgs),
+    /// Write a scenario from Kubernetes manifests, calibrated on Prometheus metrics.
+    Import(ImportArgs),
+    /// Print the scenario format as JSON Schema (for editors) or as its Markdown reference.
+    Schema(SchemaArgs),
+    /// Describe a key of the scenario format, like `kubectl explain`.
+    Explain(ExplainArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions(CompletionsArgs),
+}
+
+/// `meshmem schema`.
+#[derive(Args, Debug, Clone)]
+pub struct SchemaArgs {
+    /// `json` (JSON Schema) or `markdown` (the page docs/scenario-format.md holds).
+    #[arg(long, value_enum, default_value = "json")]
+    pub format: SchemaFormat,
+}
+
+/// What `meshmem schema` prints.
+#[derive(clap::ValueEnum, Copy, Clone, Debug, PartialEq, Eq)]
+pub enum SchemaFormat {
+    /// JSON Schema, draft 2020-12.
+    Json,
+    /// The format reference as Markdown.
+    Markdown,
+}
+
+/// `meshmem explain`.
+#[derive(Args, Debug, Clone)]
+pub struct ExplainArgs {
+    /// A key path such as `workloads.containers.memory.leak` (none: the top level).
+    #[arg(value_name = "PATH.TO.KEY", default_value = "")]
+    pub path: String,
+}
+
+/// `meshmem completions`.
+#[derive(Args, Debug, Clone)]
+pub struct CompletionsArgs {
+    /// The shell.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }
 
 /// `meshmem run`.
@@ -52,8 +96,8 @@ pub struct RunArgs {
     /// Output folder: each scenario's outputs go to OUT/<scenario name>/.
     #[arg(long, default_value = "output")]
     pub out: PathBuf,
-    /// Worker threads [default: all cores].
-    #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+    /// Worker threads [default: all cores; at most 1024].
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=MAX_THREADS))]
     pub threads: Option<u32>,
     /// No progress bar.
     #[arg(long, short)]
@@ -61,7 +105,28 @@ pub struct RunArgs {
     /// Run only shard I of N (replicas r with r mod N = I); join with `meshmem merge`.
     #[arg(long, value_parser = parse_shard, value_name = "I/N")]
     pub shard: Option<(u32, u32)>,
+    /// Raise the limits on runs, events, output size, nodes, pods and rates a
+    /// hundredfold (see `meshmem check`).
+    #[arg(long)]
+    pub allow_large: bool,
+    /// What to print: tables for people, or one JSON summary for programs.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: OutputFormat,
 }
+
+/// What `run` and `plan` print on stdout.
+#[derive(clap::ValueEnum, Copy, Clone, Debug, Default, PartialEq, Eq)]
+pub enum OutputFormat {
+    /// Tables for people.
+    #[default]
+    Text,
+    /// One JSON document (the figures of comparison.csv, or the plan).
+    Json,
+}
+
+/// More worker threads than this only cost memory and start-up time: each needs a stack,
+/// and no machine meshmem runs on has more cores.
+pub const MAX_THREADS: i64 = 1024;
 
 /// `meshmem check`.
 #[derive(Args, Debug, Clone)]
@@ -69,6 +134,10 @@ pub struct CheckArgs {
     /// Scenario files or folders.
     #[arg(required = true)]
     pub paths: Vec<PathBuf>,
+    /// Raise the limits on runs, events, output size, nodes, pods and rates a
+    /// hundredfold.
+    #[arg(long)]
+    pub allow_large: bool,
 }
 
 /// `meshmem plan`.
@@ -91,8 +160,8 @@ pub struct PlanArgs {
     /// Candidate limits are multiples of this (e.g. 8Mi).
     #[arg(long, value_parser = parse_bytes, default_value = "8Mi")]
     pub step: Bytes,
-    /// Runs per candidate before adding more.
-    #[arg(long, default_value_t = 100)]
+    /// Runs per candidate before adding more (as `run --replicas`).
+    #[arg(long, alias = "replicas", default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..))]
     pub min_runs: u32,
     /// Most runs per candidate.
     #[arg(long, default_value_t = 1600)]
@@ -100,6 +169,21 @@ pub struct PlanArgs {
     /// Output folder (the plan goes to OUT/<scenario name>/).
     #[arg(long, default_value = "output")]
     pub out: PathBuf,
+    /// Raise the limits on events per run, nodes, pods and rates a hundredfold.
+    #[arg(long)]
+    pub allow_large: bool,
+    /// Override the scenario's seed.
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Worker threads [default: all cores].
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+    pub threads: Option<u32>,
+    /// No progress indicator.
+    #[arg(long, short)]
+    pub quiet: bool,
+    /// What to print: the plan for people, or as JSON.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: OutputFormat,
 }
 
 /// `meshmem merge`.
@@ -111,6 +195,68 @@ pub struct MergeArgs {
     /// Where to write the merged outputs (OUT/<scenario name>/).
     #[arg(long, default_value = "output")]
     pub out: PathBuf,
+}
+
+/// `meshmem drill`.
+#[derive(Args, Debug, Clone)]
+pub struct DrillArgs {
+    /// Scenario file with a `drill:` section.
+    pub path: PathBuf,
+    /// Answer without a session (for trainers, CI, learning platforms): the option's name.
+    #[arg(long, value_name = "OPTION")]
+    pub answer: Option<String>,
+    /// The reason for the answer, kept in the debrief.
+    #[arg(long, requires = "answer")]
+    pub reason: Option<String>,
+    /// Print the debrief as JSON on stdout (nothing else).
+    #[arg(long)]
+    pub json: bool,
+    /// Replay a session: one command a line, the same output as typed.
+    #[arg(long, value_name = "FILE")]
+    pub commands: Option<PathBuf>,
+    /// Print the trainer's key: the evidence timeline and the scored options.
+    #[arg(long)]
+    pub reveal: bool,
+    /// Replicas per option [default: the drill's `scoring.replicas`, else the scenario's].
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+    pub replicas: Option<u32>,
+    /// Override the scenario's seed.
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Worker threads for scoring [default: all cores].
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+    pub threads: Option<u32>,
+    /// Output folder: the debrief goes to OUT/drills/<scenario name>/.
+    #[arg(long, default_value = "output")]
+    pub out: PathBuf,
+    /// Write no report.html / debrief.json.
+    #[arg(long)]
+    pub no_report: bool,
+}
+
+/// `meshmem import`.
+#[derive(Args, Debug, Clone)]
+pub struct ImportArgs {
+    /// Manifests: `helm template` output, `kubectl get -o yaml` (a List), or any
+    /// multi-document YAML of Kubernetes objects.
+    #[arg(required = true, value_name = "MANIFEST")]
+    pub manifests: Vec<PathBuf>,
+    /// Prometheus `query_range` responses (JSON) or CSV (`timestamp,<labels>…,value`) of
+    /// `container_memory_working_set_bytes` and `rate(istio_requests_total[1m])`.
+    #[arg(long, value_name = "FILE", num_args = 1..)]
+    pub metrics: Vec<PathBuf>,
+    /// The scenario file to write.
+    #[arg(long, value_name = "SCENARIO.yaml")]
+    pub out: PathBuf,
+    /// Scenario name (also its output folder) [default: the file's stem].
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Monte Carlo runs per variant in the scenario.
+    #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..))]
+    pub replicas: u32,
+    /// Seed of the scenario's random streams.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
 }
 
 /// `1%` or `0.01`.

@@ -15,12 +15,22 @@ fn main() -> ExitCode {
     let _ = miette::set_hook(Box::new(move |_| {
         Box::new(miette::MietteHandlerOpts::new().wrap_lines(wrap).build())
     }));
+    // Before any output folder exists: an interrupted command removes what it was writing.
+    if let Err(e) = commands::signals::install() {
+        eprintln!("meshmem: cannot handle SIGINT and SIGTERM: {e}");
+        return ExitCode::from(1);
+    }
     let stdout = &mut std::io::stdout().lock();
     let result: Result<(), AppError> = match cli.command.unwrap_or(Command::Run(cli.run)) {
         Command::Run(args) => commands::run::execute(&args, stdout),
         Command::Check(args) => commands::check::execute(&args, stdout),
         Command::Plan(args) => commands::plan::execute(&args, stdout),
         Command::Merge(args) => commands::merge::execute(&args, stdout),
+        Command::Drill(args) => commands::drill::execute(&args, stdout),
+        Command::Import(args) => commands::import::execute(&args, stdout),
+        Command::Schema(args) => commands::schema::execute(&args, stdout),
+        Command::Explain(args) => commands::schema::explain(&args, stdout),
+        Command::Completions(args) => commands::completions::execute(&args, stdout),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -6,16 +6,21 @@
 //! the outputs on disk matter more than the table.
 
 pub mod check;
+pub mod completions;
+pub mod drill;
+pub mod import;
 pub mod merge;
 pub mod plan;
 pub mod run;
+pub mod schema;
+pub mod signals;
 
 use std::io::{self, Write};
 use std::path::PathBuf;
 
 use crate::report::{self, OutputDir, RunMeta};
 use crate::runner::ReplicaResult;
-use crate::scenario::{self, Scenario, ScenarioError};
+use crate::scenario::{self, LoadOptions, Scenario, ScenarioError};
 
 /// Where scenarios are looked for when no path is given.
 pub const DEFAULT_SCENARIOS: &str = "scenarios";
@@ -27,11 +32,16 @@ pub enum AppError {
     #[error(transparent)]
     #[diagnostic(transparent)]
     Scenario(#[from] ScenarioError),
+    /// A manifest or metrics file is unusable (exit code 2).
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Import(#[from] crate::import::ImportError),
     /// The command line names something unusable (exit code 2).
     #[error("{0}")]
     Usage(String),
-    /// Reading or writing failed while running (exit code 1).
-    #[error("{context}: {source}")]
+    /// Reading or writing failed while running (exit code 1). The cause is the error's
+    /// source, printed once beneath the context.
+    #[error("{context}")]
     Io {
         /// What was being done.
         context: String,
@@ -44,7 +54,7 @@ impl AppError {
     /// The process exit code: 2 for bad input, 1 for failures while running.
     pub fn exit_code(&self) -> i32 {
         match self {
-            AppError::Scenario(_) | AppError::Usage(_) => 2,
+            AppError::Scenario(_) | AppError::Import(_) | AppError::Usage(_) => 2,
             AppError::Io { .. } => 1,
         }
     }
@@ -87,9 +97,9 @@ pub fn discover(paths: &[PathBuf]) -> Result<Vec<PathBuf>, AppError> {
                 "{}: no such scenario file or folder{}",
                 p.display(),
                 if paths == default {
-                    " (run from the repository root, or give a PATH)"
+                    " (run from the repository root, or give a PATH)".to_string()
                 } else {
-                    ""
+                    did_you_mean(p)
                 }
             )));
         }
@@ -97,12 +107,30 @@ pub fn discover(paths: &[PathBuf]) -> Result<Vec<PathBuf>, AppError> {
     Ok(files)
 }
 
+/// `meshmem chek x` reads `chek` as a scenario path (no command means `run`): when a
+/// missing path looks like a mistyped command, say which.
+fn did_you_mean(path: &std::path::Path) -> String {
+    use clap::CommandFactory;
+    let Some(word) = path.to_str().filter(|s| !s.contains(['/', '.'])) else {
+        return String::new();
+    };
+    crate::cli::Cli::command()
+        .get_subcommands()
+        .map(|c| c.get_name().to_string())
+        .map(|name| (strsim::jaro(word, &name), name))
+        .filter(|(score, _)| *score > 0.7)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map_or_else(String::new, |(_, name)| {
+            format!(" — did you mean the command `{name}`? (`meshmem --help` lists them)")
+        })
+}
+
 /// Loads and validates every file; the first invalid one is the error.
-pub fn load_all(files: &[PathBuf]) -> Result<Vec<Scenario>, AppError> {
+pub fn load_all(files: &[PathBuf], options: &LoadOptions) -> Result<Vec<Scenario>, AppError> {
     let mut names = std::collections::HashSet::new();
     let mut out = Vec::with_capacity(files.len());
     for f in files {
-        let s = scenario::load(f)?;
+        let s = scenario::load_with(f, options)?;
         if !names.insert(s.name.clone()) {
             return Err(AppError::Usage(format!(
                 "{}: scenario name `{}` is also used by another file; outputs would collide",
@@ -123,6 +151,16 @@ pub struct ScenarioReport {
     pub results: Vec<ReplicaResult>,
     /// The comparison of variants against the baseline, for the terminal.
     pub comparison: String,
+}
+
+/// Writes `run.json`: `meta` with the SHA-256 of every file written into `dir` so far
+/// (so it comes after the CSV files, the same way for a run and a merge).
+pub(crate) fn write_meta(dir: &OutputDir, meta: &RunMeta) -> io::Result<()> {
+    let meta = RunMeta {
+        files: dir.digests(),
+        ..meta.clone()
+    };
+    dir.write("run.json", &meta.to_json())
 }
 
 /// Writes `comparison.csv` (and `sweep.csv`) into `dir` from the summary files, the same

@@ -34,14 +34,68 @@ pub struct WorkloadSpec {
     pub template: Arc<PodTemplate>,
     /// How long the initial pods have been running when the run begins.
     pub age: SimDuration,
+    /// `spec.strategy.rollingUpdate`.
+    pub rolling_update: RollingUpdate,
+}
+
+/// A share of a Deployment's replicas or a count, as `maxSurge`/`maxUnavailable` take.
+#[derive(Copy, Clone, Debug, PartialEq)]
+pub enum IntOrPercent {
+    /// A count of pods.
+    Int(u32),
+    /// A percentage of the desired replicas.
+    Percent(f64),
+}
+
+/// A Deployment's rolling-update strategy.
+#[derive(Copy, Clone, Debug, PartialEq)]
+pub struct RollingUpdate {
+    /// Pods above the desired count during a rollout (rounded up).
+    pub max_surge: IntOrPercent,
+    /// Desired pods that may be unavailable during a rollout (rounded down).
+    pub max_unavailable: IntOrPercent,
+}
+
+impl Default for RollingUpdate {
+    /// Kubernetes' defaults: 25 % and 25 % (docs/reference.md "Kubernetes probes and
+    /// rollouts"; `pkg/apis/apps/v1/defaults.go`).
+    fn default() -> Self {
+        RollingUpdate {
+            max_surge: IntOrPercent::Percent(25.0),
+            max_unavailable: IntOrPercent::Percent(25.0),
+        }
+    }
+}
+
+impl RollingUpdate {
+    /// `(maxSurge, maxUnavailable)` in pods for `desired` replicas: surge rounds up,
+    /// unavailable down, and both zero becomes an unavailable of 1
+    /// (`deployment_util.go` `ResolveFenceposts`).
+    pub fn resolve(&self, desired: u32) -> (u32, u32) {
+        let pods = |v: IntOrPercent, up: bool| match v {
+            IntOrPercent::Int(n) => n,
+            IntOrPercent::Percent(p) => {
+                let x = f64::from(desired) * p / 100.0;
+                (if up { x.ceil() } else { x.floor() }) as u32
+            }
+        };
+        let (surge, unavailable) = (
+            pods(self.max_surge, true),
+            pods(self.max_unavailable, false),
+        );
+        if surge == 0 && unavailable == 0 {
+            (0, 1)
+        } else {
+            (surge, unavailable)
+        }
+    }
 }
 
 /// A change applied at a point of the timeline.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Action {
     /// Roll the workload's pods to a new template (Helm upgrade, `kubectl set
-    /// resources`, rollback), one pod at a time: a new pod is created, and when it is
-    /// ready an old one is deleted (maxSurge 1, maxUnavailable 0).
+    /// resources`, rollback) by its rolling-update strategy.
     Rollout {
         /// Workload index.
         workload: usize,
@@ -84,11 +138,23 @@ pub enum Action {
     },
 }
 
+/// Something that happens during a run, on which an action (a reactive mitigation) or
+/// the evaluation window can start.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Trigger {
+    /// The first OOM kill of any container.
+    FirstOomKill,
+    /// The first time the alert rule of this name fires.
+    AlertFiring(String),
+}
+
 /// An action and when it happens.
 #[derive(Clone, Debug, PartialEq)]
 pub struct TimedAction {
-    /// When.
+    /// When: from the start of the run, or, with a trigger, after the trigger.
     pub at: SimTime,
+    /// Applied `at` after this happens, rather than at a fixed time.
+    pub trigger: Option<Trigger>,
     /// Name shown in events (`helm-upgrade`, `rollback`, …).
     pub name: String,
     /// What.
@@ -104,6 +170,9 @@ pub struct SimConfig {
     pub scrape_interval: SimDuration,
     /// Traffic fidelity.
     pub fidelity: Fidelity,
+    /// Fluid fidelity: arrivals are drawn this many seconds at a time (see
+    /// `cluster/arrivals.rs`).
+    pub fluid_step: SimDuration,
     /// The kubelet's restart back-off.
     pub backoff: BackoffPolicy,
     /// Nodes.
@@ -119,8 +188,10 @@ pub struct SimConfig {
     pub endpoint_propagation: SimDuration,
     /// Availability SLO, as a fraction (0.999).
     pub slo_target: f64,
-    /// Where "after" figures start (e.g. once mitigations have rolled out).
+    /// Where "after" figures start (e.g. once mitigations have rolled out)...
     pub evaluate_after: SimTime,
+    /// ...or, when set, where this first happens (not before `evaluate_after`).
+    pub evaluate_on: Option<Trigger>,
     /// The kubelet's node-pressure eviction.
     pub eviction: EvictionConfig,
     /// Vertical pod autoscalers.

@@ -16,6 +16,8 @@ pub struct ContainerTally {
     pub oom_kills: u32,
     /// OOM kills from the evaluation start on.
     pub oom_kills_after: u32,
+    /// First OOM kill from the evaluation start on.
+    pub first_oom_after: Option<SimTime>,
     /// Restarts by the kubelet.
     pub restarts: u32,
     /// First OOM kill.
@@ -102,6 +104,8 @@ impl NrStats {
 /// Figures counted from the scenario's `evaluateAfter` instant.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct AfterStart {
+    /// When the evaluation window started (None: its trigger never came).
+    pub start: Option<SimTime>,
     /// OOM kills at or after the instant.
     pub oom_kills: u32,
     /// Requests and 503s after the instant.
@@ -130,6 +134,14 @@ impl RunOutcome {
     /// The first OOM kill of any container.
     pub fn first_oom(&self) -> Option<SimTime> {
         self.containers.iter().filter_map(|c| c.first_oom).min()
+    }
+
+    /// The first OOM kill from the evaluation window's start on.
+    pub fn first_oom_after(&self) -> Option<SimTime> {
+        self.containers
+            .iter()
+            .filter_map(|c| c.first_oom_after)
+            .min()
     }
 
     /// The tally of `workload`/`container`, if present.

@@ -4,7 +4,7 @@ use std::fs::File;
 use std::io::{self, BufWriter};
 use std::path::PathBuf;
 
-use super::format::{burn, count};
+use super::format::{burn, count, counts_503};
 use super::memory_buckets::MemoryBuckets;
 use crate::engine::SimDuration;
 use crate::model::{DbSample, EventRecord, Recorder, RedisSample, Sample, SloSample};
@@ -244,14 +244,15 @@ impl Recorder for CsvSink {
 
     fn slo(&mut self, s: &SloSample) {
         let Some(w) = self.slo.as_mut() else { return };
+        let (total, flags) = counts_503(s.errors_503);
         let mut row = vec![
             self.variant.clone(),
             self.replica.clone(),
             s.time.secs_millis().to_string(),
             count(s.requests),
-            count(s.errors_503.iter().sum()),
+            total,
         ];
-        row.extend(s.errors_503.iter().map(|&e| count(e)));
+        row.extend(flags);
         row.extend([burn(s.burn_5m), burn(s.burn_1h)]);
         row.extend(s.app_errors.iter().map(|&e| count(e)));
         let r = w.write_record(&row);

@@ -22,6 +22,29 @@ pub fn count(x: f64) -> String {
     format!("{:.0}", x.max(0.0))
 }
 
+/// 503s by flag (UH, UF, UC, NR) as whole numbers that add up, and their total.
+///
+/// In the fluid fidelity the counts are expected values. Rounding each flag and the total
+/// on their own leaves them a unit apart now and then; instead the total is rounded, each
+/// flag rounded down, and the units still missing go to the flags with the largest
+/// remainders (ties to the first), so the flags always sum to the total.
+pub fn counts_503(flags: [f64; 4]) -> (String, [String; 4]) {
+    let x = flags.map(|f| if f.is_finite() { f.max(0.0) } else { 0.0 });
+    let total = x.iter().sum::<f64>().round();
+    let mut out = x.map(f64::floor);
+    let mut missing = total - out.iter().sum::<f64>();
+    let mut order = [0, 1, 2, 3];
+    order.sort_by(|&a, &b| (x[b] - out[b]).total_cmp(&(x[a] - out[a])).then(a.cmp(&b)));
+    for i in order {
+        if missing < 0.5 {
+            break;
+        }
+        out[i] += 1.0;
+        missing -= 1.0;
+    }
+    (count(total), out.map(count))
+}
+
 /// A burn rate with two decimals.
 pub fn burn(x: f64) -> String {
     format!("{x:.2}")
@@ -49,4 +72,32 @@ pub fn columns<const N: usize>(rows: &[[String; N]], left: usize) -> String {
         out.push('\n');
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn flags_always_add_up_to_the_total(flags in proptest::array::uniform4(0.0f64..1e7)) {
+            let (total, each) = counts_503(flags);
+            let sum: u64 = each.iter().map(|c| c.parse::<u64>().unwrap()).sum();
+            prop_assert_eq!(sum, total.parse::<u64>().unwrap());
+            // Each flag is within one of its own expected value.
+            for (c, f) in each.iter().zip(flags) {
+                prop_assert!((c.parse::<f64>().unwrap() - f).abs() < 1.0);
+            }
+        }
+    }
+
+    #[test]
+    fn half_units_go_to_the_largest_remainders() {
+        let (total, each) = counts_503([0.5, 0.5, 0.5, 0.5]);
+        assert_eq!(
+            (total.as_str(), each),
+            ("2", ["1", "1", "0", "0"].map(String::from))
+        );
+    }
 }

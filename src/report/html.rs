@@ -330,16 +330,12 @@ pub fn report_html(data: &ReportData, charts: &[Rendered]) -> String {
     out
 }
 
-/// Draws every chart of the output folder `dir` into `dir/charts/` and writes
-/// `dir/report.html`; returns the page's path.
-pub fn write_report(dir: &std::path::Path) -> std::io::Result<std::path::PathBuf> {
-    let data = ReportData::load(dir)?;
-    let charts = super::charts::render_all(&data, &dir.join("charts"))?;
-    let page = dir.join("report.html");
-    let tmp = dir.join(format!(".report-{}.html", std::process::id()));
-    std::fs::write(&tmp, report_html(&data, &charts))?;
-    std::fs::rename(&tmp, &page)?;
-    Ok(page)
+/// Draws every chart of the (staged) output folder `dir` into its `charts/` and writes
+/// its `report.html`.
+pub fn write_report(dir: &super::OutputDir) -> std::io::Result<()> {
+    let data = ReportData::load(dir.path())?;
+    let charts = super::charts::render_all(&data, dir)?;
+    dir.write("report.html", report_html(&data, &charts).as_bytes())
 }
 
 #[cfg(test)]

@@ -1,6 +1,8 @@
 //! `run.json`: what produced the outputs (version, scenario hash, seed, replicas,
 //! variants, shard), also read back to merge shards and to analyse the CSV files.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 
 use crate::scenario::Scenario;
@@ -67,6 +69,10 @@ pub struct RunMeta {
     /// Set when this folder holds one shard of a run.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub shard: Option<ShardMeta>,
+    /// SHA-256 (hex) of every CSV file written with this run.json, by name: `merge`
+    /// verifies a shard's files against them.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub files: BTreeMap<String, String>,
 }
 
 impl RunMeta {
@@ -95,6 +101,7 @@ impl RunMeta {
                 })
                 .collect(),
             shard,
+            files: BTreeMap::new(),
         }
     }
 

@@ -17,6 +17,7 @@ mod merge;
 mod metadata;
 mod output_dir;
 mod plan;
+pub mod shards;
 mod summary;
 mod table;
 
@@ -30,7 +31,7 @@ pub use html::{esc, report_html, write_report};
 pub use memory_buckets::{CHART_BUCKETS, MEMORY_HEADER, MemoryBuckets, bucket_width};
 pub use merge::merge_csv;
 pub use metadata::{RunMeta, ShardMeta, SweepMeta, VariantMeta};
-pub use output_dir::OutputDir;
+pub use output_dir::{OutputDir, abandon_all};
 pub use plan::{PLAN_HEADER, PlanQuestion, plan_csv, plan_text};
 pub use summary::{containers_csv, summary_csv};
 pub use table::table;

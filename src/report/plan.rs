@@ -25,8 +25,9 @@ pub struct PlanQuestion<'a> {
 }
 
 /// The candidates, by limit, then the VPA-style recommendation.
-pub fn plan_csv(q: &PlanQuestion<'_>, p: &Plan) -> String {
-    let mut csv = format!("{PLAN_HEADER}\n");
+pub fn plan_csv(q: &PlanQuestion<'_>, p: &Plan) -> Vec<u8> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(PLAN_HEADER.split(',')).expect("in memory");
     let chosen = p.limit.map(|l| l.limit);
     for pt in p.points.iter().chain([&p.recommendation]) {
         let verdict = match pt.verdict {
@@ -36,21 +37,23 @@ pub fn plan_csv(q: &PlanQuestion<'_>, p: &Plan) -> String {
         };
         let is_rec = std::ptr::eq(pt, &p.recommendation);
         let is_chosen = !is_rec && chosen == Some(pt.limit);
-        let _ = writeln!(
-            csv,
-            "{},{},{},{},{:.4},{:.4},{:.4},{verdict},{},{},{is_chosen},{is_rec}",
-            q.container,
-            pt.limit.0,
-            pt.runs,
-            pt.oom_runs,
-            pt.p.p,
-            pt.p.lo,
-            pt.p.hi,
-            q.risk,
-            q.within_s
-        );
+        w.write_record([
+            q.container.to_string(),
+            pt.limit.0.to_string(),
+            pt.runs.to_string(),
+            pt.oom_runs.to_string(),
+            format!("{:.4}", pt.p.p),
+            format!("{:.4}", pt.p.lo),
+            format!("{:.4}", pt.p.hi),
+            verdict.to_string(),
+            q.risk.to_string(),
+            q.within_s.to_string(),
+            is_chosen.to_string(),
+            is_rec.to_string(),
+        ])
+        .expect("in memory");
     }
-    csv
+    w.into_inner().expect("writing to memory cannot fail")
 }
 
 fn pct(x: f64) -> String {

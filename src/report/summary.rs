@@ -1,7 +1,8 @@
 //! `summary.csv` (one row per variant and replica) and `containers.csv` (one row per
 //! variant, replica and container).
 
-use super::format::{burn, count, opt_secs};
+use super::format::{burn, count, counts_503, opt_secs};
+use crate::engine::SimTime;
 use crate::model::routing::{AppError, ResponseFlag};
 use crate::runner::ReplicaResult;
 use crate::scenario::Scenario;
@@ -38,6 +39,12 @@ pub fn summary_csv(scenario: &Scenario, results: &[ReplicaResult]) -> Vec<u8> {
         "errors_503_after",
         "peak_burn_5m_after",
         "peak_burn_1h_after",
+        "window_start_s",
+        "first_oom_after_s",
+        "errors_503_uh_after",
+        "errors_503_uf_after",
+        "errors_503_uc_after",
+        "errors_503_nr_after",
         "policy_violations",
         "first_alert_s",
         "first_alert",
@@ -61,6 +68,7 @@ pub fn summary_csv(scenario: &Scenario, results: &[ReplicaResult]) -> Vec<u8> {
             .filter(|c| c.first_oom.is_some())
             .min_by_key(|c| c.first_oom)
             .map_or_else(String::new, |c| format!("{}/{}", c.workload, c.container));
+        let (total, flags) = counts_503(ResponseFlag::ALL.map(|f| o.requests.errors(f)));
         let mut row = vec![
             scenario.variants[r.variant].name.clone(),
             r.replica.to_string(),
@@ -70,13 +78,9 @@ pub fn summary_csv(scenario: &Scenario, results: &[ReplicaResult]) -> Vec<u8> {
             first,
             o.restarts().to_string(),
             count(o.requests.requests),
-            count(o.requests.total_503()),
+            total,
         ];
-        row.extend(
-            ResponseFlag::ALL
-                .iter()
-                .map(|&f| count(o.requests.errors(f))),
-        );
+        row.extend(flags);
         row.extend(AppError::ALL.map(|k| count(o.requests.app_errors(k))));
         row.extend([
             burn(o.peak_burn.burn_5m),
@@ -86,6 +90,11 @@ pub fn summary_csv(scenario: &Scenario, results: &[ReplicaResult]) -> Vec<u8> {
             count(o.after.requests.total_503()),
             burn(o.after.peak_burn.burn_5m),
             burn(o.after.peak_burn.burn_1h),
+            opt_secs(o.after.start),
+            since_window(o.first_oom_after(), o.after.start),
+        ]);
+        row.extend(counts_503(ResponseFlag::ALL.map(|f| o.after.requests.errors(f))).1);
+        row.extend([
             o.policy_violations.to_string(),
             opt_secs(o.first_alert.as_ref().map(|a| a.0)),
             o.first_alert
@@ -112,6 +121,14 @@ pub fn summary_csv(scenario: &Scenario, results: &[ReplicaResult]) -> Vec<u8> {
     to_bytes(w)
 }
 
+/// Seconds from the evaluation window's start to `t` (empty when either is missing).
+fn since_window(t: Option<SimTime>, start: Option<SimTime>) -> String {
+    match (t, start) {
+        (Some(t), Some(s)) => opt_secs(Some(SimTime::ZERO + t.since(s))),
+        _ => String::new(),
+    }
+}
+
 /// `containers.csv`: per run and container, OOM kills, restarts, first OOM and peak.
 pub fn containers_csv(scenario: &Scenario, results: &[ReplicaResult]) -> Vec<u8> {
     let mut w = csv::Writer::from_writer(Vec::new());
@@ -126,6 +143,8 @@ pub fn containers_csv(scenario: &Scenario, results: &[ReplicaResult]) -> Vec<u8>
         "restarts",
         "first_oom_s",
         "peak_working_set_bytes",
+        "oom_kills_after",
+        "first_oom_after_s",
     ])
     .expect("in memory");
     for r in results {
@@ -141,6 +160,8 @@ pub fn containers_csv(scenario: &Scenario, results: &[ReplicaResult]) -> Vec<u8>
                 &c.restarts.to_string(),
                 &opt_secs(c.first_oom),
                 &format!("{:.0}", c.peak_bytes),
+                &c.oom_kills_after.to_string(),
+                &since_window(c.first_oom_after, r.outcome.after.start),
             ])
             .expect("in memory");
         }

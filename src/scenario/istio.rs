@@ -38,9 +38,46 @@ pub const DEFAULT_TRACE_SAMPLING_PERCENT: f64 = 1.0;
 /// Zipkin tracer `flush_interval_ms` default (REFERENCE.md).
 pub const ZIPKIN_FLUSH_INTERVAL: SimDuration = SimDuration::from_secs(5);
 
-/// `readinessProbe.initialDelaySeconds` of Istio's injection template. Not in
-/// REFERENCE.md (UNCONFIRMED).
-pub const PROXY_READINESS_DELAY: SimDuration = SimDuration::from_secs(1);
+/// Time from the proxy's start until pilot-agent reports it ready (Envoy has its first
+/// listeners and clusters). UNCONFIRMED: about a second with a warm istiod.
+pub const PROXY_STARTUP: SimDuration = SimDuration::from_secs(1);
+
+/// The annotations that set the injected readiness probe (Istio's injection template).
+pub const READINESS_INITIAL_DELAY: &str = "readiness.status.sidecar.istio.io/initialDelaySeconds";
+/// See [`READINESS_INITIAL_DELAY`].
+pub const READINESS_PERIOD: &str = "readiness.status.sidecar.istio.io/periodSeconds";
+
+/// The injected readiness probe's defaults since Istio 1.20: `initialDelaySeconds` 0,
+/// `periodSeconds` 15 (`values.global.proxy.readinessInitialDelaySeconds` /
+/// `readinessPeriodSeconds`; 1 and 2 before 1.20). docs/reference.md "Istio sidecar
+/// injection".
+pub const PROXY_READINESS_INITIAL_DELAY: SimDuration = SimDuration::ZERO;
+/// See [`PROXY_READINESS_INITIAL_DELAY`].
+pub const PROXY_READINESS_PERIOD: SimDuration = SimDuration::from_secs(15);
+
+/// The proxy's readiness probe: `(initialDelay, period)` from the annotations or Istio's
+/// defaults.
+pub fn proxy_readiness(
+    annotations: &BTreeMap<String, yaml::Spanned<String>>,
+) -> Result<(SimDuration, SimDuration), Problem> {
+    let seconds = |key: &str, default: SimDuration, min: u64| -> Result<SimDuration, Problem> {
+        let Some(v) = annotations.get(key) else {
+            return Ok(default);
+        };
+        match v.value.trim().parse::<u64>() {
+            Ok(n) if n >= min && n <= 86_400 => Ok(SimDuration::from_secs(n)),
+            _ => Err(Problem::new(
+                v.referenced,
+                format!("`{key}` is `{}`", v.value),
+                format!("whole seconds from {min} to 86400"),
+            )),
+        }
+    };
+    Ok((
+        seconds(READINESS_INITIAL_DELAY, PROXY_READINESS_INITIAL_DELAY, 0)?,
+        seconds(READINESS_PERIOD, PROXY_READINESS_PERIOD, 1)?,
+    ))
+}
 
 /// Memory per buffered span. REFERENCE.md gives none (UNCONFIRMED): a Zipkin span with
 /// Envoy's usual tags is on the order of a kilobyte.
@@ -67,7 +104,7 @@ const PROXY_CONFIG: &str = "proxy.istio.io/config";
 pub const STATS_FLUSH_INTERVAL: &str = "sidecar.istio.io/statsFlushInterval";
 
 /// Annotations Istio reads that meshmem understands, with their expected form.
-const KNOWN: [(&str, &str); 7] = [
+const KNOWN: [(&str, &str); 9] = [
     (INJECT, "\"true\" or \"false\""),
     ("sidecar.istio.io/proxyCPU", "a CPU quantity such as 100m"),
     (
@@ -84,6 +121,8 @@ const KNOWN: [(&str, &str); 7] = [
         "ProxyConfig as JSON, e.g. {\"tracing\":{\"sampling\":1}}",
     ),
     (STATS_FLUSH_INTERVAL, "a duration such as 5s or 10s"),
+    (READINESS_INITIAL_DELAY, "whole seconds, such as 1"),
+    (READINESS_PERIOD, "whole seconds, such as 15"),
 ];
 
 /// `true` when the workload gets a sidecar.

@@ -125,8 +125,35 @@ pub fn set(root: &mut Value, path: &str, value: Value) -> Result<(), String> {
     Ok(())
 }
 
+/// The last word of a value path: the last key, or the last `/`-part of the last
+/// bracketed name (`workloads[api].annotations[sidecar.istio.io/proxyMemoryLimit]` →
+/// `proxyMemoryLimit`, `traffic[api].rps` → `rps`).
+pub fn last_word(path: &str) -> &str {
+    let tail = match path.rfind(']') {
+        Some(end) if end + 1 == path.len() => {
+            let start = path[..end].rfind('[').map_or(0, |s| s + 1);
+            &path[start..end]
+        }
+        _ => path.rsplit(['.', ']']).next().unwrap_or(path),
+    };
+    tail.rsplit('/').next().unwrap_or(tail)
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn last_words_name_sweep_axes() {
+        assert_eq!(
+            super::last_word("workloads[api].annotations[sidecar.istio.io/proxyMemoryLimit]"),
+            "proxyMemoryLimit"
+        );
+        assert_eq!(super::last_word("traffic[api].rps"), "rps");
+        assert_eq!(
+            super::last_word("workloads[a].containers[a].resources.limits.memory"),
+            "memory"
+        );
+    }
+
     use super::*;
     use serde_json::json;
 

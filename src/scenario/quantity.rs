@@ -110,6 +110,22 @@ pub fn parse_millicpu(text: &str) -> Result<MilliCpu, QuantityError> {
         .map_err(|_| QuantityError(format!("`{text}` is too large")))
 }
 
+/// The largest memory quantity a scenario may hold: 8Pi (2^53 bytes), the largest whole
+/// number of bytes the model's floating-point arithmetic represents exactly, and some
+/// 300 times the memory of the largest machines sold.
+pub const MAX_MEMORY: Bytes = Bytes(1 << 53);
+
+/// Parses a memory quantity of a scenario file: as [`parse_bytes`], at most [`MAX_MEMORY`].
+pub fn parse_memory(text: &str) -> Result<Bytes, QuantityError> {
+    let b = parse_bytes(text)?;
+    if b > MAX_MEMORY {
+        return Err(QuantityError(format!(
+            "`{text}` is too large: memory quantities go up to {MAX_MEMORY}"
+        )));
+    }
+    Ok(b)
+}
+
 /// A memory quantity in a scenario file: `512Mi`, `1.5Gi`, or a number of bytes.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub struct Memory(pub Bytes);
@@ -146,15 +162,17 @@ impl<'de> Deserialize<'de> for Memory {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         d.deserialize_any(QuantityVisitor {
             form: MEMORY_FORM,
-            parse: parse_bytes,
+            parse: parse_memory,
         })
         .map(Memory)
     }
 }
 
 impl Serialize for Memory {
+    /// Exact bytes: a variant's patch reads the scenario back, and `953.7Mi` would not
+    /// be the `1000000001` that was written.
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&self.0.to_string())
+        s.serialize_str(&self.0.0.to_string())
     }
 }
 
@@ -171,6 +189,46 @@ impl<'de> Deserialize<'de> for Cpu {
 impl Serialize for Cpu {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(&format!("{}m", self.0.0))
+    }
+}
+
+/// A Kubernetes quantity as the schema states it: apimachinery's grammar (a decimal
+/// number and a binary or decimal suffix or an exponent), or a plain number.
+pub const QUANTITY_PATTERN: &str =
+    r"^\+?([0-9]+(\.[0-9]*)?|\.[0-9]+)(Ki|Mi|Gi|Ti|Pi|Ei|m|k|M|G|T|P|E|[eE][-+]?[0-9]+)?$";
+
+fn quantity_schema(description: &str, examples: serde_json::Value) -> schemars::Schema {
+    schemars::json_schema!({
+        "description": description,
+        "anyOf": [
+            {"type": "string", "pattern": QUANTITY_PATTERN},
+            {"type": "number", "minimum": 0}
+        ],
+        "examples": examples
+    })
+}
+
+impl schemars::JsonSchema for Memory {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Memory".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        quantity_schema(
+            "Memory: a Kubernetes quantity (512Mi, 1.5Gi, 1G); a bare number is bytes.",
+            serde_json::json!(["512Mi", "1.5Gi", "64Ki"]),
+        )
+    }
+}
+
+impl schemars::JsonSchema for Cpu {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Cpu".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        quantity_schema(
+            "CPU: a Kubernetes quantity (500m, 0.5, 2); a bare number is cores.",
+            serde_json::json!(["500m", "2"]),
+        )
     }
 }
 
@@ -192,6 +250,20 @@ mod tests {
         assert_eq!(parse_millicpu("0.5").unwrap(), MilliCpu(500));
         assert_eq!(parse_millicpu("2").unwrap(), MilliCpu(2000));
         assert_eq!(parse_millicpu("0.0001").unwrap(), MilliCpu(1));
+    }
+
+    #[test]
+    fn scenario_memory_is_bounded_and_serialises_exactly() {
+        assert_eq!(parse_memory("8Pi").unwrap(), MAX_MEMORY);
+        assert!(
+            parse_memory("9Pi")
+                .unwrap_err()
+                .to_string()
+                .contains("too large")
+        );
+        let odd = Memory(Bytes(1_000_000_001));
+        let json = serde_json::to_value(odd).unwrap();
+        assert_eq!(json, serde_json::json!("1000000001"));
     }
 
     #[test]

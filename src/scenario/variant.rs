@@ -68,7 +68,7 @@ pub fn apply(base: &yaml::ScenarioFile, v: &yaml::Variant) -> Result<yaml::Scena
     Ok(spec)
 }
 
-/// The grid points of a sweep: one list of settings per point, axes in path order and
+/// The grid points of a sweep: one list of settings per point, axes in the order written and
 /// the last axis varying fastest.
 pub fn grid<'a>(s: &'a yaml::Sweep) -> Vec<Vec<Setting<'a>>> {
     let mut points: Vec<Vec<Setting<'a>>> = vec![Vec::new()];

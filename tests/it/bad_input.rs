@@ -147,3 +147,129 @@ fn a_missing_file_is_a_usage_error() {
         .code(2)
         .stderr(predicate::str::contains("no such scenario file"));
 }
+
+/// `meshmem check` on `bytes`; returns the message (exit code 2 asserted).
+fn check_message(bytes: &[u8]) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("bad.yaml");
+    std::fs::write(&file, bytes).unwrap();
+    let assert = Command::cargo_bin("meshmem")
+        .unwrap()
+        .arg("check")
+        .arg(&file)
+        .env("NO_COLOR", "1")
+        .assert()
+        .code(2);
+    String::from_utf8(assert.get_output().stderr.clone()).unwrap()
+}
+
+/// Phrases of the YAML library's developer advice that must never reach a user.
+const INTERNALS: [&str; 5] = [
+    "DuplicateKeyPolicy",
+    "from_str_multiple",
+    "budget breached",
+    "Nodes {",
+    "Options",
+];
+
+fn no_internals(message: &str) {
+    for phrase in INTERNALS {
+        assert!(
+            !message.contains(phrase),
+            "`{phrase}` leaks into:\n{message}"
+        );
+    }
+}
+
+#[test]
+fn a_duplicate_key_is_named_in_words() {
+    let m = check_message(
+        GOOD.replace("duration: 1h", "duration: 1h\nduration: 2h")
+            .as_bytes(),
+    );
+    no_internals(&m);
+    assert!(
+        m.contains("bad.yaml:3:1") && m.contains("`duration` is written twice"),
+        "{m}"
+    );
+}
+
+#[test]
+fn a_second_document_is_named_in_words() {
+    let m = check_message(format!("{GOOD}---\n{GOOD}").as_bytes());
+    no_internals(&m);
+    assert!(
+        m.contains("bad.yaml:12:1") && m.contains("one scenario per file"),
+        "{m}"
+    );
+}
+
+#[test]
+fn an_alias_bomb_is_refused_in_words() {
+    let mut yaml = format!("{GOOD}variants:\n  - name: v\n    set:\n");
+    yaml += "      a: &a [x, x, x, x, x, x, x, x, x, x]\n";
+    for (name, prev) in [
+        ("b", "a"),
+        ("c", "b"),
+        ("d", "c"),
+        ("e", "d"),
+        ("f", "e"),
+        ("g", "f"),
+    ] {
+        let refs = vec![format!("*{prev}"); 10].join(", ");
+        yaml += &format!("      {name}: &{name} [{refs}]\n");
+    }
+    let m = check_message(yaml.as_bytes());
+    no_internals(&m);
+    assert!(m.contains("aliases"), "{m}");
+}
+
+#[test]
+fn a_tab_is_reported_on_its_own_line() {
+    // Line 3 starts with a tab; the YAML reader blames the end of line 2.
+    let yaml = GOOD.replace("nodes:", "\tnodes:");
+    let m = check_message(yaml.as_bytes());
+    assert!(m.contains("bad.yaml:3:1"), "{m}");
+    assert!(m.contains("tab"), "{m}");
+}
+
+#[test]
+fn a_value_of_the_baseline_is_blamed_on_the_baseline() {
+    let yaml = format!(
+        "{}variants:\n  - name: v\n    set:\n      workloads[app].replicas: 2\n",
+        GOOD.replace("capacity: 4Gi", "capacity: 18446744073709551615")
+    );
+    let m = check_message(yaml.as_bytes());
+    assert!(m.contains("bad.yaml:3:29"), "{m}");
+    assert!(m.contains("too large"), "{m}");
+}
+
+#[test]
+fn invalid_utf8_gives_the_line_and_byte() {
+    let mut bytes = GOOD.as_bytes().to_vec();
+    let at = GOOD.find("app").unwrap();
+    bytes[at] = 0xff;
+    let m = check_message(&bytes);
+    let line = GOOD[..at].matches('\n').count() + 1;
+    assert!(m.contains(&format!("bad.yaml:{line}:")), "{m}");
+    assert!(m.contains(&format!("byte {at}")), "{m}");
+}
+
+#[test]
+fn an_io_error_prints_its_cause_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("good.yaml");
+    std::fs::write(&file, GOOD).unwrap();
+    let not_a_folder = dir.path().join("out");
+    std::fs::write(&not_a_folder, "a file").unwrap();
+    let assert = Command::cargo_bin("meshmem")
+        .unwrap()
+        .args(["run", "--quiet", "--out"])
+        .arg(&not_a_folder)
+        .arg(&file)
+        .env("NO_COLOR", "1")
+        .assert()
+        .code(1);
+    let m = String::from_utf8(assert.get_output().stderr.clone()).unwrap();
+    assert_eq!(m.matches("(os error").count(), 1, "{m}");
+}

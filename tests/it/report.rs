@@ -114,8 +114,8 @@ fn every_chart_is_written_as_png_and_svg_with_labels_and_the_runs_numbers() {
         "simulated time (minutes)",
         "p5–p95 of replicas",
         "median of replicas",
-        "its limit",
-        "its OOM kills",
+        "its container limit",
+        "its OOM kills at its limit",
         "baseline",
         "bigger-limit",
     ] {
@@ -269,4 +269,110 @@ fn the_report_is_one_self_contained_page_with_every_chart_and_table() {
         .filter(|(i, _)| !html[*i..].starts_with("http://www.w3.org/"))
         .count();
     assert_eq!(outside, 0, "only the SVG namespace may name a URL");
+}
+
+/// Regression (new user): a sweep over one value drew an empty heatmap that failed the
+/// report check with "negative rect height"; a grid's axes followed sorted keys, not the
+/// order written; points were named `sweep/0` instead of by their values.
+#[test]
+fn a_one_value_sweep_draws_its_cell_and_axes_keep_the_order_written() {
+    let yaml = r#"
+name: one-value
+duration: 30m
+seed: 3
+replicas: 3
+nodes: [{name: n, capacity: 8Gi}]
+workloads:
+  - name: app
+    containers:
+      - name: app
+        resources: {limits: {memory: 96Mi}}
+        memory: {baseline: {size: 32Mi}, leak: {perRequest: 200}}
+traffic: [{service: app, rps: 100}]
+sweeps:
+  - name: one
+    grid:
+      workloads[app].containers[app].resources.limits.memory: [96Mi]
+  - name: ordered
+    grid:
+      traffic[app].rps: [20, 100]
+      workloads[app].containers[app].resources.limits.memory: [96Mi, 160Mi]
+"#;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("one.yaml");
+    std::fs::write(&file, yaml).unwrap();
+    let out = dir.path().join("out");
+    meshmem()
+        .args(["run", "--quiet", "--out"])
+        .arg(&out)
+        .arg(&file)
+        .assert()
+        .success();
+    let charts = out.join("one-value/charts");
+    let one = std::fs::read_to_string(charts.join("sweep-one.svg")).unwrap();
+    assert!(one.contains("% of 3"), "the one cell is not drawn");
+    assert!(one.contains("memory = 96Mi"), "the one value is not named");
+    let (w, h) = png_size(&std::fs::read(charts.join("sweep-one.png")).unwrap());
+    assert!(w > 0 && h > 0);
+    // Points are named by their values, axes in the order written (rps first).
+    let sweep = std::fs::read_to_string(out.join("one-value/sweep.csv")).unwrap();
+    assert!(sweep.contains("ordered/rps=20 memory=96Mi"), "{sweep}");
+    assert!(sweep.contains("one/memory=96Mi"), "{sweep}");
+}
+
+#[test]
+fn run_and_plan_print_json_and_a_later_run_keeps_the_plan() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run_leaky(dir.path());
+    let plan = meshmem()
+        .args([
+            "plan",
+            "--container",
+            "app/app",
+            "--risk",
+            "10%",
+            "--within",
+            "1h",
+        ])
+        .args([
+            "--min-runs",
+            "8",
+            "--max-runs",
+            "8",
+            "--threads",
+            "1",
+            "--quiet",
+        ])
+        .args(["--format", "json", "--out"])
+        .arg(dir.path().join("out"))
+        .arg(dir.path().join("leaky.yaml"))
+        .assert()
+        .success();
+    let plan: serde_json::Value = serde_json::from_slice(&plan.get_output().stdout).unwrap();
+    assert_eq!(plan["container"], "app/app");
+    assert!(plan["candidates"].as_array().is_some_and(|c| !c.is_empty()));
+    let run = meshmem()
+        .args(["run", "--quiet", "--format", "json", "--out"])
+        .arg(dir.path().join("out"))
+        .arg(dir.path().join("leaky.yaml"))
+        .assert()
+        .success();
+    let run: serde_json::Value = serde_json::from_slice(&run.get_output().stdout).unwrap();
+    let s = &run["scenarios"][0];
+    assert_eq!(s["scenario"], "leaky");
+    assert!(
+        s["comparison"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["variant"] == "baseline" && r["scope"] == "run" && r["p_oom"].is_number())
+    );
+    assert!(
+        out.join("plan-app-app.csv").is_file(),
+        "the run wiped the plan"
+    );
+    assert!(
+        out.join("charts/plan-app-app.svg").is_file(),
+        "the plan's chart is gone"
+    );
 }

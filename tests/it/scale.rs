@@ -146,13 +146,14 @@ fn a_sweep_writes_one_row_per_grid_point() {
         .map(|l| l.split(',').map(String::from).collect())
         .collect();
     assert_eq!(rows.len(), 1 + 6, "{text}");
-    assert_eq!(rows[0][2], "traffic[app].rps");
+    // The axes in the order the grid writes them.
     assert_eq!(
-        rows[0][3],
+        rows[0][2],
         "workloads[app].containers[app].resources.limits.memory"
     );
+    assert_eq!(rows[0][3], "traffic[app].rps");
     let p = |limit: &str, rps: &str| -> f64 {
-        rows.iter().find(|r| r[2] == rps && r[3] == limit).unwrap()[5]
+        rows.iter().find(|r| r[2] == limit && r[3] == rps).unwrap()[5]
             .parse()
             .unwrap()
     };

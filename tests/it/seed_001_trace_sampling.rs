@@ -1,5 +1,7 @@
 //! Seed 001: trace sampling 1 % → 100 % makes istio-proxy (128Mi) climb from ~64Mi to its
-//! limit in about two hours, from spans in vs. spans exported; 1 % stays flat.
+//! limit in about two hours. The climb is the scenario's explicit assumption (memory
+//! retained per sampled span: Envoy's own tracer holds only a bounded queue); its
+//! timing, repetition and attribution are the model's.
 
 use meshmem::model::EventKind;
 
@@ -39,7 +41,7 @@ fn proxy_is_oom_killed_about_two_hours_after_sampling_goes_to_100_percent() {
             ("istio-proxy", Some(137))
         );
         assert!(
-            kill.message.contains("largest component traceBuffer"),
+            kill.message.contains("largest component leak"),
             "{}",
             kill.message
         );
@@ -88,7 +90,8 @@ fn sampling_1_percent_stays_flat_for_24_hours() {
             .filter(|(t, _, c, _, _)| c == "istio-proxy" && secs(*t) > 3600.0)
             .map(|s| s.3)
             .collect();
+        // At 1 % the retained growth is a hundred times slower: ~8Mi a day.
         let (lo, hi) = (proxy.iter().min().unwrap(), proxy.iter().max().unwrap());
-        assert!(hi - lo < 4 << 20, "proxy moved {} Mi", (hi - lo) >> 20);
+        assert!(hi - lo < 12 << 20, "proxy moved {} Mi", (hi - lo) >> 20);
     }
 }

@@ -50,13 +50,14 @@ fn the_incident_timeline_comes_out_of_the_model() {
             (5.0..=6.0).contains(&removed),
             "kube-proxy after {removed} s"
         );
-        // Ready about 97 s after the OOM.
+        // Ready at the first readiness probe (every 3 s, istiod's chart) once synced,
+        // about 97 s after the OOM.
         let ready = ev
             .iter()
             .find(|e| e.kind == EventKind::Ready && secs(e.time) > oom)
             .map(|e| secs(e.time) - oom)
             .unwrap();
-        assert_eq!(ready, 97.0);
+        assert!((97.0..100.0).contains(&ready), "ready after {ready} s");
         // Proxies answer 503 NR for 20–30 s on average; about 1 % of traffic is lost.
         let mean = outcome.nr.mean_seconds().unwrap();
         assert!((20.0..=30.0).contains(&mean), "NR for {mean} s");

@@ -1,5 +1,6 @@
-//! The Envoy sidecar's mechanisms: Istio's sizing, the stats-flush spiral and its
-//! threshold, connection memory with and without mTLS, and 503 flags.
+//! The Envoy sidecar's mechanisms: Istio's sizing, what a short stats-flush interval
+//! costs under a CPU quota and its threshold, connection memory with and without mTLS,
+//! and 503 flags.
 
 use meshmem::model::EventKind;
 use meshmem::model::routing::ResponseFlag;
@@ -65,37 +66,57 @@ fn proxy_kills(yaml: &str) -> u32 {
     outcome.container("api", "istio-proxy").unwrap().oom_kills
 }
 
+// The threshold, from the CPU split (src/model/cpu.rs). 500m quota, 2 workers, 200 µs
+// per request: 2500 rps without a flush. A flush (60 500 stats × 1.4 µs = 85 ms of
+// work) makes the main thread a third runnable thread: the workers keep 1/3 of a core
+// (1667 rps) for the 0.51 s it lasts. Averaged over a cycle of interval + flush, the
+// proxy serves 2219 rps with a 1 s interval and 2460 rps with 10 s.
+
 #[test]
-fn under_the_same_load_a_1s_flush_spirals_and_a_10s_flush_does_not() {
-    // 2200 rps × 200 µs = 0.44 cores of the 500m quota for requests; 60 500 stats ×
-    // 1.4 µs = 85 ms of flush work at 0.06 cores takes 1.4 s.
-    assert!(proxy_kills(&spiral("1s", "500m", 2200)) > 0);
-    assert_eq!(proxy_kills(&spiral("10s", "500m", 2200)), 0);
-    // Below the threshold (flush shorter than the interval) nothing piles up.
-    assert_eq!(proxy_kills(&spiral("1s", "500m", 1500)), 0);
+fn under_the_same_load_a_1s_flush_overloads_the_proxy_and_a_10s_flush_does_not() {
+    assert!(proxy_kills(&spiral("1s", "500m", 2350)) > 0);
+    assert_eq!(proxy_kills(&spiral("10s", "500m", 2350)), 0);
+    // Below the 1 s threshold the backlog of each flush drains before the next.
+    assert_eq!(proxy_kills(&spiral("1s", "500m", 2100)), 0);
 }
 
 #[test]
 fn raising_the_cpu_limit_alone_moves_the_threshold() {
-    assert_eq!(proxy_kills(&spiral("1s", "1000m", 2200)), 0);
-    // With a full core the threshold sits near (1 − 0.085) / 200 µs ≈ 4600 rps.
-    assert_eq!(proxy_kills(&spiral("1s", "1000m", 4000)), 0);
-    assert!(proxy_kills(&spiral("1s", "1000m", 5000)) > 0);
+    assert_eq!(proxy_kills(&spiral("1s", "1000m", 2350)), 0);
+    // With a full core the threshold sits near 4660 rps.
+    assert_eq!(proxy_kills(&spiral("1s", "1000m", 4400)), 0);
+    assert!(proxy_kills(&spiral("1s", "1000m", 4900)) > 0);
 }
 
 #[test]
-fn flushes_queue_one_snapshot_per_interval_while_the_main_thread_starves() {
-    let (_, rec) = run(&inline(&spiral("1s", "500m", 2200)), 0, 0);
+fn flushes_never_queue_the_proxy_dies_of_the_requests_it_holds() {
+    let yaml = spiral("1s", "500m", 2350);
+    let s = inline(&yaml);
+    let (_, rec) = run(&s, 0, 0);
     let kill = rec
         .events
         .iter()
         .find(|e| e.kind == EventKind::OomKilled)
         .unwrap();
     assert!(
-        kill.message.contains("largest component stats"),
+        kill.message.contains("largest component inFlight"),
         "{}",
         kill.message
     );
+    // Envoy re-arms its flush timer when a flush ends: no flush is ever dropped, and a
+    // flush under the saturated quota takes about 0.51 s.
+    let mut w = meshmem::runner::world(&s, 0, 0, crate::support::Collect::default());
+    w.run_until(meshmem::engine::SimTime::from_secs(20));
+    let snap = w.snapshot();
+    let proxy = snap.pods[0]
+        .containers
+        .iter()
+        .find(|c| c.name == "istio-proxy")
+        .and_then(|c| c.proxy.clone())
+        .unwrap();
+    assert_eq!(proxy.dropped_stat_flushes, 0);
+    let took = proxy.stats_flush_duration.unwrap().as_secs_f64();
+    assert!((0.45..0.56).contains(&took), "a flush took {took} s");
 }
 
 #[test]
@@ -126,7 +147,8 @@ fn turning_mtls_off_saves_connection_memory_and_is_a_policy_violation() {
     );
 }
 
-/// Two pods that leak until killed every few minutes and take 5 s to be ready again.
+/// Two pods that leak until killed every few minutes and take 5 s to be ready again
+/// (probed every second, so readiness follows at once).
 const ONE_LEAKY_POD: &str = r#"
 name: leaky
 duration: 1h
@@ -138,6 +160,7 @@ workloads:
       - name: api
         resources: {limits: {memory: 64Mi}}
         readinessDelay: 5s
+        readinessProbe: {period: 1s}
         memory:
           baseline: {size: 32Mi}
           inFlight: {latency: 50ms, perRequest: 1Ki}
@@ -154,16 +177,18 @@ fn requests_to_a_dead_endpoint_fail_uf_until_clients_learn_and_in_flight_ones_uc
     let kills = f64::from(outcome.oom_kills());
     assert!(kills > 2.0);
     let r = &outcome.requests;
-    // Each kill: the pod's 200 rps keep arriving for the 1 s propagation → ~200 UF;
-    // its 200 rps × 50 ms = 10 requests in flight are reset → UC.
+    // Each kill: the pod's 200 rps keep arriving for the 1 s propagation → ~200 UF, or
+    // 400 when the other pod is still restarting and the dead one had all the load;
+    // its 200 rps × 50 ms = 10 requests in flight (20 with the other pod's share) are
+    // reset → UC.
     let uf_per_kill = r.errors(ResponseFlag::Uf) / kills;
     let uc_per_kill = r.errors(ResponseFlag::Uc) / kills;
     assert!(
-        (150.0..=250.0).contains(&uf_per_kill),
+        (150.0..=400.0).contains(&uf_per_kill),
         "UF per kill {uf_per_kill}"
     );
     assert!(
-        (8.0..=12.0).contains(&uc_per_kill),
+        (8.0..=20.0).contains(&uc_per_kill),
         "UC per kill {uc_per_kill}"
     );
     assert_eq!(r.errors(ResponseFlag::Nr), 0.0);

@@ -41,13 +41,14 @@ fn stepping_in_pieces_gives_the_same_run_as_running_through() {
 
 #[test]
 fn a_snapshot_after_an_oom_kill_shows_what_kubectl_describe_shows() {
-    // 32Mi of headroom at 100 rps per pod × 1Ki: killed at 327.68 s, restarted at once.
+    // 32Mi of headroom at 100 rps per pod × 1Ki: killed about 327.7 s in (Poisson
+    // arrivals: ±1.8 s each), restarted at once.
     let s = inline(LEAK);
     let mut w = runner::world(&s, 0, 0, Collect::default());
     let t = w.step_until(SimTime::from_secs(3600), |rec| {
         rec.events.iter().any(|e| e.kind == EventKind::OomKilled)
     });
-    assert!((t.as_secs_f64() - 327.68).abs() < 1e-6, "{t:?}");
+    assert!((318.0..336.0).contains(&t.as_secs_f64()), "{t:?}");
     let snap = w.snapshot();
     assert_eq!(snap.time, t);
     let killed = snap

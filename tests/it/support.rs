@@ -150,3 +150,50 @@ pub fn assert_same_tree(a: &Path, b: &Path, what: &str) {
         assert!(*bytes == tb[file], "{what}: {file} differs");
     }
 }
+
+/// The `meshmem` binary, with colours off so messages can be matched.
+pub fn meshmem() -> assert_cmd::Command {
+    let mut cmd = assert_cmd::Command::cargo_bin("meshmem").unwrap();
+    cmd.env("NO_COLOR", "1");
+    cmd
+}
+
+/// A small, fast scenario: a leak under a 256Mi limit, killed in most runs within the hour.
+pub const TINY: &str = r#"name: tiny
+duration: 1h
+replicas: 4
+nodes: [{name: n, capacity: 4Gi}]
+workloads:
+  - name: app
+    containers:
+      - name: app
+        resources:
+          requests: {memory: 128Mi}
+          limits: {memory: 256Mi}
+        memory:
+          baseline: {size: 100Mi}
+          leak: {perRequest: 1Ki}
+traffic:
+  - service: app
+    rps: 50
+    noise: {sd: 0.3, correlation: 10m}
+"#;
+
+/// Writes `text` to `dir/name` and returns the path.
+pub fn write(dir: &Path, name: &str, text: &str) -> std::path::PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+/// Names of the entries of `dir` (empty if it does not exist), sorted.
+pub fn entries(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .map(|r| {
+            r.map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+                .collect()
+        })
+        .unwrap_or_default();
+    names.sort();
+    names
+}

@@ -14,6 +14,7 @@
 
 use std::sync::Arc;
 
+use super::arrivals::ArrivalSteps;
 use crate::engine::{EventKey, SimDuration, SimRng, SimTime};
 use crate::model::cpu::{CpuSpec, Load};
 use crate::model::kubelet::backoff::{BackoffPolicy, RestartBackoff};
@@ -77,6 +78,48 @@ pub struct HelperProcess {
     pub rss: Bytes,
 }
 
+/// A readiness probe, and how long the process takes before it would pass one.
+///
+/// The kubelet's prober runs the probe every `period` on a ticker that starts with the
+/// container's first start and keeps its phase across restarts; a restarted container is
+/// ready at the first tick at least `initial_delay` after its start at which the process
+/// is up (`startup` after its start). Kubernetes' defaults: `initialDelaySeconds` 0,
+/// `periodSeconds` 10 (docs/reference.md "Kubernetes probes and rollouts").
+#[derive(Copy, Clone, Debug, PartialEq)]
+pub struct ReadinessProbe {
+    /// Time from the process start until it would answer ready.
+    pub startup: SimDuration,
+    /// `initialDelaySeconds`.
+    pub initial_delay: SimDuration,
+    /// `periodSeconds`.
+    pub period: SimDuration,
+}
+
+impl ReadinessProbe {
+    /// Kubernetes' defaults for a process that is up `startup` after it starts.
+    pub fn kubernetes(startup: SimDuration) -> Self {
+        ReadinessProbe {
+            startup,
+            initial_delay: SimDuration::ZERO,
+            period: SimDuration::from_secs(10),
+        }
+    }
+
+    /// When a container started at `start`, whose prober ticks at `anchor + k × period`
+    /// (any whole `k`), becomes ready.
+    pub fn ready_at(&self, anchor: SimTime, start: SimTime) -> SimTime {
+        let earliest = i128::from((start + self.startup.max(self.initial_delay)).as_nanos());
+        let period = i128::from(self.period.as_nanos().max(1));
+        let anchor = i128::from(anchor.as_nanos());
+        let ticks = (earliest - anchor).div_euclid(period);
+        let mut at = anchor + ticks * period;
+        if at < earliest {
+            at += period;
+        }
+        SimTime::from_nanos(u64::try_from(at).unwrap_or(u64::MAX))
+    }
+}
+
 /// A container in a pod template.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ContainerSpec {
@@ -88,8 +131,8 @@ pub struct ContainerSpec {
     pub memory: MemorySpec,
     /// CPU needs (per request, worker threads).
     pub cpu: CpuSpec,
-    /// Time from start until the readiness probe passes.
-    pub readiness_delay: SimDuration,
+    /// Its readiness probe.
+    pub readiness: ReadinessProbe,
     /// JVM settings, when the process is a JVM (its laws are then on the heap).
     pub jvm: Option<JvmSpec>,
     /// Name of the main process (`java`, `envoy`, …), for OOM messages.
@@ -160,6 +203,8 @@ pub struct ContainerStats {
     pub oom_kills: u32,
     /// OOM kills from the evaluation start on.
     pub oom_kills_after: u32,
+    /// First OOM kill from the evaluation start on.
+    pub first_oom_after: Option<SimTime>,
     /// First OOM kill.
     pub first_oom: Option<SimTime>,
     /// Highest working set seen at an event (bytes).
@@ -187,6 +232,10 @@ pub struct Container {
     updated: SimTime,
     limit: f64,
     load: Load,
+    /// Fluid fidelity: arrivals drawn a step at a time (None: per request).
+    arrivals: Option<ArrivalSteps>,
+    /// The main thread was busy when the load was last computed.
+    main_busy: bool,
     jvm: Option<Jvm>,
     /// Set by the kubelet when the pod is placed.
     pub(crate) oom_score_adj: i32,
@@ -198,6 +247,8 @@ pub struct Container {
     pub(crate) restart_at: Option<SimTime>,
     /// Seconds each request waits on the services it calls (set by `routing::calls`).
     pub(crate) dependency_wait: f64,
+    /// Where the readiness prober's ticker started (its phase).
+    pub(crate) probe_anchor: Option<SimTime>,
     /// Alert rule states, one per rule.
     pub(crate) alerts: Vec<crate::model::monitoring::alerts::AlertState>,
     /// Restart counts at past scrapes.
@@ -206,9 +257,17 @@ pub struct Container {
 
 impl Container {
     /// A container of `spec`, not yet started.
-    pub(crate) fn new(spec: Arc<ContainerSpec>, backoff: BackoffPolicy, rng: SimRng) -> Self {
+    /// `fluid_step`: the step of fluid fidelity's arrivals (None: per-request fidelity).
+    pub(crate) fn new(
+        spec: Arc<ContainerSpec>,
+        backoff: BackoffPolicy,
+        rng: SimRng,
+        fluid_step: Option<SimDuration>,
+    ) -> Self {
         let (limit, jvm) = Self::sizes(&spec);
         Container {
+            arrivals: fluid_step.map(ArrivalSteps::new),
+            main_busy: false,
             laws: spec.memory.laws(),
             spec,
             state: ContainerState::Waiting,
@@ -228,6 +287,7 @@ impl Container {
             last_run: None,
             restart_at: None,
             dependency_wait: 0.0,
+            probe_anchor: None,
             alerts: Vec::new(),
             restart_history: Default::default(),
         }
@@ -279,6 +339,10 @@ impl Container {
     /// container that was already running, started and ready when the run began.
     pub(crate) fn start(&mut self, now: SimTime, warm: Option<SimDuration>) {
         self.updated = now;
+        self.main_busy = false;
+        if let Some(a) = &mut self.arrivals {
+            a.stop();
+        }
         for law in &mut self.laws {
             law.start(now, warm, &mut self.rng);
         }
@@ -291,6 +355,9 @@ impl Container {
     /// Kills the process at `now`: its memory is released.
     pub(crate) fn terminate(&mut self, now: SimTime, reason: Termination) {
         self.advance(now);
+        if let Some(a) = &mut self.arrivals {
+            a.stop();
+        }
         if let ContainerState::Running { since, .. } = self.state {
             self.last_run = Some((since, now));
         }
@@ -331,8 +398,19 @@ impl Container {
         }
     }
 
-    /// Working set at the last update, in bytes (zero when not running).
+    /// Working set at the last update, in bytes (zero when not running). Never above
+    /// the limit: the charge that would cross it is refused and the kernel kills the
+    /// container at that instant (docs/reference.md "Linux OOM killer and memcg").
     pub fn usage(&self) -> f64 {
+        if !self.is_running() {
+            return 0.0;
+        }
+        self.resident(self.held()).min(self.limit)
+    }
+
+    /// What the laws would charge at the last update, past the limit if a jump asks for
+    /// more than it allows.
+    fn charged(&self) -> f64 {
         if !self.is_running() {
             return 0.0;
         }
@@ -358,7 +436,7 @@ impl Container {
         }
         let dt = now.since(self.updated).as_secs_f64();
         let held: f64 = self.laws.iter().map(|l| l.bytes() + l.slope() * dt).sum();
-        self.resident(held)
+        self.resident(held).min(self.limit)
     }
 
     /// Resident memory of the largest process and its name (the OOM killer's view).
@@ -373,18 +451,23 @@ impl Container {
         }
     }
 
-    /// Applies whatever the laws have due at `now` (after [`Container::advance`]).
+    /// Applies whatever the laws have due at `now` (after [`Container::advance`]): their
+    /// own changes, a new step of arrivals, a change of the CPU split.
     pub(crate) fn apply_due_changes(&mut self, now: SimTime) {
         for law in &mut self.laws {
             if law.next_change(self.updated) <= now {
                 law.on_change(now);
             }
         }
+        if self.arrivals.as_ref().is_some_and(|a| a.end() <= now) {
+            self.begin_step(now);
+        }
+        self.main_thread_changed();
     }
 
     /// `true` when usage has reached the limit (within a byte of float rounding).
     pub(crate) fn at_limit(&self) -> bool {
-        self.is_running() && self.usage() + 0.5 >= self.limit
+        self.is_running() && self.charged() + 0.5 >= self.limit
     }
 
     /// `true` when a JVM's heap has reached `-Xmx`.
@@ -438,12 +521,71 @@ impl Container {
             self.held_rises_to(j.initial_heap)
                 .min(self.held_reaches(j.max_heap))
         });
-        laws.min(self.held_reaches(held_limit)).min(jvm)
+        let step = self
+            .arrivals
+            .as_ref()
+            .map_or(SimTime::NEVER, ArrivalSteps::end);
+        laws.min(self.held_reaches(held_limit)).min(jvm).min(step)
     }
 
     /// The pod now receives `rps` requests per second (after [`Container::advance`]).
+    /// In fluid fidelity the current arrival step is cut and a new one drawn.
     pub(crate) fn set_rps(&mut self, rps: f64, fluid: bool) {
-        self.load = Load::new(&self.spec.cpu, self.spec.cpu_limit_cores(), rps, fluid);
+        let now = self.updated;
+        if let Some(a) = &self.arrivals {
+            let f = a.elapsed(now);
+            if f > 0.0 {
+                for law in &mut self.laws {
+                    law.on_step_cut(f, &mut self.rng);
+                }
+            }
+        }
+        self.load = Load::new(
+            &self.spec.cpu,
+            self.spec.cpu_limit_cores(),
+            rps,
+            fluid,
+            self.main_busy,
+        );
+        self.begin_step(now);
+    }
+
+    /// Draws the next step of arrivals at the current rate and hands the load to the
+    /// laws.
+    fn begin_step(&mut self, now: SimTime) {
+        let wanted = self.load.fluid && self.laws.iter().any(MemoryLaw::uses_arrivals);
+        if let Some(a) = &mut self.arrivals
+            && wanted
+        {
+            let (count, dt) = a.begin(now, self.load.rps, &mut self.rng);
+            self.load.arrivals = count as f64 / dt;
+            for law in &mut self.laws {
+                law.set_load(&self.load);
+                law.on_arrivals(count, dt, &mut self.rng);
+            }
+        } else {
+            for law in &mut self.laws {
+                law.set_load(&self.load);
+            }
+        }
+    }
+
+    /// The main thread started or finished background work: the CPU split changes.
+    fn main_thread_changed(&mut self) {
+        let busy = self.laws.iter().any(MemoryLaw::main_thread_busy);
+        if busy == self.main_busy {
+            return;
+        }
+        self.main_busy = busy;
+        let arrivals = self.load.arrivals;
+        self.load = Load::new(
+            &self.spec.cpu,
+            self.spec.cpu_limit_cores(),
+            self.load.rps,
+            self.load.fluid,
+            busy,
+        );
+        self.load.arrivals = arrivals;
         for law in &mut self.laws {
             law.set_load(&self.load);
         }
@@ -452,14 +594,6 @@ impl Container {
     /// The load the container sees now.
     pub fn load(&self) -> Load {
         self.load
-    }
-
-    /// Time a request spends in this container now (its in-flight latency, stretched by
-    /// CPU throttling); zero when it holds no requests.
-    pub fn request_latency(&self) -> f64 {
-        self.spec.memory.in_flight.map_or(0.0, |f| {
-            f.latency.as_secs_f64() * self.load.stretch + self.dependency_wait
-        })
     }
 
     /// Requests now wait `secs` on the services they call (after [`Container::advance`]).
@@ -478,6 +612,19 @@ impl Container {
         }
     }
 
+    /// Requests the container holds at `now` (a kill fails them), without changing any
+    /// state. `now` must not be past the next wake-up.
+    pub fn requests_held(&self, now: SimTime) -> f64 {
+        if !self.is_running() {
+            return 0.0;
+        }
+        let dt = now.since(self.updated).as_secs_f64();
+        self.laws
+            .iter()
+            .map(|l| l.requests_held(dt))
+            .fold(0.0, f64::max)
+    }
+
     /// Applies a runtime configuration change (after [`Container::advance`]).
     pub(crate) fn reconfigure(&mut self, knob: Knob) {
         for law in &mut self.laws {
@@ -492,12 +639,9 @@ impl Container {
         }
     }
 
-    /// Stats flushes queued in this container (Envoy's main thread backlog).
-    pub fn pending_flushes(&self) -> u32 {
-        self.laws
-            .iter()
-            .find_map(Component::pending_flushes)
-            .unwrap_or(0)
+    /// Wall time of the last stats flush, if the container flushes stats.
+    pub fn last_stats_flush(&self) -> Option<SimDuration> {
+        self.laws.iter().find_map(Component::last_flush).flatten()
     }
 
     /// Per-request fidelity: a request arrives at `now` (after [`Container::advance`]).
@@ -507,7 +651,8 @@ impl Container {
         }
     }
 
-    /// Records the current usage in the peak.
+    /// Records the current usage in the peak (never above the limit: see
+    /// [`Container::usage`]).
     pub(crate) fn note_peak(&mut self) {
         self.stats.peak_bytes = self.stats.peak_bytes.max(self.usage());
     }

@@ -12,10 +12,12 @@
 //! | a node's pressure condition | `eviction` |
 //! | a pod's load weight | `routing` |
 //! | the mesh's mTLS mode | `timeline` |
+//! | whether the evaluation window has started | `monitoring` |
 //!
 //! Pods live in a slab: a [`PodKey`] names a slot and a unique id, so an event for a pod
 //! that has gone (and whose slot was reused) is recognised and ignored.
 
+mod arrivals;
 pub mod container;
 pub mod node;
 pub mod pod;
@@ -24,7 +26,7 @@ mod tally;
 use std::sync::Arc;
 
 use crate::engine::{RngStreams, SimDuration, SimTime};
-use crate::model::config::{SimConfig, WorkloadSpec};
+use crate::model::config::{Fidelity, SimConfig, WorkloadSpec};
 use container::Container;
 use node::Node;
 use pod::{Pod, PodKey, PodTemplate, pod_name};
@@ -76,6 +78,8 @@ pub struct Cluster {
     pub(crate) mtls: Option<bool>,
     /// Per-container totals of pods that have gone, and of live ones at the end.
     pub(crate) tallies: Tallies,
+    /// The evaluation window has started ("after" figures count from here).
+    pub(crate) evaluating: bool,
 }
 
 impl Cluster {
@@ -89,6 +93,7 @@ impl Cluster {
             next_uid: 0,
             mtls: None,
             tallies: Tallies::default(),
+            evaluating: false,
         }
     }
 
@@ -182,7 +187,8 @@ impl Cluster {
                 // Streams are named by workload, pod ordinal and container name — never by
                 // slot or uid — so variants keep their baseline's random numbers.
                 let stream = format!("pod/{wname}/{ordinal}/{}", spec.name);
-                Container::new(spec.clone(), cfg.backoff, streams.stream(&stream))
+                let step = (cfg.fidelity == Fidelity::Fluid).then_some(cfg.fluid_step);
+                Container::new(spec.clone(), cfg.backoff, streams.stream(&stream), step)
             })
             .collect();
         self.pods[slot as usize] = Some(Pod {

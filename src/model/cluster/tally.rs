@@ -2,6 +2,7 @@
 //! keeps counters for containers that no longer exist).
 
 use super::pod::Pod;
+use crate::engine::SimTime;
 use crate::model::outcome::ContainerTally;
 
 /// Totals per (workload, container name), in the order first seen.
@@ -25,6 +26,7 @@ impl Tallies {
                         container: name.to_string(),
                         oom_kills: 0,
                         oom_kills_after: 0,
+                        first_oom_after: None,
                         restarts: 0,
                         first_oom: None,
                         peak_bytes: 0.0,
@@ -40,10 +42,12 @@ impl Tallies {
             t.oom_kills_outside += stats.oom_kills_outside;
             t.heap_crashes += stats.heap_crashes;
             t.restarts += c.restart_count;
-            t.first_oom = match (t.first_oom, stats.first_oom) {
+            let earliest = |a: Option<SimTime>, b: Option<SimTime>| match (a, b) {
                 (Some(a), Some(b)) => Some(a.min(b)),
                 (a, b) => a.or(b),
             };
+            t.first_oom = earliest(t.first_oom, stats.first_oom);
+            t.first_oom_after = earliest(t.first_oom_after, stats.first_oom_after);
             t.peak_bytes = t.peak_bytes.max(stats.peak_bytes);
         }
     }

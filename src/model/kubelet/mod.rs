@@ -8,9 +8,11 @@
 
 pub mod backoff;
 
+use crate::engine::SimDuration;
 use crate::model::cluster::ContainerRef;
 use crate::model::cluster::container::{ContainerState, Termination};
 use crate::model::cluster::pod::PodKey;
+use crate::model::config::Trigger;
 use crate::model::qos::QosClass;
 use crate::model::record::EventKind;
 use crate::model::units::go_duration;
@@ -75,8 +77,20 @@ impl Kubelet {
             return;
         };
         container.start(now, warm);
+        if container.probe_anchor.is_none() {
+            // A pod of the initial state has probed since before the run: any phase.
+            let phase = match warm {
+                Some(_) => {
+                    let p = container.spec.readiness.period;
+                    crate::model::memory::first_tick(p, &mut container.rng)
+                }
+                None => SimDuration::ZERO,
+            };
+            container.probe_anchor = Some(now + phase);
+        }
+        let anchor = container.probe_anchor.unwrap_or(now);
         if warm.is_none() {
-            let ready_at = now + container.spec.readiness_delay;
+            let ready_at = container.spec.readiness.ready_at(anchor, now);
             let key = cx.schedule(ready_at, Event::Ready(c));
             if let Some(container) = cx.cluster.container_mut(c) {
                 container.timer = Some(key);
@@ -101,16 +115,15 @@ impl Kubelet {
         message: &str,
     ) {
         let now = cx.now;
-        let after = now >= cx.cfg.evaluate_after;
+        let after = cx.cluster.evaluating;
         let Some(pod) = cx.cluster.pod(c.pod) else {
             return;
         };
-        let latency = pod
+        let in_flight = pod
             .containers
             .iter()
-            .map(|k| k.request_latency())
+            .map(|k| k.requests_held(now))
             .fold(0.0, f64::max);
-        let in_flight = pod.rps * latency;
         let k = &pod.containers[usize::from(c.idx)];
         if !k.is_running() {
             return;
@@ -122,6 +135,9 @@ impl Kubelet {
             Termination::OomKilled => {
                 container.stats.oom_kills += 1;
                 container.stats.oom_kills_after += u32::from(after);
+                if after {
+                    container.stats.first_oom_after.get_or_insert(now);
+                }
                 container.stats.first_oom.get_or_insert(now);
                 container.stats.oom_kills_outside += u32::from(cgroup != "container");
             }
@@ -146,6 +162,9 @@ impl Kubelet {
             used,
             in_flight,
         });
+        if why == Termination::OomKilled {
+            cx.signal(Signal::Triggered(Trigger::FirstOomKill));
+        }
         self.update_readiness(cx, c.pod);
         if wait.is_zero() {
             self.restart(cx, c);

@@ -3,7 +3,9 @@
 //! Seed 002's service processes "a batch of 1000 transactions" at start and then
 //! periodically: each batch allocates `size` over `ramp`, holds it for `hold`, then frees
 //! it. The first batch runs `after_start` after the process starts (or at a random phase
-//! of `every` if there is no start-up batch).
+//! of `every` if there is no start-up batch), the next ones every `every` after it. A
+//! process that was already running when the run begins is past its start-up batch if it
+//! is older than `after_start`: its next batch is the next of the period.
 
 use super::{MemoryLaw, first_tick};
 use crate::engine::{SimDuration, SimRng, SimTime};
@@ -67,11 +69,21 @@ impl Batch {
 }
 
 impl MemoryLaw for Batch {
-    fn start(&mut self, now: SimTime, _warm: Option<SimDuration>, rng: &mut SimRng) {
+    fn start(&mut self, now: SimTime, warm: Option<SimDuration>, rng: &mut SimRng) {
         self.bytes = 0.0;
         self.phase = Phase::Idle;
+        let age = warm.unwrap_or(SimDuration::ZERO);
         self.until = match (self.spec.after_start, self.spec.every) {
-            (Some(after), _) => now + after,
+            (Some(after), _) if age <= after => {
+                now + SimDuration::from_nanos(after.as_nanos() - age.as_nanos())
+            }
+            // The start-up batch is behind it: the period's next batch.
+            (Some(after), Some(every)) => {
+                let since = age.as_nanos() - after.as_nanos();
+                let period = every.as_nanos().max(1);
+                now + SimDuration::from_nanos(since.div_ceil(period) * period - since)
+            }
+            (Some(_), None) => SimTime::NEVER,
             (None, Some(every)) => now + first_tick(every, rng),
             (None, None) => SimTime::NEVER,
         };

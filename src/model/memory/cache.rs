@@ -18,9 +18,14 @@
 //! popular (seed 002: "Building in-memory cache for payment methods"). A pod that was
 //! already running when the scenario begins starts with the cache its age implies.
 //!
-//! The cache follows the request rate in both fidelities.
+//! In fluid fidelity the lookups of each step follow the step's draw of arrivals (see
+//! `Container`), so the cache fills with the spread of real traffic. In per-request
+//! fidelity each request looks up its keys one by one: a key drawn by popularity, a miss
+//! inserting it; expiry still follows the TTL's rate.
 
 use std::sync::Arc;
+
+use rand::RngExt;
 
 use super::MemoryLaw;
 use crate::engine::{SimDuration, SimRng, SimTime};
@@ -51,7 +56,7 @@ pub fn zipf_bins(keys: u64, zipf: f64) -> Vec<KeyBin> {
     let mut bins = Vec::new();
     let mut start = 1u64;
     while start <= keys {
-        let end = (start + (start / 4).max(1) - 1).min(keys);
+        let end = start.saturating_add((start / 4).max(1) - 1).min(keys);
         let m = mass(start, end);
         bins.push(KeyBin {
             keys: (end - start + 1) as f64,
@@ -273,10 +278,43 @@ impl MemoryLaw for Cache {
                 self.cached = std::mem::take(&mut self.saved);
             }
         }
+        // What drives the chords: this step's arrivals (fluid), or nothing but expiry
+        // when requests come one by one.
+        self.lookups = if load.fluid { load.arrivals } else { 0.0 } * self.spec.lookups_per_request;
         // A new chord must start now: a change "due" at once makes the container wake
         // at this instant and call `on_change`.
         if self.warming_until == SimTime::NEVER {
             self.step_end = SimTime::ZERO;
+        }
+    }
+    fn uses_arrivals(&self) -> bool {
+        self.spec.lookups_per_request > 0.0
+    }
+    fn on_request(&mut self, _now: SimTime, rng: &mut SimRng) {
+        let whole = self.spec.lookups_per_request.floor();
+        let extra = rng.random_bool((self.spec.lookups_per_request - whole).clamp(0.0, 1.0));
+        for _ in 0..(whole as u64 + u64::from(extra)) {
+            self.lookup(rng);
+        }
+    }
+}
+
+impl Cache {
+    /// One lookup of a key drawn by popularity; a miss inserts it (per-request fidelity).
+    fn lookup(&mut self, rng: &mut SimRng) {
+        let mut x: f64 = rng.random();
+        let bins = self.spec.bins.clone();
+        for (i, b) in bins.iter().enumerate() {
+            let mass = b.keys * b.per_key;
+            if x < mass || i + 1 == bins.len() {
+                let c = self.cached[i];
+                let miss = rng.random_bool((1.0 - c).clamp(0.0, 1.0));
+                if miss && !self.at_bound() && self.warming_until == SimTime::NEVER {
+                    self.cached[i] = (c + 1.0 / b.keys).min(1.0);
+                }
+                return;
+            }
+            x -= mass;
         }
     }
 }

@@ -1,13 +1,32 @@
-//! `inFlight`: buffers held by requests being served.
+//! `inFlight`: buffers held by requests being served, and by requests waiting for CPU.
 //!
-//! Fluid fidelity uses Little's law: in flight = rps × latency, each holding a fixed
-//! number of bytes, so a spike shows at once. Per-request fidelity keeps each request
-//! until it completes `latency` later (a FIFO, since latency is fixed). CPU throttling
-//! stretches the latency (see `cpu.rs`), so a starved container holds more requests.
-//! Time spent waiting on the services a request calls (`routing::calls`) adds to the
-//! latency the same way: a slow dependency makes the caller hold its requests longer.
+//! A request spends `latency` in the container (mostly waiting for its upstream) and
+//! holds `per_request` bytes meanwhile; its CPU part is stretched by sharing the CPU
+//! (see `cpu.rs`). So, by Little's law, `rps × time in the container` requests are in
+//! flight. When requests arrive faster than the CPU can serve them (`rps > capacity`,
+//! e.g. a spike under a quota that a stats flush shares), the excess waits: a backlog
+//! that grows by `arrivals − capacity` per second, each waiting request holding its
+//! buffers (read from the connection, or in socket buffers charged to the same cgroup),
+//! and drains at `capacity − arrivals` once the load falls back.
+//!
+//! Fluid fidelity follows those rates, with arrivals drawn from the counting process
+//! over each step (see `Container`), so the backlog has the spread of real arrivals.
+//! Per-request fidelity serves each request in order: its CPU part when the CPU is free
+//! (`1 / capacity` each), then the rest of its latency.
+//!
+//! Time a request waits on the services it calls (`routing::calls`: DNS, a cache, a
+//! database) adds to its time in the container the same way: a slow dependency makes
+//! the caller hold each request longer, so more are in flight.
+//!
+//! Left out: Envoy's per-connection buffer limit (1 MiB; docs/reference.md "Envoy
+//! buffers"), which stops reading a connection once full and so bounds the backlog by
+//! connections × 1 MiB — far above the limits of the shipped scenarios. Istio sets no
+//! route timeout by default; a caller's own timeout on a dependency (`calls:`) caps the
+//! wait (see `routing::calls`).
 
 use std::collections::VecDeque;
+
+use rand_distr::{Binomial, Distribution};
 
 use super::MemoryLaw;
 use crate::engine::{SimDuration, SimRng, SimTime};
@@ -17,7 +36,7 @@ use crate::model::units::Bytes;
 /// Per-request buffers and how long a request holds them.
 #[derive(Copy, Clone, Debug, PartialEq)]
 pub struct InFlightSpec {
-    /// Time a request is in flight.
+    /// Time a request is in the container when the CPU is not shared (mostly waiting).
     pub latency: SimDuration,
     /// Bytes a request holds while in flight.
     pub per_request: Bytes,
@@ -26,12 +45,15 @@ pub struct InFlightSpec {
 #[derive(Clone, Debug)]
 pub(crate) struct InFlight {
     spec: InFlightSpec,
-    /// Requests per second held as a rate (fluid fidelity).
-    rps: f64,
-    /// Latency stretch from CPU throttling.
-    stretch: f64,
-    /// Seconds a request waits on the services it calls (fluid fidelity).
+    load: Load,
+    /// Seconds a request waits on the services it calls.
     wait: f64,
+    /// Requests waiting for CPU (fluid).
+    backlog: f64,
+    /// Arrivals drawn for the current fluid step.
+    step_arrivals: u64,
+    /// Per request: when the CPU is next free, and each request's departure.
+    cpu_free: SimTime,
     departures: VecDeque<SimTime>,
 }
 
@@ -39,10 +61,28 @@ impl InFlight {
     pub(crate) fn new(spec: InFlightSpec) -> Self {
         InFlight {
             spec,
-            rps: 0.0,
-            stretch: 1.0,
+            load: Load::IDLE,
             wait: 0.0,
+            backlog: 0.0,
+            step_arrivals: 0,
+            cpu_free: SimTime::ZERO,
             departures: VecDeque::new(),
+        }
+    }
+
+    /// Requests being served now (fluid): the served rate × time in the container.
+    fn serving(&self) -> f64 {
+        let served = self.load.rps.min(self.load.capacity);
+        served * (self.load.latency(self.spec.latency.as_secs_f64()) + self.wait)
+    }
+
+    /// Growth of the backlog, requests per second.
+    fn backlog_slope(&self) -> f64 {
+        let net = self.load.arrivals - self.load.capacity;
+        if net > 0.0 || self.backlog > 0.0 {
+            net
+        } else {
+            0.0
         }
     }
 }
@@ -55,29 +95,88 @@ impl InFlight {
 }
 
 impl MemoryLaw for InFlight {
-    fn start(&mut self, _now: SimTime, _warm: Option<SimDuration>, _rng: &mut SimRng) {
+    fn start(&mut self, now: SimTime, _warm: Option<SimDuration>, _rng: &mut SimRng) {
+        self.backlog = 0.0;
+        self.cpu_free = now;
         self.departures.clear();
     }
     fn bytes(&self) -> f64 {
-        let fluid = self.rps * (self.spec.latency.as_secs_f64() * self.stretch + self.wait);
+        let fluid = if self.load.fluid {
+            self.serving() + self.backlog
+        } else {
+            0.0
+        };
         (fluid + self.departures.len() as f64) * self.spec.per_request.as_f64()
     }
-    fn next_change(&self, _now: SimTime) -> SimTime {
-        self.departures.front().copied().unwrap_or(SimTime::NEVER)
+    fn slope(&self) -> f64 {
+        if self.load.fluid {
+            self.backlog_slope() * self.spec.per_request.as_f64()
+        } else {
+            0.0
+        }
+    }
+    fn advance(&mut self, dt: f64) {
+        if self.load.fluid {
+            self.backlog = (self.backlog + self.backlog_slope() * dt).max(0.0);
+        }
+    }
+    fn next_change(&self, now: SimTime) -> SimTime {
+        let drained = match self.backlog_slope() {
+            s if self.backlog > 0.0 && s < 0.0 => {
+                now + SimDuration::from_secs_f64_ceil(self.backlog / -s)
+            }
+            _ => SimTime::NEVER,
+        };
+        let departs = self.departures.front().copied().unwrap_or(SimTime::NEVER);
+        drained.min(departs)
     }
     fn on_change(&mut self, now: SimTime) {
+        if self.backlog < 1e-9 {
+            self.backlog = 0.0;
+        }
         while self.departures.front().is_some_and(|&t| t <= now) {
             self.departures.pop_front();
         }
     }
     fn set_load(&mut self, load: &Load) {
-        self.rps = if load.fluid { load.rps } else { 0.0 };
-        self.stretch = load.stretch;
+        self.load = *load;
+    }
+    fn on_arrivals(&mut self, count: u64, _dt: f64, _rng: &mut SimRng) {
+        self.step_arrivals = count;
+    }
+    fn on_step_cut(&mut self, fraction: f64, rng: &mut SimRng) {
+        if self.backlog_slope() == 0.0 {
+            return;
+        }
+        // What arrived so far of the step's draw: the law moved along its mean.
+        let n = self.step_arrivals;
+        let arrived = Binomial::new(n, fraction.clamp(0.0, 1.0)).map_or(0, |b| b.sample(rng));
+        self.backlog = (self.backlog + arrived as f64 - n as f64 * fraction).max(0.0);
     }
     fn on_request(&mut self, now: SimTime, _rng: &mut SimRng) {
-        let latency = SimDuration::from_secs_f64_ceil(
-            self.spec.latency.as_secs_f64() * self.stretch + self.wait,
-        );
-        self.departures.push_back(now + latency);
+        let start = self.cpu_free.max(now);
+        let service = if self.load.capacity.is_finite() && self.load.capacity > 0.0 {
+            1.0 / self.load.capacity
+        } else {
+            0.0
+        };
+        self.cpu_free = start + SimDuration::from_secs_f64_ceil(service);
+        let rest = (self.spec.latency.as_secs_f64() - self.load.per_request).max(0.0) + self.wait;
+        let departs = self.cpu_free + SimDuration::from_secs_f64_ceil(rest);
+        // Departures stay in order: a request served later also leaves later.
+        let departs = departs.max(self.departures.back().copied().unwrap_or(departs));
+        self.departures.push_back(departs);
+    }
+    fn uses_arrivals(&self) -> bool {
+        // Only a CPU-bound container can fall behind and build a backlog.
+        self.load.capacity.is_finite()
+    }
+    fn requests_held(&self, dt: f64) -> f64 {
+        let fluid = if self.load.fluid {
+            self.serving() + (self.backlog + self.backlog_slope() * dt).max(0.0)
+        } else {
+            0.0
+        };
+        fluid + self.departures.len() as f64
     }
 }

@@ -1,4 +1,11 @@
 //! `leak`: memory that is allocated and never freed until the process dies.
+//!
+//! Per second of uptime, and per request served. In fluid fidelity the requests of each
+//! step are drawn from the counting process (see `Container`), so a leak per request has
+//! the spread of real arrivals: the time to fill `n` requests' worth has a standard
+//! deviation of about √n / rps, as in per-request fidelity.
+
+use rand_distr::{Binomial, Distribution};
 
 use super::MemoryLaw;
 use crate::engine::{SimDuration, SimRng, SimTime};
@@ -18,7 +25,10 @@ pub struct LeakSpec {
 pub(crate) struct Leak {
     spec: LeakSpec,
     bytes: f64,
-    rps: f64,
+    /// Requests per second over the current step (fluid).
+    arrivals: f64,
+    /// Requests drawn for the current step (fluid).
+    step_arrivals: u64,
     /// Seconds of history still to apply (a warm start), at the first load.
     history: f64,
 }
@@ -28,7 +38,8 @@ impl Leak {
         Leak {
             spec,
             bytes: 0.0,
-            rps: 0.0,
+            arrivals: 0.0,
+            step_arrivals: 0,
             history: 0.0,
         }
     }
@@ -43,16 +54,31 @@ impl MemoryLaw for Leak {
         self.bytes
     }
     fn slope(&self) -> f64 {
-        self.spec.per_second.as_f64() + self.spec.per_request.as_f64() * self.rps
+        self.spec.per_second.as_f64() + self.spec.per_request.as_f64() * self.arrivals
     }
     fn advance(&mut self, dt: f64) {
         self.bytes += self.slope() * dt;
     }
     fn set_load(&mut self, load: &Load) {
-        self.rps = if load.fluid { load.rps } else { 0.0 };
-        // A warm start: what leaked while the pod ran before the scenario.
+        self.arrivals = if load.fluid { load.arrivals } else { 0.0 };
+        // A warm start: what leaked while the pod ran before the scenario (its mean).
         self.bytes += (self.spec.per_second.as_f64() + self.spec.per_request.as_f64() * load.rps)
             * std::mem::take(&mut self.history);
+    }
+    fn on_arrivals(&mut self, count: u64, _dt: f64, _rng: &mut SimRng) {
+        self.step_arrivals = count;
+    }
+    fn on_step_cut(&mut self, fraction: f64, rng: &mut SimRng) {
+        let n = self.step_arrivals;
+        if n == 0 || self.spec.per_request.0 == 0 {
+            return;
+        }
+        let arrived = Binomial::new(n, fraction.clamp(0.0, 1.0)).map_or(0, |b| b.sample(rng));
+        let missed = arrived as f64 - n as f64 * fraction;
+        self.bytes = (self.bytes + missed * self.spec.per_request.as_f64()).max(0.0);
+    }
+    fn uses_arrivals(&self) -> bool {
+        self.spec.per_request.0 > 0
     }
     fn on_request(&mut self, _now: SimTime, _rng: &mut SimRng) {
         self.bytes += self.spec.per_request.as_f64();

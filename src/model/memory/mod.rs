@@ -159,6 +159,30 @@ pub(crate) trait MemoryLaw {
     /// Per-request fidelity: one request arrives at `now` (default: requests leave no
     /// trace in this law).
     fn on_request(&mut self, _now: SimTime, _rng: &mut SimRng) {}
+    /// Fluid fidelity: `count` requests arrive over the coming step of `dt` seconds (a
+    /// draw of the counting process; `Load::arrivals` is `count / dt`). A law that
+    /// accumulates per request keeps `count` to correct a step cut short (default:
+    /// nothing to keep).
+    fn on_arrivals(&mut self, _count: u64, _dt: f64, _rng: &mut SimRng) {}
+    /// Fluid fidelity: the step ends early, after `fraction` of it (the load changed).
+    /// The law moved along the mean of its draw; it corrects to what in fact arrived so
+    /// far, drawn given the step's count (default: nothing to correct).
+    fn on_step_cut(&mut self, _fraction: f64, _rng: &mut SimRng) {}
+    /// Requests the law holds `dt` seconds after its last update (those a kill would
+    /// fail; default none).
+    fn requests_held(&self, _dt: f64) -> f64 {
+        0.0
+    }
+    /// `true` when the law accumulates per request in fluid fidelity, so the container
+    /// draws its arrivals step by step (default: no).
+    fn uses_arrivals(&self) -> bool {
+        false
+    }
+    /// `true` while the process's main thread is busy with this law's background work,
+    /// taking CPU from request handling (default: never).
+    fn main_thread_busy(&self) -> bool {
+        false
+    }
 }
 
 /// One law of a container, by kind.
@@ -250,10 +274,10 @@ impl Component {
         }
     }
 
-    /// Stats flushes waiting or running, if this is the stats law.
-    pub(crate) fn pending_flushes(&self) -> Option<u32> {
+    /// Wall time of the last stats flush, if this is the stats law.
+    pub(crate) fn last_flush(&self) -> Option<Option<SimDuration>> {
         match self {
-            Component::Stats(s) => Some(s.pending()),
+            Component::Stats(s) => Some(s.last_duration()),
             _ => None,
         }
     }
@@ -283,5 +307,20 @@ impl MemoryLaw for Component {
     }
     fn on_request(&mut self, now: SimTime, rng: &mut SimRng) {
         dispatch!(self, l => l.on_request(now, rng))
+    }
+    fn on_arrivals(&mut self, count: u64, dt: f64, rng: &mut SimRng) {
+        dispatch!(self, l => l.on_arrivals(count, dt, rng))
+    }
+    fn on_step_cut(&mut self, fraction: f64, rng: &mut SimRng) {
+        dispatch!(self, l => l.on_step_cut(fraction, rng))
+    }
+    fn requests_held(&self, dt: f64) -> f64 {
+        dispatch!(self, l => l.requests_held(dt))
+    }
+    fn main_thread_busy(&self) -> bool {
+        dispatch!(self, l => l.main_thread_busy())
+    }
+    fn uses_arrivals(&self) -> bool {
+        dispatch!(self, l => l.uses_arrivals())
     }
 }

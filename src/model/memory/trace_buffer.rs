@@ -1,45 +1,86 @@
-//! `traceBuffer`: Envoy's tracer buffer, where sampled spans wait for the exporter.
+//! `traceBuffer`: spans on their way to the trace collector, as Envoy's Zipkin tracer
+//! holds them.
 //!
-//! Spans arrive at rps × sampling; every flush interval the exporter sends at most
-//! `export_rate × flush_interval` of them (the collector's capacity for this proxy).
-//! While arrivals outpace the exporter the buffer — and the proxy's memory — climbs
-//! linearly; with `max_spans` set, a full buffer drops new spans instead.
+//! Sampled requests (rps × sampling) produce one span each. Envoy's Zipkin reporter keeps
+//! at most `min_flush_spans` (5) spans per worker and sends them as one report as soon as
+//! five are buffered, or when its flush timer (5 s) fires (envoy
+//! `source/extensions/tracers/zipkin/zipkin_tracer_impl.cc`, `SpanBuffer::addSpan`,
+//! `ReporterImpl::flushSpans`; docs/reference.md "Envoy Zipkin tracer"). A report is an
+//! HTTP request to the collector cluster: it holds its spans until the collector answers,
+//! or until the request times out (`tracing.zipkin.request_timeout`, 5 s), and the
+//! cluster's circuit breaker (1024 requests by default) refuses more — those spans are
+//! dropped.
 //!
-//! Envoy's Zipkin tracer flushes every `flush_interval_ms` (5 s) or when
-//! `min_flush_spans` (5) are buffered (REFERENCE.md, "Envoy / Istio sidecar"). The
-//! size-triggered flush only matters below five spans (a few KiB), so it is folded into
-//! the export capacity here. Per-span memory and the exporter's capacity are scenario
-//! parameters: REFERENCE.md gives no figure for either (UNCONFIRMED; seed 001 fits them).
+//! So memory here does not accumulate: with a collector that takes `export_rate` spans
+//! per second from this proxy, reports wait `5 / export_rate` s each; when spans arrive
+//! faster than that, reports wait out the 5 s timeout instead, and the spans held level
+//! off at about rps × sampling × 5 s (at most 5,120 spans). A slow collector costs a
+//! proxy a few MiB, not hundreds (see the seed-001 scenario for what that means for the
+//! seed's account).
+//!
+//! Per-span memory and the collector's capacity are scenario parameters (UNCONFIRMED).
+
+use std::collections::VecDeque;
 
 use rand::RngExt;
 
 use super::MemoryLaw;
-use super::first_tick;
 use crate::engine::{SimDuration, SimRng, SimTime};
 use crate::model::cpu::Load;
 use crate::model::units::Bytes;
 
-/// The tracer buffer's inputs and exporter.
+/// Spans per report: Zipkin's `min_flush_spans`.
+pub const MIN_FLUSH_SPANS: f64 = 5.0;
+/// How long a report to the collector may wait (`tracing.zipkin.request_timeout`).
+pub const REPORT_TIMEOUT: SimDuration = SimDuration::from_secs(5);
+/// Reports open at once to the collector cluster: Envoy's default circuit breaker
+/// `max_requests` (the tracing cluster Istio generates sets none of its own).
+pub const MAX_REPORTS: f64 = 1024.0;
+
+/// The tracer's inputs and the collector.
 #[derive(Copy, Clone, Debug, PartialEq)]
 pub struct TraceBufferSpec {
     /// Fraction of requests traced, 0–1 (Istio's percentage / 100).
     pub sampling: f64,
-    /// Memory held per buffered span.
+    /// Memory held per span until the collector has it.
     pub span_size: Bytes,
-    /// Spans per second the exporter can deliver to the collector.
+    /// Spans per second the collector takes from this proxy.
     pub export_rate: f64,
-    /// Time between exporter flushes (Zipkin `flush_interval_ms`, 5 s).
+    /// Zipkin's flush timer (`flush_interval_ms`, 5 s): sends a partial report.
     pub flush_interval: SimDuration,
-    /// Largest number of buffered spans; beyond it new spans are dropped. None: no cap.
+    /// Most spans held at once (default: the circuit breaker's 1024 reports of 5).
     pub max_spans: Option<u64>,
+}
+
+impl TraceBufferSpec {
+    /// Most spans held at once.
+    fn cap(&self) -> f64 {
+        self.max_spans
+            .map_or(MAX_REPORTS * MIN_FLUSH_SPANS, |m| m as f64)
+    }
+
+    /// How long a report waits for the collector when spans arrive at `rate` per second.
+    fn wait(&self, rate: f64) -> f64 {
+        let service = MIN_FLUSH_SPANS / self.export_rate.max(1e-9);
+        if rate <= self.export_rate {
+            service.min(REPORT_TIMEOUT.as_secs_f64())
+        } else {
+            REPORT_TIMEOUT.as_secs_f64()
+        }
+    }
 }
 
 #[derive(Clone, Debug)]
 pub(crate) struct TraceBuffer {
     spec: TraceBufferSpec,
-    spans: f64,
-    in_rate: f64,
-    next_flush: SimTime,
+    /// Sampled spans per second (fluid).
+    rate: f64,
+    /// Sampled spans per second on average (both fidelities).
+    mean_rate: f64,
+    /// Per request: spans not yet in a report, and reports with their departures.
+    buffered: f64,
+    reports: VecDeque<SimTime>,
+    /// Spans refused by the circuit breaker.
     dropped: f64,
 }
 
@@ -47,83 +88,66 @@ impl TraceBuffer {
     pub(crate) fn new(spec: TraceBufferSpec) -> Self {
         TraceBuffer {
             spec,
-            spans: 0.0,
-            in_rate: 0.0,
-            next_flush: SimTime::NEVER,
+            rate: 0.0,
+            mean_rate: 0.0,
+            buffered: 0.0,
+            reports: VecDeque::new(),
             dropped: 0.0,
         }
     }
 
-    /// Spans buffered now (whole spans).
+    /// Spans held now (whole spans).
     pub(crate) fn spans(&self) -> u64 {
-        self.spans.max(0.0) as u64
+        self.held().max(0.0) as u64
     }
 
-    fn cap(&self) -> f64 {
-        self.spec.max_spans.map_or(f64::INFINITY, |m| m as f64)
-    }
-
-    fn full(&self) -> bool {
-        self.spans >= self.cap()
+    fn held(&self) -> f64 {
+        let fluid = (self.rate * self.spec.wait(self.rate)).min(self.spec.cap());
+        fluid + self.buffered + self.reports.len() as f64 * MIN_FLUSH_SPANS
     }
 }
 
 impl MemoryLaw for TraceBuffer {
-    fn start(&mut self, now: SimTime, _warm: Option<SimDuration>, rng: &mut SimRng) {
-        self.spans = 0.0;
-        self.next_flush = now + first_tick(self.spec.flush_interval, rng);
+    fn start(&mut self, _now: SimTime, _warm: Option<SimDuration>, _rng: &mut SimRng) {
+        self.buffered = 0.0;
+        self.reports.clear();
     }
     fn bytes(&self) -> f64 {
-        self.spans * self.spec.span_size.as_f64()
+        self.held() * self.spec.span_size.as_f64()
     }
-    fn slope(&self) -> f64 {
-        if self.full() {
-            0.0
-        } else {
-            self.in_rate * self.spec.span_size.as_f64()
-        }
-    }
-    fn advance(&mut self, dt: f64) {
-        if self.full() {
-            self.dropped += self.in_rate * dt;
-        } else {
-            self.spans += self.in_rate * dt;
-        }
-    }
-    fn next_change(&self, now: SimTime) -> SimTime {
-        let fills = if self.in_rate > 0.0 && !self.full() && self.cap().is_finite() {
-            now + SimDuration::from_secs_f64_ceil((self.cap() - self.spans) / self.in_rate)
-        } else {
-            SimTime::NEVER
-        };
-        self.next_flush.min(fills)
+    fn next_change(&self, _now: SimTime) -> SimTime {
+        self.reports.front().copied().unwrap_or(SimTime::NEVER)
     }
     fn on_change(&mut self, now: SimTime) {
-        // A full buffer stays at its cap: arrivals are dropped from here on.
-        self.spans = self.spans.min(self.cap());
-        if self.spans > self.cap() - 1e-6 {
-            self.spans = self.cap();
-        }
-        while self.next_flush <= now {
-            let batch = self.spec.export_rate * self.spec.flush_interval.as_secs_f64();
-            self.spans = (self.spans - batch).max(0.0);
-            self.next_flush += self.spec.flush_interval;
+        while self.reports.front().is_some_and(|&t| t <= now) {
+            self.reports.pop_front();
         }
     }
     fn set_load(&mut self, load: &Load) {
-        self.in_rate = if load.fluid {
+        self.mean_rate = load.rps * self.spec.sampling;
+        self.rate = if load.fluid {
             load.rps * self.spec.sampling
         } else {
             0.0
         };
     }
-    fn on_request(&mut self, _now: SimTime, rng: &mut SimRng) {
-        if rng.random_bool(self.spec.sampling.clamp(0.0, 1.0)) {
-            if self.spans + 1.0 > self.cap() {
-                self.dropped += 1.0;
-            } else {
-                self.spans += 1.0;
-            }
+    fn on_request(&mut self, now: SimTime, rng: &mut SimRng) {
+        if !rng.random_bool(self.spec.sampling.clamp(0.0, 1.0)) {
+            return;
         }
+        self.buffered += 1.0;
+        if self.buffered < MIN_FLUSH_SPANS {
+            return;
+        }
+        self.buffered = 0.0;
+        if self.held() + MIN_FLUSH_SPANS > self.spec.cap() {
+            self.dropped += MIN_FLUSH_SPANS;
+            return;
+        }
+        // Reports leave in order; while the collector keeps up each waits its service
+        // time, otherwise the timeout.
+        let wait = SimDuration::from_secs_f64_ceil(self.spec.wait(self.mean_rate));
+        let at = (now + wait).max(self.reports.back().copied().unwrap_or(now));
+        self.reports.push_back(at);
     }
 }

@@ -11,9 +11,10 @@ pub mod slo;
 use crate::engine::SimTime;
 use crate::model::cluster::container::Termination;
 use crate::model::cluster::pod::PodKey;
+use crate::model::config::Trigger;
 use crate::model::record::{EventKind, Sample, SloSample};
 use crate::model::routing::RequestTally;
-use crate::model::world::{Cx, Note};
+use crate::model::world::{Cx, Note, Signal};
 use alerts::{AlertExpr, Transition};
 use slo::BurnWindows;
 
@@ -36,16 +37,28 @@ pub(crate) struct Monitoring {
     pub(crate) at_evaluation: RequestTally,
     /// The first alert to fire, and when.
     pub(crate) first_alert: Option<(SimTime, String)>,
+    /// When the evaluation window started.
+    pub(crate) window_start: Option<SimTime>,
 }
 
 impl Monitoring {
     /// Monitoring for a run configured by `cx.cfg`.
     pub(crate) fn new(cfg: &crate::model::SimConfig) -> Self {
         Monitoring {
-            burn: BurnWindows::new(cfg.slo_target, cfg.scrape_interval, cfg.evaluate_after),
+            burn: BurnWindows::new(
+                cfg.slo_target,
+                cfg.scrape_interval,
+                // A triggered window has not started until its trigger.
+                if cfg.evaluate_on.is_some() {
+                    SimTime::NEVER
+                } else {
+                    cfg.evaluate_after
+                },
+            ),
             at_last_bucket: RequestTally::default(),
             at_evaluation: RequestTally::default(),
             first_alert: None,
+            window_start: None,
         }
     }
 
@@ -55,7 +68,9 @@ impl Monitoring {
             cx.schedule(cx.now, Event::Scrape);
         }
         cx.schedule(cx.now + cx.cfg.scrape_interval, Event::SloTick);
-        cx.schedule(cx.cfg.evaluate_after, Event::EvaluationStart);
+        if cx.cfg.evaluate_on.is_none() {
+            cx.schedule(cx.cfg.evaluate_after, Event::EvaluationStart);
+        }
     }
 
     /// Handles a timer; `total` gives the requests and 503s of the whole mesh so far.
@@ -72,8 +87,26 @@ impl Monitoring {
                 let total = total(cx);
                 self.slo_tick(cx, total);
             }
-            Event::EvaluationStart => self.at_evaluation = total(cx),
+            Event::EvaluationStart => self.start_evaluation(cx, total(cx)),
         }
+    }
+
+    /// The evaluation window starts now, with `total` requests so far.
+    pub(crate) fn start_evaluation(&mut self, cx: &mut Cx<'_>, total: RequestTally) {
+        if cx.cluster.evaluating {
+            return;
+        }
+        cx.cluster.evaluating = true;
+        self.window_start = Some(cx.now);
+        self.at_evaluation = total;
+        self.burn.evaluate_from(cx.now);
+    }
+
+    /// Whether `trigger` (just seen) starts the evaluation window.
+    pub(crate) fn starts_evaluation(&self, cx: &Cx<'_>, trigger: &Trigger) -> bool {
+        !cx.cluster.evaluating
+            && cx.now >= cx.cfg.evaluate_after
+            && cx.cfg.evaluate_on.as_ref() == Some(trigger)
     }
 
     fn slo_tick(&mut self, cx: &mut Cx<'_>, total: RequestTally) {
@@ -164,6 +197,7 @@ impl Monitoring {
                     if self.first_alert.is_none() {
                         self.first_alert = Some((now, name.clone()));
                     }
+                    cx.signal(Signal::Triggered(Trigger::AlertFiring(name.clone())));
                     EventKind::AlertFiring
                 }
                 Transition::Resolved => EventKind::AlertResolved,

@@ -60,6 +60,11 @@ impl BurnWindows {
         }
     }
 
+    /// "After" peaks count from `at` (the evaluation window starts then).
+    pub fn evaluate_from(&mut self, at: SimTime) {
+        self.after = at;
+    }
+
     fn buckets_in(&self, window: SimDuration) -> usize {
         (window.as_nanos() / self.bucket.as_nanos().max(1)).max(1) as usize
     }
@@ -91,6 +96,9 @@ impl BurnWindows {
         };
         self.peak.burn_5m = self.peak.burn_5m.max(burn.burn_5m);
         self.peak.burn_1h = self.peak.burn_1h.max(burn.burn_1h);
+        if self.after == SimTime::NEVER {
+            return burn;
+        }
         if end >= self.after + WINDOW_5M {
             self.peak_after.burn_5m = self.peak_after.burn_5m.max(burn.burn_5m);
         }

@@ -16,7 +16,7 @@
 //! all, 503 UH.
 //!
 //! Fluid fidelity integrates these rates over time; per-request fidelity draws Poisson
-//! arrivals at the same rate and sends each to an endpoint.
+//! arrivals at the same rate and sends each to an endpoint drawn by weight.
 
 pub mod calls;
 mod noise;
@@ -78,7 +78,6 @@ struct Service {
     in_transit: VecDeque<(SimTime, Vec<PodKey>)>,
     /// Rate of requests sent to known endpoints that are not ready (fluid).
     failing_rate: f64,
-    next_endpoint: usize,
     accounted: SimTime,
     arrival: Option<EventKey>,
     tally: RequestTally,
@@ -95,7 +94,6 @@ impl Service {
             view: Vec::new(),
             in_transit: VecDeque::new(),
             failing_rate: 0.0,
-            next_endpoint: 0,
             accounted: SimTime::ZERO,
             arrival: None,
             tally: RequestTally::default(),
@@ -330,21 +328,18 @@ impl Routing {
         self.next_arrival(cx, s);
     }
 
-    /// The endpoint a request goes to: round-robin when the load is even, otherwise a
-    /// draw weighted by the pods' shares.
+    /// The endpoint a request goes to: a draw weighted by the pods' shares. Many clients,
+    /// each balancing on its own, make each endpoint's arrivals a thinned Poisson
+    /// stream — independent between pods — not the near-regular sequence one global
+    /// round-robin would give.
     fn pick_endpoint(&mut self, cx: &Cx<'_>, s: usize) -> PodKey {
         let weight = |k: PodKey| cx.cluster.pod(k).map_or(1.0, |p| p.weight);
-        let weights: Vec<f64> = self.services[s].view.iter().map(|&k| weight(k)).collect();
         let svc = &mut self.services[s];
-        if weights.iter().all(|&w| w == 1.0) {
-            let key = svc.view[svc.next_endpoint % svc.view.len()];
-            svc.next_endpoint = svc.next_endpoint.wrapping_add(1);
-            return key;
-        }
-        let total: f64 = weights.iter().sum();
+        let total: f64 = svc.view.iter().map(|&k| weight(k)).sum();
         let mut x = svc.route.random::<f64>() * total;
-        for (&key, w) in svc.view.iter().zip(&weights) {
-            if x < *w {
+        for &key in &svc.view {
+            let w = weight(key);
+            if x < w {
                 return key;
             }
             x -= w;

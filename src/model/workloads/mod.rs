@@ -2,10 +2,12 @@
 //! desired replicas at its current revision, and removes deleted pods once they have
 //! drained.
 //!
-//! Rolling updates use maxSurge 1 and maxUnavailable 0: one new pod at a time, and an
-//! old pod is deleted only while enough pods stay ready. Old pods that are not ready
-//! (crash-looping) are deleted first, as the controller cleans up unhealthy replicas
-//! first. A new pod that never becomes ready stalls the rollout, as in a real cluster.
+//! Rolling updates follow the Deployment's strategy (Kubernetes' default: maxSurge 25 %
+//! rounded up, maxUnavailable 25 % rounded down): new pods are created while the total
+//! stays within desired + maxSurge, and an old pod is deleted only while at least
+//! desired − maxUnavailable stay ready. Old pods that are not ready (crash-looping) are
+//! deleted first, as the controller cleans up unhealthy replicas first. A new pod that
+//! never becomes ready stalls the rollout, as in a real cluster.
 //! Pods are placed by the [`scheduler`].
 
 pub(crate) mod scheduler;
@@ -156,16 +158,21 @@ impl Deployments {
 fn next_step(cx: &Cx<'_>, w: usize) -> Step {
     let d = &cx.cluster.deployments[w];
     let desired = d.desired as usize;
+    let (surge, unavailable) = cx.cfg.workloads[w].rolling_update.resolve(d.desired);
+    let (surge, unavailable) = (surge as usize, unavailable as usize);
     let pods: Vec<&Pod> = d.pods.iter().filter_map(|&k| cx.cluster.pod(k)).collect();
     let (old, new): (Vec<&Pod>, Vec<&Pod>) = pods.iter().partition(|p| p.revision != d.revision);
     let ready = pods.iter().filter(|p| p.ready).count();
     if let Some(p) = old.iter().find(|p| !p.ready) {
         return Step::Delete(p.key);
     }
-    if let Some(p) = old.first().filter(|_| ready > desired) {
+    if let Some(p) = old
+        .first()
+        .filter(|_| ready > desired.saturating_sub(unavailable))
+    {
         return Step::Delete(p.key);
     }
-    let surge = usize::from(!old.is_empty());
+    let surge = if old.is_empty() { 0 } else { surge };
     if new.len() < desired && pods.len() < desired + surge {
         return Step::Create;
     }

@@ -12,7 +12,7 @@ use crate::engine::{EventKey, EventQueue, RngStreams, SimDuration, SimTime};
 use crate::model::cluster::container::Termination;
 use crate::model::cluster::pod::PodKey;
 use crate::model::cluster::{Cluster, ContainerRef};
-use crate::model::config::{Fidelity, SimConfig};
+use crate::model::config::{Fidelity, SimConfig, Trigger};
 use crate::model::record::{EventKind, EventRecord, Recorder};
 
 use super::Event;
@@ -162,6 +162,8 @@ pub(crate) enum Signal {
         /// Replicas.
         replicas: u32,
     },
+    /// Something happened that reactive actions or the evaluation window may wait for.
+    Triggered(Trigger),
 }
 
 /// What an event says, apart from where and when.

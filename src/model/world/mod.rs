@@ -123,6 +123,8 @@ pub struct World<'c, R: Recorder> {
     timeline: Timeline,
     /// Actions added while running (a drill's chosen option), after the configured ones.
     injected: Vec<TimedAction>,
+    /// Configured actions waiting for their trigger.
+    armed: Vec<usize>,
     events_processed: u64,
     started: bool,
     /// How far stepping has gone.
@@ -171,6 +173,7 @@ impl<'c, R: Recorder> World<'c, R> {
             data: DataTier::new(cfg, &streams),
             timeline: Timeline::default(),
             injected: Vec::new(),
+            armed: Vec::new(),
             events_processed: 0,
             started: false,
             reached: SimTime::ZERO,
@@ -230,6 +233,7 @@ impl<'c, R: Recorder> World<'c, R> {
         let i = self.cfg.actions.len() + self.injected.len();
         self.injected.push(TimedAction {
             at,
+            trigger: None,
             name: name.to_string(),
             action,
         });
@@ -253,7 +257,12 @@ impl<'c, R: Recorder> World<'c, R> {
         self.routing.start(&mut cx!(self, now));
         self.drain(now);
         for (i, a) in self.cfg.actions.iter().enumerate() {
-            self.queue.schedule(a.at, Event::Action(i));
+            match a.trigger {
+                None => {
+                    self.queue.schedule(a.at, Event::Action(i));
+                }
+                Some(_) => self.armed.push(i),
+            }
         }
         self.eviction.start(&mut cx!(self, now));
         self.monitoring.start(&mut cx!(self, now));
@@ -450,6 +459,27 @@ impl<'c, R: Recorder> World<'c, R> {
                 let _ = self.data.route(cx, data);
             }
             Signal::Scale { workload, replicas } => self.deployments.scale(cx, workload, replicas),
+            Signal::Triggered(trigger) => {
+                if self.monitoring.starts_evaluation(cx, &trigger) {
+                    let total = total_requests(
+                        &mut self.routing,
+                        &mut self.control_plane,
+                        &mut self.data,
+                        cx,
+                    );
+                    self.monitoring.start_evaluation(cx, total);
+                }
+                let cfg = self.cfg;
+                let now = cx.now;
+                self.armed.retain(|&i| {
+                    let a = &cfg.actions[i];
+                    if a.trigger.as_ref() != Some(&trigger) {
+                        return true;
+                    }
+                    cx.schedule(now + (a.at - SimTime::ZERO), Event::Action(i));
+                    false
+                });
+            }
         }
     }
 
@@ -470,8 +500,14 @@ impl<'c, R: Recorder> World<'c, R> {
             events_processed: self.events_processed,
             peak_burn: self.monitoring.burn.peak,
             after: AfterStart {
+                start: self.monitoring.window_start,
                 oom_kills: after_kills,
-                requests: requests.since(&self.monitoring.at_evaluation),
+                // A window whose trigger never came holds nothing.
+                requests: if self.cluster.evaluating {
+                    requests.since(&self.monitoring.at_evaluation)
+                } else {
+                    RequestTally::default()
+                },
                 peak_burn: self.monitoring.burn.peak_after,
             },
             policy_violations: self.timeline.policy_violations,
@@ -500,8 +536,10 @@ fn endpoints_changed(
     routing.endpoints_changed(cx, w);
 }
 
-/// Requests and failures of every service so far, of gateway traffic, and the
-/// application failures of calls to other services.
+/// Requests completed and failures of every service so far, of gateway traffic, and the
+/// application failures of calls to other services. Requests count when they complete,
+/// as Prometheus' `istio_requests_total` does: those still in flight are not counted
+/// yet, and those a kill fails count then — so no interval has more 503s than requests.
 fn total_requests(
     routing: &mut Routing,
     control_plane: &mut Option<ControlPlane>,
@@ -509,6 +547,17 @@ fn total_requests(
     cx: &Cx<'_>,
 ) -> RequestTally {
     let mut total = routing.total(cx);
+    let in_flight: f64 = cx
+        .cluster
+        .pods()
+        .map(|p| {
+            p.containers
+                .iter()
+                .map(|c| c.requests_held(cx.now))
+                .fold(0.0, f64::max)
+        })
+        .sum();
+    total.requests = (total.requests - in_flight).max(0.0);
     if let Some(cp) = control_plane {
         total.add(&cp.total(cx));
     }

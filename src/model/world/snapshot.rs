@@ -1,7 +1,7 @@
 //! The cluster at the current instant, as plain data (see [`crate::model::snapshot`]).
 
 use super::World;
-use crate::engine::{SimDuration, SimTime};
+use crate::engine::SimTime;
 use crate::model::cluster::container::{Container, ContainerState};
 use crate::model::cluster::pod::Pod;
 use crate::model::qos::QosClass;
@@ -128,9 +128,7 @@ fn container_snapshot(now: SimTime, pod: &Pod, c: &Container) -> ContainerSnapsh
     let stats = c.spec.memory.stats;
     let proxy = (c.spec.process == "envoy").then(|| ProxySnapshot {
         stats_flush_interval: stats.map(|s| s.flush_interval),
-        stats_flush_duration: stats
-            .filter(|_| load.spare_cores > 0.0)
-            .map(|s| SimDuration::from_secs_f64_ceil(s.flush_time(load.spare_cores))),
+        stats_flush_duration: c.last_stats_flush(),
         dropped_stat_flushes: 0,
         trace_sampling: c.spec.memory.trace_buffer.map(|t| t.sampling * 100.0),
         buffered_spans: c.buffered_spans().unwrap_or(0),

@@ -40,6 +40,9 @@ pub struct MemoryPanel {
     pub rep_kills: Vec<(f64, u32)>,
     /// Its restarts: (bucket start, seconds; restarts in the bucket).
     pub rep_restarts: Vec<(f64, u32)>,
+    /// Its kills that came from the pod's or the node's memory running out, not the
+    /// container's own limit (events.csv's `cgroup`): (bucket start, seconds; kills).
+    pub rep_outside_kills: Vec<(f64, u32)>,
     /// OOM kills across all replicas.
     pub kills_total: u64,
 }
@@ -79,6 +82,8 @@ pub struct Ttfo {
     pub variant: String,
     /// Seconds per run; `None` for a run without an OOM kill (censored at its end).
     pub times: Vec<Option<f64>>,
+    /// The times count from the evaluation window's start, not the run's.
+    pub windowed: bool,
 }
 
 /// A figure with its 95 % interval.
@@ -242,9 +247,13 @@ impl Table {
     }
 }
 
+/// A finite number: `inf` and `NaN` parse as floats but would hang a log axis or draw
+/// nothing, so they are refused like any other garbage.
 fn num(file: &str, s: &str) -> io::Result<f64> {
     s.parse::<f64>()
-        .map_err(|_| bad(file, format!("`{s}` is not a number")))
+        .ok()
+        .filter(|x| x.is_finite())
+        .ok_or_else(|| bad(file, format!("`{s}` is not a finite number")))
 }
 
 fn opt_num(file: &str, s: &str) -> io::Result<Option<f64>> {
@@ -265,7 +274,8 @@ impl ReportData {
             .collect();
         let comparison = load_comparison(dir)?;
         let representative = representatives(dir, &meta)?;
-        let memory = load_memory(dir, &meta, &charted, &representative)?;
+        let mut memory = load_memory(dir, &meta, &charted, &representative)?;
+        mark_outside_kills(dir, &meta, &mut memory)?;
         let slo = load_slo(dir, &meta, &charted)?;
         let ttfo = load_ttfo(dir, &meta, &charted)?;
         let sweeps = load_sweeps(dir)?;
@@ -338,6 +348,60 @@ fn representatives(dir: &Path, meta: &RunMeta) -> io::Result<BTreeMap<(usize, St
             (k, pick)
         })
         .collect())
+}
+
+/// Marks the representative replicas' kill buckets whose OOM kill was decided by a pod
+/// or node cgroup (events.csv), so the chart does not draw them as reaching the
+/// container's limit.
+fn mark_outside_kills(
+    dir: &Path,
+    meta: &RunMeta,
+    memory: &mut [ContainerMemory],
+) -> io::Result<()> {
+    const F: &str = "events.csv";
+    let Some(t) = Table::open(dir, F)? else {
+        return Ok(());
+    };
+    let [v, r, time, pod, c, event, cgroup] = [
+        "variant",
+        "replica",
+        "time_s",
+        "pod",
+        "container",
+        "event",
+        "cgroup",
+    ]
+    .map(|c| t.col(c));
+    let (v, r, time, pod, c, event, cgroup) = (v?, r?, time?, pod?, c?, event?, cgroup?);
+    t.rows(|rec| {
+        if &rec[event] != "OOMKilled" || rec[cgroup].is_empty() || &rec[cgroup] == "container" {
+            return Ok(());
+        }
+        let variant = &meta.variants[meta
+            .variant_index(&rec[v])
+            .ok_or_else(|| bad(F, format!("unknown variant {}", &rec[v])))?]
+        .name;
+        let replica = num(F, &rec[r])? as u32;
+        let at = num(F, &rec[time])?;
+        for m in memory.iter_mut() {
+            let mine = rec[pod].starts_with(&format!("{}-", m.workload)) && rec[c] == m.container;
+            if !mine {
+                continue;
+            }
+            for p in m.panels.iter_mut() {
+                if &p.variant != variant || p.representative != replica {
+                    continue;
+                }
+                if let Some(&(b, _)) = p.rep_kills.iter().rev().find(|(b, _)| *b <= at) {
+                    match p.rep_outside_kills.iter_mut().find(|x| x.0 == b) {
+                        Some(x) => x.1 += 1,
+                        None => p.rep_outside_kills.push((b, 1)),
+                    }
+                }
+            }
+        }
+        Ok(())
+    })
 }
 
 #[derive(Default)]
@@ -539,21 +603,35 @@ fn load_ttfo(dir: &Path, meta: &RunMeta, charted: &[usize]) -> io::Result<Vec<Tt
         .map(|&v| Ttfo {
             variant: meta.variants[v].name.clone(),
             times: Vec::new(),
+            windowed: false,
         })
         .collect();
     let Some(t) = Table::open(dir, F)? else {
         return Ok(out);
     };
     let (v, f) = (t.col("variant")?, t.col("first_oom_s")?);
+    let (after, start) = (t.col("first_oom_after_s")?, t.col("window_start_s")?);
+    let mut windowed = false;
+    let mut both = vec![Vec::new(); out.len()];
     t.rows(|rec| {
         let variant = meta
             .variant_index(&rec[v])
             .ok_or_else(|| bad(F, format!("unknown variant {}", &rec[v])))?;
+        // As the comparison: judged over the window when a run's starts after 0 or
+        // never comes (a trigger).
+        windowed |= opt_num(F, &rec[start])?.is_none_or(|s| s > 0.0);
         if let Some(i) = charted.iter().position(|&c| c == variant) {
-            out[i].times.push(opt_num(F, &rec[f])?);
+            both[i].push((opt_num(F, &rec[f])?, opt_num(F, &rec[after])?));
         }
         Ok(())
     })?;
+    for (o, b) in out.iter_mut().zip(both) {
+        o.times = b
+            .into_iter()
+            .map(|(whole, window)| if windowed { window } else { whole })
+            .collect();
+        o.windowed = windowed;
+    }
     Ok(out)
 }
 

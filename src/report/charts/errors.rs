@@ -45,8 +45,10 @@ impl<'a> ErrorsChart<'a> {
 
 const ROW: u32 = 280;
 const WIDTH: u32 = 1200;
-const BURN_5M: RGBColor = RGBColor(255, 127, 14);
-const BURN_1H: RGBColor = RGBColor(31, 119, 180);
+// Burn rates in colours no response flag uses (NR is blue, UF orange): one colour, one
+// meaning across the chart.
+const BURN_5M: RGBColor = RGBColor(23, 190, 207);
+const BURN_1H: RGBColor = RGBColor(140, 86, 75);
 const ONE: RGBColor = RGBColor(120, 120, 120);
 const PAGE: RGBColor = RGBColor(214, 39, 40);
 

@@ -38,6 +38,10 @@ impl<'a> MemoryChart<'a> {
 }
 
 const PANEL: u32 = 300;
+/// The mark of a kill decided by the pod's or node's memory.
+const OUTSIDE: RGBColor = RGBColor(230, 120, 0);
+/// Most OOM-kill marks drawn in one panel (of each kind).
+const MAX_KILL_MARKS: usize = 60;
 const WIDTH: u32 = 1100;
 const GREY: RGBColor = RGBColor(110, 110, 110);
 const DARK: RGBColor = RGBColor(60, 60, 60);
@@ -47,8 +51,12 @@ fn items() -> Vec<(Swatch, String)> {
         (Swatch::Band(GREY), "p5–p95 of replicas".into()),
         (Swatch::Line(GREY, 3), "median of replicas".into()),
         (Swatch::Line(DARK, 1), "representative replica".into()),
-        (Swatch::Dashed(LIMIT, 2), "its limit".into()),
-        (Swatch::Cross(KILL), "its OOM kills".into()),
+        (Swatch::Dashed(LIMIT, 2), "its container limit".into()),
+        (Swatch::Cross(KILL), "its OOM kills at its limit".into()),
+        (
+            Swatch::Diamond(OUTSIDE),
+            "killed as the pod or node ran out".into(),
+        ),
         (Swatch::Triangle(DARK), "its restarts".into()),
     ]
 }
@@ -69,7 +77,10 @@ impl Chart for MemoryChart<'_> {
         "Peak working set per time bucket (of all the workload's pods). The band is p5–p95 \
          and the thick line the median across every replica; the thin line is one \
          representative replica (the one whose first OOM kill is the median), with its \
-         limit (dashed), its OOM kills (red ×, at the limit) and restarts (▲ on the time axis)."
+         container limit (dashed), its OOM kills where its working set peaked — red × when \
+         its own limit ran out, orange ◆ when the pod's or the node's memory ran out (below \
+         its limit; events.csv names the cgroup); when kills are dense one mark stands for \
+         a run of them — and restarts (▲ on the time axis)."
             .to_string()
     }
 
@@ -165,11 +176,44 @@ impl MemoryChart<'_> {
         // A kill is marked where the replica's working set peaked in that bucket: at its
         // own limit, or below it when a pod or node cgroup ran out instead.
         let peak_at = |t: f64| p.rep_peak.iter().find(|x| x.0 == t).map_or(0.0, |x| x.1);
-        chart.draw_series(
-            p.rep_kills
+        // Dense kills (a crash loop) would merge into a red band: one × per group of
+        // consecutive kill buckets, at the group's highest peak.
+        // Kills decided by the pod's or the node's memory are drawn apart (◆, orange):
+        // they happen below the container's limit, which is not what ran out.
+        // A bucket may hold both kinds: it gets both marks.
+        let outside_in = |t: f64| {
+            p.rep_outside_kills
                 .iter()
-                .map(|&(t, _)| Cross::new((ax.at(t), peak_at(t)), 6, KILL.stroke_width(2))),
+                .find(|x| x.0 == t)
+                .map_or(0, |x| x.1)
+        };
+        let own: Vec<(f64, u32)> = p
+            .rep_kills
+            .iter()
+            .filter(|&&(t, k)| k > outside_in(t))
+            .copied()
+            .collect();
+        let outside = p.rep_outside_kills.clone();
+        let marks = |kills: &[(f64, u32)]| -> Vec<(f64, f64)> {
+            let group = kills.len().div_ceil(MAX_KILL_MARKS).max(1);
+            kills
+                .chunks(group)
+                .map(|c| {
+                    c.iter()
+                        .map(|&(t, _)| (t, peak_at(t)))
+                        .fold((c[0].0, 0.0f64), |a, b| if b.1 > a.1 { b } else { a })
+                })
+                .collect()
+        };
+        chart.draw_series(
+            marks(&own)
+                .into_iter()
+                .map(|(t, peak)| Cross::new((ax.at(t), peak), 6, KILL.stroke_width(2))),
         )?;
+        chart.draw_series(marks(&outside).into_iter().map(|(t, peak)| {
+            EmptyElement::at((ax.at(t), peak))
+                + Polygon::new(vec![(0, -6), (6, 0), (0, 6), (-6, 0)], OUTSIDE.filled())
+        }))?;
         chart.draw_series(
             p.rep_restarts
                 .iter()

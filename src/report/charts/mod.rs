@@ -5,8 +5,8 @@
 //! DejaVu Sans font compiled into the binary (registered once as `sans-serif`), so
 //! charts look the same on every machine and need no fontconfig.
 
+use super::OutputDir;
 use std::io;
-use std::path::Path;
 use std::sync::Once;
 
 use plotters::coord::Shift;
@@ -16,6 +16,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 pub mod data;
 mod data_tier;
 mod errors;
+mod fit;
 mod memory;
 mod plan;
 mod series;
@@ -24,6 +25,7 @@ mod sweep;
 mod variants;
 
 pub use data::ReportData;
+pub use fit::FitChart;
 
 /// DejaVu Sans (Bitstream Vera licence: `assets/fonts/LICENSE-DejaVu.txt`).
 static FONT: &[u8] = include_bytes!("../../../assets/fonts/DejaVuSans.ttf");
@@ -50,12 +52,12 @@ pub const AXIS: u32 = 16;
 /// Tick label and legend size, px.
 pub const LABEL: u32 = 14;
 
-/// Variant colours: the Tableau 10 palette (distinguishable, colour-blind aware).
-pub const PALETTE: [RGBColor; 10] = [
+/// Variant colours: the Tableau 10 palette without its green and red, which the tables
+/// and kill marks use for "better" and "killed" (a variant drawn green would read as an
+/// improvement whatever it did).
+pub const PALETTE: [RGBColor; 8] = [
     RGBColor(31, 119, 180),
     RGBColor(255, 127, 14),
-    RGBColor(44, 160, 44),
-    RGBColor(214, 39, 40),
     RGBColor(148, 103, 189),
     RGBColor(140, 86, 75),
     RGBColor(227, 119, 194),
@@ -123,8 +125,8 @@ fn draw_with_title<DB: DrawingBackend, C: Chart>(
     root.present()
 }
 
-/// Draws `chart` into `dir/<stem>.png` and `dir/<stem>.svg`.
-pub fn render<C: Chart>(chart: &C, dir: &Path) -> io::Result<Rendered> {
+/// Draws `chart` into `charts/<stem>.png` and `charts/<stem>.svg` of `dir`.
+pub fn render<C: Chart>(chart: &C, dir: &OutputDir) -> io::Result<Rendered> {
     register_font();
     let stem = chart.stem();
     let size = chart.size();
@@ -135,8 +137,8 @@ pub fn render<C: Chart>(chart: &C, dir: &Path) -> io::Result<Rendered> {
         SVGBackend::with_string(&mut svg, size).into_drawing_area(),
     )
     .map_err(|e| err(e.to_string()))?;
-    std::fs::write(dir.join(format!("{stem}.svg")), &svg)?;
-    let png = dir.join(format!("{stem}.png"));
+    dir.write(&format!("charts/{stem}.svg"), svg.as_bytes())?;
+    let png = dir.file(&format!("charts/{stem}.png"))?;
     draw_with_title(chart, BitMapBackend::new(&png, size).into_drawing_area())
         .map_err(|e| err(e.to_string()))?;
     Ok(Rendered {
@@ -147,9 +149,8 @@ pub fn render<C: Chart>(chart: &C, dir: &Path) -> io::Result<Rendered> {
     })
 }
 
-/// Draws every chart `data` supports into `dir`.
-pub fn render_all(data: &ReportData, dir: &Path) -> io::Result<Vec<Rendered>> {
-    std::fs::create_dir_all(dir)?;
+/// Draws every chart `data` supports into `charts/` of `dir`.
+pub fn render_all(data: &ReportData, dir: &OutputDir) -> io::Result<Vec<Rendered>> {
     let mut out = Vec::new();
     for c in &data.memory {
         out.push(render(&memory::MemoryChart::new(data, c), dir)?);
@@ -169,10 +170,9 @@ pub fn render_all(data: &ReportData, dir: &Path) -> io::Result<Vec<Rendered>> {
     for p in &data.plans {
         out.push(render(&plan::PlanChart::new(p), dir)?);
     }
-    if let Some(output) = dir.parent() {
-        for c in data_tier::charts(data, output)? {
-            out.push(render(&c, dir)?);
-        }
+    // The data tier's charts read redis.csv and the summary from the staged folder.
+    for c in data_tier::charts(data, dir.path())? {
+        out.push(render(&c, dir)?);
     }
     Ok(out)
 }
@@ -192,6 +192,8 @@ pub enum Swatch {
     Triangle(RGBColor),
     /// A filled dot.
     Dot(RGBColor),
+    /// A filled ◆.
+    Diamond(RGBColor),
 }
 
 /// Height of one legend row, px.
@@ -261,6 +263,10 @@ pub fn legend<DB: DrawingBackend>(
                     top.draw(&TriangleMarker::new((x + 13, y), 6, c.filled()))?
                 }
                 Swatch::Dot(c) => top.draw(&Circle::new((x + 13, y), 5, c.filled()))?,
+                Swatch::Diamond(c) => top.draw(&Polygon::new(
+                    vec![(x + 13, y - 6), (x + 19, y), (x + 13, y + 6), (x + 7, y)],
+                    c.filled(),
+                ))?,
             }
             top.draw(&Text::new(
                 label.clone(),

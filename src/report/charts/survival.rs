@@ -86,10 +86,17 @@ impl Chart for SurvivalChart<'_> {
     }
 
     fn caption(&self) -> String {
-        "Share of runs without any OOM kill yet, over simulated time (Kaplan–Meier). A \
-         curve that stays at 100 % never had an OOM kill; where a curve crosses 50 % is \
-         the median time to first OOM. Runs that end without one are censored, not zero."
-            .to_string()
+        let since = if self.report.ttfo.iter().any(|t| t.windowed) {
+            "over time since the evaluation window's start (each variant judged from when \
+             it applies)"
+        } else {
+            "over simulated time"
+        };
+        format!(
+            "Share of runs without any OOM kill yet, {since} (Kaplan–Meier). A curve that \
+             stays at 100 % never had an OOM kill; where a curve crosses 50 % is the median \
+             time to first OOM. Runs that end without one are censored, not zero."
+        )
     }
 
     fn size(&self) -> (u32, u32) {

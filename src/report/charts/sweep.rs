@@ -126,26 +126,29 @@ impl SweepChart<'_> {
         if !caption.is_empty() {
             builder.caption(caption, (FAMILY, CAPTION));
         }
-        let mut chart = builder
-            .build_cartesian_2d((0..nx - 1).into_segmented(), (0..ny - 1).into_segmented())?;
+        let span = |n: i32| 0..(n - 1).max(1);
+        let mut chart =
+            builder.build_cartesian_2d(span(nx).into_segmented(), span(ny).into_segmented())?;
         let xs = &self.x;
         let ys = &self.y;
-        let x_label = |v: &SegmentValue<i32>| match v {
-            SegmentValue::CenterOf(i) => xs.get(*i as usize).cloned().unwrap_or_default(),
+        // One value on an axis is named in the axis title, not as a tick.
+        let label = |values: &[String], v: &SegmentValue<i32>| match v {
+            SegmentValue::CenterOf(i) if values.len() > 1 => {
+                values.get(*i as usize).cloned().unwrap_or_default()
+            }
             _ => String::new(),
         };
-        let y_label = |v: &SegmentValue<i32>| match v {
-            SegmentValue::CenterOf(i) => ys.get(*i as usize).cloned().unwrap_or_default(),
-            _ => String::new(),
+        let x_label = |v: &SegmentValue<i32>| label(xs, v);
+        let y_label = |v: &SegmentValue<i32>| label(ys, v);
+        let desc = |axis: Option<&String>, values: &[String], max: usize| match axis {
+            Some(a) if values.len() == 1 => format!("{} = {}", shorten(a, max), values[0]),
+            Some(a) => shorten(a, max),
+            None => String::new(),
         };
-        let y_desc = self
-            .grid
-            .axes
-            .get(1)
-            .map_or_else(String::new, |a| shorten(a, 26));
+        let y_desc = desc(self.grid.axes.get(1), ys, 34);
         chart
             .configure_mesh()
-            .x_desc(shorten(&self.grid.axes[0], 90))
+            .x_desc(desc(self.grid.axes.first(), xs, 90))
             .y_desc(y_desc)
             .axis_desc_style((FAMILY, AXIS))
             .label_style((FAMILY, LABEL))
@@ -162,10 +165,28 @@ impl SweepChart<'_> {
                 };
                 let (i, j) = (i as i32, j as i32);
                 let fill = heat(p.p_oom.mean);
+                // A one-value axis is one cell wide: plotters maps a one-point range to
+                // the middle of the image, not of the plot (the rectangle came out with a
+                // negative height), so such an axis spans 0..1 and the cell ends at the edge.
+                let end = |k: i32, n: i32| {
+                    if n == 1 {
+                        SegmentValue::Last
+                    } else {
+                        SegmentValue::Exact(k + 1)
+                    }
+                };
+                // On a one-value axis (0..1, two segments) the middle is `Exact(1)`.
+                let centre = |k: i32, n: i32| {
+                    if n == 1 {
+                        SegmentValue::Exact(1)
+                    } else {
+                        SegmentValue::CenterOf(k)
+                    }
+                };
                 let mut cell = Rectangle::new(
                     [
                         (SegmentValue::Exact(i), SegmentValue::Exact(j)),
-                        (SegmentValue::Exact(i + 1), SegmentValue::Exact(j + 1)),
+                        (end(i, nx), end(j, ny)),
                     ],
                     fill.filled(),
                 );
@@ -174,7 +195,7 @@ impl SweepChart<'_> {
                 let ink = if p.p_oom.mean > 0.55 { WHITE } else { BLACK };
                 chart.draw_series(std::iter::once(Text::new(
                     format!("{:.0}% of {}", 100.0 * p.p_oom.mean, p.runs),
-                    (SegmentValue::CenterOf(i), SegmentValue::CenterOf(j)),
+                    (centre(i, nx), centre(j, ny)),
                     (FAMILY, LABEL)
                         .into_font()
                         .color(&ink)

@@ -134,15 +134,32 @@ impl VariantsChart<'_> {
             }
             chart.draw_series(std::iter::once(
                 EmptyElement::at((e.hi.max(e.mean), SegmentValue::CenterOf(y)))
-                    + Text::new(
-                        format!("{} [{}, {}]", compact(e.mean), compact(e.lo), compact(e.hi)),
-                        (8, -7),
-                        (FAMILY, LABEL),
-                    ),
+                    + Text::new(interval(e.mean, e.lo, e.hi), (8, -7), (FAMILY, LABEL)),
             ))?;
         }
         Ok(())
     }
+}
+
+/// A mean and its interval in one format chosen by the largest of the three, as the
+/// comparison table does (`9.00 [9.00, 9.00]`, `32.4 [32.0, 32.9]`, `908 [783, 1034]`,
+/// `62k [44k, 81k]`), so bars side by side read alike.
+pub fn interval(mean: f64, lo: f64, hi: f64) -> String {
+    let m = mean.abs().max(lo.abs()).max(hi.abs());
+    let f = |x: f64| {
+        if m >= 1e6 {
+            format!("{:.1}M", x / 1e6)
+        } else if m >= 1e4 {
+            format!("{:.0}k", x / 1e3)
+        } else if m >= 100.0 {
+            format!("{x:.0}")
+        } else if m >= 10.0 {
+            format!("{x:.1}")
+        } else {
+            format!("{x:.2}")
+        }
+    };
+    format!("{} [{}, {}]", f(mean), f(lo), f(hi))
 }
 
 /// `12.3`, `4.5k`, `21.7M`: numbers for tight places.

@@ -7,7 +7,7 @@ use serde_saphyr::Location;
 use super::template::resources;
 use crate::engine::SimDuration;
 use crate::model::WorkloadSpec;
-use crate::model::container::ContainerSpec;
+use crate::model::container::{ContainerSpec, ReadinessProbe};
 use crate::model::control_plane::{ControlPlaneSpec, DebounceSpec, IstiodSpec};
 use crate::model::memory::{BaselineSpec, MemorySpec};
 use crate::model::pod::PodTemplate;
@@ -53,7 +53,12 @@ pub fn control_plane(
             ..MemorySpec::default()
         },
         cpu: Default::default(),
-        readiness_delay: i.readiness_delay.map_or(SimDuration::ZERO, |d| d.0),
+        // istiod's chart: readinessProbe /ready, initialDelaySeconds 1, periodSeconds 3.
+        readiness: ReadinessProbe {
+            startup: i.readiness_delay.map_or(SimDuration::ZERO, |d| d.0),
+            initial_delay: SimDuration::from_secs(1),
+            period: SimDuration::from_secs(3),
+        },
         jvm: None,
         process: "pilot-discovery".to_string(),
         helper: None,
@@ -66,6 +71,7 @@ pub fn control_plane(
             memory_limit: None,
         }),
         age: SimDuration::ZERO,
+        rolling_update: Default::default(),
     };
     let d = i.debounce.clone().unwrap_or_default();
     let defaults = DebounceSpec::default();

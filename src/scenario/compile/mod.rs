@@ -3,6 +3,7 @@
 
 mod control_plane;
 mod data_tier;
+pub mod drill;
 mod proxy;
 mod template;
 mod timeline;
@@ -91,6 +92,17 @@ pub fn compile(spec: &yaml::ScenarioFile) -> Result<SimConfig, Problem> {
             yaml::Fidelity::Fluid => Fidelity::Fluid,
             yaml::Fidelity::PerRequest => Fidelity::PerRequest,
         },
+        fluid_step: match &spec.fluid_step {
+            Some(d) if d.value.0.is_zero() => {
+                return Err(Problem::new(
+                    d.referenced,
+                    "the fluid step must be longer than zero",
+                    "a duration such as 5s",
+                ));
+            }
+            Some(d) => d.value.0,
+            None => DEFAULT_FLUID_STEP,
+        },
         backoff: backoff(&spec.kubelet)?,
         nodes: nodes(&spec.nodes)?,
         workloads,
@@ -107,6 +119,7 @@ pub fn compile(spec: &yaml::ScenarioFile) -> Result<SimConfig, Problem> {
         dns: tier.dns,
         callers: tier.callers,
         hpa: tier.hpa,
+        evaluate_on: spec.evaluate_on.as_ref().map(timeline::trigger),
         evaluate_after: SimTime::ZERO
             + spec
                 .evaluate_after
@@ -119,6 +132,48 @@ pub fn compile(spec: &yaml::ScenarioFile) -> Result<SimConfig, Problem> {
 /// EndpointSlice changes, istiod debounces (`PILOT_DEBOUNCE_AFTER` 100 ms, REFERENCE.md)
 /// and pushes EDS. The total is UNCONFIRMED.
 const DEFAULT_ENDPOINT_PROPAGATION: SimDuration = SimDuration::from_secs(1);
+
+/// Fluid fidelity's arrival step. Counts are exact at every step's end whatever its
+/// length; inside a step the path is a chord, off the real one by about
+/// √(rps × step / 4) requests — at 50 rps and 30 s, under a second of the time to a
+/// limit. Longer steps add fewer events.
+const DEFAULT_FLUID_STEP: SimDuration = SimDuration::from_secs(30);
+
+/// A workload's rolling-update strategy, Kubernetes' defaults for what it leaves out.
+fn rolling_update(
+    spec: Option<&yaml::RollingUpdate>,
+) -> Result<crate::model::config::RollingUpdate, Problem> {
+    use crate::model::config::{IntOrPercent, RollingUpdate};
+    let mut out = RollingUpdate::default();
+    let Some(spec) = spec else { return Ok(out) };
+    let parse = |v: &yaml::Spanned<String>| -> Result<IntOrPercent, Problem> {
+        let text = v.value.trim();
+        let bad = || {
+            Problem::new(
+                v.referenced,
+                format!("`{}` is not a pod count or a percentage", v.value),
+                "a whole number such as 1, or a percentage such as \"25%\"",
+            )
+        };
+        match text.strip_suffix('%') {
+            Some(p) => match p.trim().parse::<f64>() {
+                Ok(p) if (0.0..=100.0).contains(&p) => Ok(IntOrPercent::Percent(p)),
+                _ => Err(bad()),
+            },
+            None => text
+                .parse::<u32>()
+                .map(IntOrPercent::Int)
+                .map_err(|_| bad()),
+        }
+    };
+    if let Some(v) = &spec.max_surge {
+        out.max_surge = parse(v)?;
+    }
+    if let Some(v) = &spec.max_unavailable {
+        out.max_unavailable = parse(v)?;
+    }
+    Ok(out)
+}
 
 /// A common availability SLO (99.9 %).
 const DEFAULT_SLO_TARGET: f64 = 0.999;
@@ -171,6 +226,7 @@ fn workloads(
                 replicas: w.replicas,
                 template: Arc::new(pod_template(w, mesh)?),
                 age: w.age.map_or(SimDuration::ZERO, |d| d.0),
+                rolling_update: rolling_update(w.rolling_update.as_ref())?,
             })
         })
         .collect()
@@ -317,8 +373,8 @@ fn nodes(groups: &[yaml::NodeGroup]) -> Result<Vec<NodeSpec>, Problem> {
                 "allocatable ≤ capacity (capacity minus system and kube reservations)",
             ));
         }
-        for i in 0..g.count {
-            let name = if g.count == 1 {
+        for i in 0..g.count.value {
+            let name = if g.count.value == 1 {
                 g.name.value.clone()
             } else {
                 format!("{}-{i}", g.name.value)
@@ -380,20 +436,8 @@ fn check_dns_label(name: &yaml::Spanned<String>, what: &str) -> Result<(), Probl
 
 /// The scenario name becomes a folder name.
 fn check_scenario_name(name: &yaml::Spanned<String>) -> Result<(), Problem> {
-    let n = &name.value;
-    let ok = !n.is_empty()
-        && !n.starts_with('.')
-        && n.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b));
-    if ok {
-        Ok(())
-    } else {
-        Err(Problem::new(
-            name.referenced,
-            format!("`{n}` cannot be a scenario name"),
-            "letters, digits, '-', '_' and '.' (it names the output folder)",
-        ))
-    }
+    crate::scenario::names::check_scenario(&name.value)
+        .map_err(|m| Problem::new(name.referenced, m, crate::scenario::names::FILE_NAME_FORM))
 }
 
 /// The index of workload `name`, or a problem listing the workloads.

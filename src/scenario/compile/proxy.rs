@@ -7,7 +7,7 @@ use serde_saphyr::Location;
 
 use super::template::{check_request_fits, memory_laws, non_negative, overlay};
 use crate::engine::SimDuration;
-use crate::model::container::{ContainerSpec, HelperProcess};
+use crate::model::container::{ContainerSpec, HelperProcess, ReadinessProbe};
 use crate::model::cpu::CpuSpec;
 use crate::model::memory::{
     BYTES_PER_CLUSTER, BYTES_PER_HOST, BaselineSpec, ConnectionsSpec, InFlightSpec, StatsSpec,
@@ -101,7 +101,14 @@ pub fn proxy_container(
             per_request: PROXY_BYTES_PER_REQUEST,
         }));
     memory.leak = overrides.leak.or(memory.leak);
-    memory.trace_buffer = Some(trace_buffer(w, mesh)?);
+    let tracer = trace_buffer(w, mesh)?;
+    if let Some(kept) = &mesh.tracing.retained_per_span {
+        // Growth per sampled span, as a leak per request at the sampled share.
+        let per_request = Bytes((kept.value.0.as_f64() * tracer.sampling).round() as u64);
+        let leak = memory.leak.get_or_insert_with(Default::default);
+        leak.per_request = Bytes(leak.per_request.0 + per_request.0);
+    }
+    memory.trace_buffer = Some(tracer);
     let xds = xds_config(own, ctx);
     memory.stats = Some(stats(own, global, &xds, w)?);
     memory.xds_config = Some(xds);
@@ -120,10 +127,17 @@ pub fn proxy_container(
             threads: istio::worker_threads(&w.annotations)?,
             main_thread_min_share,
         },
-        readiness_delay: own
-            .readiness_delay
-            .or(global.readiness_delay)
-            .map_or(istio::PROXY_READINESS_DELAY, |d| d.0),
+        readiness: {
+            let (initial_delay, period) = istio::proxy_readiness(&w.annotations)?;
+            ReadinessProbe {
+                startup: own
+                    .readiness_delay
+                    .or(global.readiness_delay)
+                    .map_or(istio::PROXY_STARTUP, |d| d.0),
+                initial_delay,
+                period,
+            }
+        },
         jvm: None,
         process: "envoy".to_string(),
         helper: Some(HelperProcess {

@@ -6,7 +6,7 @@ use serde_saphyr::Location;
 
 use super::proxy::{MeshContext, proxy_container};
 use crate::engine::SimDuration;
-use crate::model::container::{ContainerSpec, HeapSize, JvmSpec};
+use crate::model::container::{ContainerSpec, HeapSize, JvmSpec, ReadinessProbe};
 use crate::model::cpu::CpuSpec;
 use crate::model::memory::{
     BaselineSpec, BatchSpec, CacheSpec, ExternalKind, InFlightSpec, LeakSpec, MemorySpec,
@@ -36,7 +36,7 @@ pub fn pod_template(
                 threads: c.threads,
                 main_thread_min_share: c.main_thread_min_share.unwrap_or(0.0),
             }),
-            readiness_delay: c.readiness_delay.map_or(SimDuration::ZERO, |d| d.0),
+            readiness: readiness(c)?,
             jvm: c
                 .jvm
                 .as_ref()
@@ -176,7 +176,11 @@ pub fn memory_laws(spec: &yaml::MemoryLaws) -> Result<MemorySpec, Problem> {
         connections: None,
         xds_config: None,
         stats: None,
-        cache: spec.cache.as_ref().map(|c| cache(&c.value)).transpose()?,
+        cache: spec
+            .cache
+            .as_ref()
+            .map(|c| cache(&c.value).map_err(|p| p.or_at(c.referenced)))
+            .transpose()?,
         xds_server: false,
         external: None,
         batch: spec.batch.as_ref().map(|b| BatchSpec {
@@ -189,13 +193,17 @@ pub fn memory_laws(spec: &yaml::MemoryLaws) -> Result<MemorySpec, Problem> {
     })
 }
 
+/// The most keys a cache may have: 2^53, the largest count the model's floating-point
+/// arithmetic holds exactly (and far beyond any real key space).
+const MAX_CACHE_KEYS: u64 = 1 << 53;
+
 fn cache(c: &yaml::Cache) -> Result<CacheSpec, Problem> {
     let zipf = c.zipf.unwrap_or(0.0);
-    if c.keys == 0 || !(0.0..=4.0).contains(&zipf) {
+    if c.keys == 0 || c.keys > MAX_CACHE_KEYS || !(0.0..=4.0).contains(&zipf) {
         return Err(Problem::new(
             Location::UNKNOWN,
             format!("cache with {} keys and Zipf exponent {zipf}", c.keys),
-            "keys ≥ 1 and a Zipf exponent from 0 (uniform) to 4",
+            "keys from 1 to 2^53 and a Zipf exponent from 0 (uniform) to 4",
         ));
     }
     Ok(CacheSpec {
@@ -301,4 +309,29 @@ pub(super) fn positive_or(
         )),
         Some(d) => Ok(d.value.0),
     }
+}
+
+/// A container's readiness probe: Kubernetes' defaults for what it leaves out.
+fn readiness(c: &yaml::Container) -> Result<ReadinessProbe, Problem> {
+    let mut probe =
+        ReadinessProbe::kubernetes(c.readiness_delay.map_or(SimDuration::ZERO, |d| d.0));
+    if let Some(p) = &c.readiness_probe {
+        if let Some(d) = p.initial_delay {
+            probe.initial_delay = d.0;
+        }
+        if let Some(d) = p.period {
+            if d.0.is_zero() {
+                return Err(Problem::new(
+                    c.name.referenced,
+                    format!(
+                        "container `{}`: a readiness probe period of 0",
+                        c.name.value
+                    ),
+                    "a period such as 10s",
+                ));
+            }
+            probe.period = d.0;
+        }
+    }
+    Ok(probe)
 }

@@ -32,11 +32,21 @@ pub fn actions(
         let (key, action) = action(spec, mesh, e, &mut histories, &mut next_revision)?;
         out.push(TimedAction {
             at: SimTime::ZERO + e.at.value.0,
+            trigger: e.on.as_ref().map(trigger),
             name: e.name.clone().unwrap_or_else(|| key.to_string()),
             action,
         });
     }
     Ok(out)
+}
+
+/// A trigger of the file as the model's.
+pub(super) fn trigger(t: &yaml::Trigger) -> crate::model::config::Trigger {
+    use crate::model::config::Trigger;
+    match t {
+        yaml::Trigger::FirstOomKill => Trigger::FirstOomKill,
+        yaml::Trigger::AlertFiring(name) => Trigger::AlertFiring(name.clone()),
+    }
 }
 
 fn action(

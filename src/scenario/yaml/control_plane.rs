@@ -1,5 +1,6 @@
 //! `controlPlane:` — istiod and the proxies connected to it.
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::workload::Resources;
@@ -8,12 +9,13 @@ use crate::scenario::quantity::Memory;
 use serde_saphyr::Spanned;
 
 /// The Istio control plane.
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct ControlPlane {
     /// istiod.
     pub istiod: Istiod,
     /// Proxies connected to istiod (the whole mesh).
+    #[schemars(with = "u32")]
     pub proxies: Spanned<u32>,
     /// Proxies that reconnect and are pushed together (default 100).
     #[serde(default)]
@@ -31,11 +33,12 @@ pub struct ControlPlane {
 }
 
 /// istiod's deployment and push pipeline.
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Istiod {
     /// Workload name (default `istiod`).
     #[serde(default)]
+    #[schemars(with = "Option<String>")]
     pub name: Option<Spanned<String>>,
     /// Replicas.
     pub replicas: u32,
@@ -76,7 +79,7 @@ pub struct Istiod {
 }
 
 /// Debounce settings.
-#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Debounce {
     /// Quiet time before a push (default 100ms).
@@ -91,7 +94,7 @@ pub struct Debounce {
 }
 
 /// The sync gate.
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct SyncGate {
     /// Longest a process refuses streams while syncing (Istio: 60s).
@@ -99,7 +102,7 @@ pub struct SyncGate {
 }
 
 /// Envoy's xDS reconnect back-off.
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Reconnect {
     /// First delay (default 500ms).
@@ -109,7 +112,7 @@ pub struct Reconnect {
 }
 
 /// kube-proxy's lag.
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct KubeProxy {
     /// Delay before an endpoint change is in iptables.
@@ -120,7 +123,7 @@ pub struct KubeProxy {
 }
 
 /// `configChurn:` timeline action.
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Churn {
     /// Config events in the burst.

@@ -4,6 +4,7 @@
 
 use std::fmt;
 
+use schemars::JsonSchema;
 use serde::de::{self, Deserializer, Visitor};
 use serde::{Deserialize, Serialize, Serializer};
 use serde_saphyr::Spanned;
@@ -53,9 +54,39 @@ impl Serialize for RedisMemory {
     }
 }
 
+impl JsonSchema for RedisMemory {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "RedisMemory".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "description": "A Redis memory size as redis.conf writes it: bytes, or k/m/g (×1000) or kb/mb/gb (×1024).",
+            "anyOf": [
+                {"type": "string", "pattern": "^[0-9]+([kKmMgG][bB]?)?$"},
+                {"type": "integer", "minimum": 0}
+            ],
+            "examples": ["1gb", "2gb", "512mb"]
+        })
+    }
+}
+
 /// A `maxmemory-policy` value.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub struct Policy(pub MaxmemoryPolicy);
+
+impl JsonSchema for Policy {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "MaxmemoryPolicy".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let all: Vec<&str> = MaxmemoryPolicy::ALL.iter().map(|p| p.as_str()).collect();
+        schemars::json_schema!({
+            "description": "A Redis `maxmemory-policy`.",
+            "type": "string",
+            "enum": all
+        })
+    }
+}
 
 struct PolicyVisitor;
 
@@ -86,7 +117,7 @@ impl Serialize for Policy {
 
 /// `redis:` on a workload: its pods run Redis servers (one shard each); the first
 /// container is the server.
-#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct RedisServer {
     /// `maxmemory` (default 0: no limit).
@@ -97,6 +128,7 @@ pub struct RedisServer {
     pub maxmemory_policy: Option<Policy>,
     /// `mem_fragmentation_ratio`: resident memory ÷ `used_memory` (default 1.0).
     #[serde(default)]
+    #[schemars(with = "Option<f64>")]
     pub fragmentation_ratio: Option<Spanned<f64>>,
     /// `used_memory` of an empty server (default 900000 bytes).
     #[serde(default)]
@@ -105,7 +137,7 @@ pub struct RedisServer {
 
 /// `coredns:` on a workload: its pods run CoreDNS; the first container is the server.
 /// The Corefile's `cache` and `forward` settings, with kubeadm's defaults.
-#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct CoreDnsServer {
     /// `cache` TTL cap (default 30s).
@@ -126,10 +158,11 @@ pub struct CoreDnsServer {
 }
 
 /// The keys a caller reads and writes in a Redis.
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Keys {
     /// Distinct keys.
+    #[schemars(with = "u64")]
     pub universe: Spanned<u64>,
     /// Zipf exponent of popularity (default 0: uniform).
     #[serde(default)]
@@ -144,11 +177,12 @@ pub struct Keys {
     pub ttl: Option<Duration>,
     /// Share of keys written with the TTL (default 1 with a TTL).
     #[serde(default)]
+    #[schemars(with = "Option<f64>")]
     pub ttl_share: Option<Spanned<f64>>,
 }
 
 /// What a refused Redis write does to the request.
-#[derive(Copy, Clone, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum WriteErrors {
     /// The client raises and the request fails with 500 (default).
@@ -159,27 +193,31 @@ pub enum WriteErrors {
 }
 
 /// `onMiss:`: cache-aside.
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct OnMiss {
     /// The database read on a miss (then the value is SET back).
+    #[schemars(with = "String")]
     pub database: Spanned<String>,
     /// How long the caller waits for it.
     pub timeout: Duration,
 }
 
 /// One kind of call each request makes: exactly one of `redis` and `database`.
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Call {
     /// A Redis workload.
     #[serde(default)]
+    #[schemars(with = "Option<String>")]
     pub redis: Option<Spanned<String>>,
     /// A database.
     #[serde(default)]
+    #[schemars(with = "Option<String>")]
     pub database: Option<Spanned<String>>,
     /// Calls per request (default 1).
     #[serde(default)]
+    #[schemars(with = "Option<f64>")]
     pub per_request: Option<Spanned<f64>>,
     /// How long the caller waits (default 1s).
     #[serde(default)]
@@ -192,6 +230,7 @@ pub struct Call {
     pub keys: Option<Keys>,
     /// Redis: share of calls that are writes (default 0).
     #[serde(default)]
+    #[schemars(with = "Option<f64>")]
     pub write_share: Option<Spanned<f64>>,
     /// Redis: what a refused write does (default fail).
     #[serde(default)]
@@ -202,14 +241,17 @@ pub struct Call {
 }
 
 /// A database behind the caches.
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Database {
     /// Name.
+    #[schemars(with = "String")]
     pub name: Spanned<String>,
     /// Queries served at once.
+    #[schemars(with = "u32")]
     pub servers: Spanned<u32>,
     /// Mean time to serve a query.
+    #[schemars(with = "Duration")]
     pub service_time: Spanned<Duration>,
     /// The name clients resolve (default: the database's name, a Service of the
     /// cluster); a name with dots outside `cluster.local` is resolved upstream.
@@ -218,7 +260,7 @@ pub struct Database {
 }
 
 /// `upstream:` of `dns:`.
-#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Upstream {
     /// Round trip to the upstream resolver (default 2ms).
@@ -227,7 +269,7 @@ pub struct Upstream {
 }
 
 /// Lookups from the rest of the cluster.
-#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct OtherClients {
     /// Lookups of cluster names per second.
@@ -245,7 +287,7 @@ pub struct OtherClients {
 }
 
 /// `dns:`: how pods resolve names (the kubelet's resolv.conf, glibc), with defaults.
-#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Dns {
     /// `options ndots` (default 5).
@@ -275,7 +317,7 @@ pub struct Dns {
 }
 
 /// The resource an HPA scales on.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum HpaResource {
     /// CPU.
@@ -285,27 +327,31 @@ pub enum HpaResource {
 }
 
 /// A HorizontalPodAutoscaler (autoscaling/v2, one resource metric).
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Hpa {
     /// Target workload.
+    #[schemars(with = "String")]
     pub workload: Spanned<String>,
     /// `minReplicas` (default 1).
     #[serde(default)]
     pub min_replicas: Option<u32>,
     /// `maxReplicas`.
+    #[schemars(with = "u32")]
     pub max_replicas: Spanned<u32>,
     /// `cpu` or `memory`.
     pub resource: HpaResource,
     /// `averageUtilization`, percent of requests.
+    #[schemars(with = "u32")]
     pub average_utilization: Spanned<u32>,
 }
 
 /// `redisConfigSet:` in the timeline.
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct RedisConfigSet {
     /// The Redis workload.
+    #[schemars(with = "String")]
     pub workload: Spanned<String>,
     /// New `maxmemory`.
     #[serde(default)]
@@ -316,7 +362,7 @@ pub struct RedisConfigSet {
 }
 
 /// `dnsUpstream:` in the timeline.
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct DnsUpstream {
     /// The upstream resolver answers.

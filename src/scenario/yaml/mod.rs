@@ -8,7 +8,9 @@
 mod cluster;
 mod control_plane;
 mod data_tier;
+mod drill;
 mod mesh;
+mod ordered;
 mod timeline;
 mod traffic;
 mod workload;
@@ -19,18 +21,22 @@ pub use data_tier::{
     Call, CoreDnsServer, Database, Dns, DnsUpstream, Hpa, HpaResource, Keys, OnMiss, OtherClients,
     Policy, RedisConfigSet, RedisMemory, RedisServer, Upstream, WriteErrors,
 };
+pub use drill::{BurnRate, Decision, Drill, DrillAction, DrillOption, Page, Scoring, Weights};
 pub use mesh::{Mesh, PeerAuthMode, Tracing};
+pub use ordered::OrderedMap;
 pub use timeline::{
-    PeerAuthentication, Scale, SetResources, TemplateChange, TimelineEntry, WorkloadRef,
+    PeerAuthentication, Scale, SetResources, TemplateChange, TimelineEntry, Trigger, WorkloadRef,
 };
 pub use traffic::{Diurnal, Noise, Ramp, Spike, Step, Traffic};
 pub use workload::{
     Baseline, Batch, Cache, Connections, Container, CpuDemand, InFlight, Jvm, Leak, MemoryLaws,
-    PodResources, Proxy, ResourceList, Resources, Scope, Stats, TraceBuffer, Workload,
+    PodResources, Probe, Proxy, ResourceList, Resources, RollingUpdate, Scope, Stats, TraceBuffer,
+    Workload,
 };
 
 use std::collections::BTreeMap;
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_saphyr::Location;
 pub use serde_saphyr::Spanned;
@@ -44,7 +50,7 @@ pub fn unplaced<T>(value: T) -> Spanned<T> {
 }
 
 /// How traffic drives the model.
-#[derive(Copy, Clone, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum Fidelity {
     /// Rates with noise (default).
@@ -55,28 +61,36 @@ pub enum Fidelity {
 }
 
 /// A whole scenario file.
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct ScenarioFile {
     /// Name; also the output folder's name.
+    #[schemars(with = "String")]
     pub name: Spanned<String>,
     /// What the scenario shows, for people.
     #[serde(default)]
     pub description: String,
     /// Simulated time per run.
+    #[schemars(with = "Duration")]
     pub duration: Spanned<Duration>,
     /// Seed of every random stream.
     #[serde(default)]
     pub seed: u64,
     /// Monte Carlo runs per variant.
     #[serde(default = "default_replicas")]
+    #[schemars(with = "u32")]
     pub replicas: Spanned<u32>,
     /// Interval between scrapes.
     #[serde(default = "default_scrape_interval")]
+    #[schemars(with = "Duration")]
     pub scrape_interval: Spanned<Duration>,
     /// Traffic fidelity.
     #[serde(default)]
     pub fidelity: Fidelity,
+    /// Fluid fidelity: arrivals are drawn this long at a time (default 30s).
+    #[serde(default)]
+    #[schemars(with = "Option<Duration>")]
+    pub fluid_step: Option<Spanned<Duration>>,
     /// Kubelet settings shared by all nodes.
     #[serde(default)]
     pub kubelet: Kubelet,
@@ -105,7 +119,12 @@ pub struct ScenarioFile {
     /// Instant from which the summary's `*_after` figures count (e.g. once a
     /// mitigation has rolled out); default 0.
     #[serde(default)]
+    #[schemars(with = "Option<Duration>")]
     pub evaluate_after: Option<Spanned<Duration>>,
+    /// "After" figures count from the first time this happens instead (not before
+    /// `evaluateAfter`).
+    #[serde(default)]
+    pub evaluate_on: Option<Trigger>,
     /// The Istio control plane (istiod) and the proxies connected to it.
     #[serde(default)]
     pub control_plane: Option<ControlPlane>,
@@ -127,13 +146,17 @@ pub struct ScenarioFile {
     /// Output settings.
     #[serde(default)]
     pub output: Output,
+    /// An incident drill set in this scenario (`meshmem drill`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub drill: Option<Drill>,
 }
 
 /// A VerticalPodAutoscaler.
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Vpa {
     /// Target workload.
+    #[schemars(with = "String")]
     pub workload: Spanned<String>,
     /// Containers it sizes (default: all).
     #[serde(default)]
@@ -143,7 +166,7 @@ pub struct Vpa {
 }
 
 /// VPA update modes.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 pub enum VpaMode {
     /// Recommend only.
     Off,
@@ -154,10 +177,11 @@ pub enum VpaMode {
 }
 
 /// An alert rule: a name, exactly one condition, and how long it must hold.
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Alert {
     /// Alert name.
+    #[schemars(with = "String")]
     pub name: Spanned<String>,
     /// `usage / limit > ratio`.
     #[serde(default)]
@@ -174,7 +198,7 @@ pub struct Alert {
 }
 
 /// `memoryNearLimit:`.
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct NearLimit {
     /// Threshold ratio.
@@ -182,7 +206,7 @@ pub struct NearLimit {
 }
 
 /// `restartRate:`.
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct RestartRate {
     /// Range of the rate.
@@ -192,11 +216,12 @@ pub struct RestartRate {
 }
 
 /// The availability SLO.
-#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Slo {
     /// Target in percent (default 99.9).
     #[serde(default)]
+    #[schemars(with = "Option<f64>")]
     pub target: Option<Spanned<f64>>,
 }
 
@@ -210,16 +235,18 @@ fn default_scrape_interval() -> Spanned<Duration> {
 }
 
 /// A named patch of the scenario.
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Variant {
     /// Variant name (not `baseline`).
+    #[schemars(with = "String")]
     pub name: Spanned<String>,
     /// What it changes, for people.
     #[serde(default)]
     pub description: String,
     /// Values to set, by path (`workloads[api].replicas: 5`).
     #[serde(default)]
+    #[schemars(with = "BTreeMap<String, serde_json::Value>")]
     pub set: BTreeMap<String, Spanned<serde_json::Value>>,
     /// Timeline entries added to the scenario's.
     #[serde(default)]
@@ -227,18 +254,21 @@ pub struct Variant {
 }
 
 /// A grid over scenario values.
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Sweep {
-    /// Name (default `sweep`).
+    /// Name (default `sweep-<n>`, n its position).
     #[serde(default)]
-    pub name: Option<String>,
-    /// Value path → values to try; every combination is a grid point.
-    pub grid: BTreeMap<String, Spanned<Vec<serde_json::Value>>>,
+    #[schemars(with = "Option<String>")]
+    pub name: Option<Spanned<String>>,
+    /// Value path → values to try; every combination is a grid point. The axes keep
+    /// the order written (the heatmap's x and y are the first two).
+    #[schemars(with = "BTreeMap<String, Vec<serde_json::Value>>")]
+    pub grid: OrderedMap<Spanned<Vec<serde_json::Value>>>,
 }
 
 /// Output settings.
-#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Output {
     /// Replicas per variant whose time series are written (default 3; summaries and

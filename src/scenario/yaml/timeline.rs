@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::workload::ResourceList;
@@ -9,11 +10,15 @@ use crate::scenario::duration::Duration;
 use serde_saphyr::Spanned;
 
 /// One change at one instant. Exactly one action key must be given.
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct TimelineEntry {
-    /// When, from the start of the run.
+    /// When, from the start of the run — or, with `on`, after that happens.
+    #[schemars(with = "Duration")]
     pub at: Spanned<Duration>,
+    /// Apply it `at` after this happens (a reactive mitigation), not at a fixed time.
+    #[serde(default)]
+    pub on: Option<Trigger>,
     /// Name shown in events; defaults to the action's key.
     #[serde(default)]
     pub name: Option<String>,
@@ -46,8 +51,18 @@ pub struct TimelineEntry {
     pub dns_upstream: Option<super::DnsUpstream>,
 }
 
+/// Something during a run that an action or the evaluation window can wait for.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub enum Trigger {
+    /// The first OOM kill of any container (`on: firstOomKill`).
+    FirstOomKill,
+    /// The first time an alert rule fires (`on: {alertFiring: NAME}`).
+    AlertFiring(String),
+}
+
 /// A mesh-wide `PeerAuthentication`.
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct PeerAuthentication {
     /// `STRICT`, `PERMISSIVE` or `DISABLE`.
@@ -55,27 +70,32 @@ pub struct PeerAuthentication {
 }
 
 /// A change to a workload's pod template.
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct TemplateChange {
     /// Workload name.
+    #[schemars(with = "String")]
     pub workload: Spanned<String>,
     /// Annotations to set on the pod template (merged).
     #[serde(default)]
+    #[schemars(with = "BTreeMap<String, String>")]
     pub annotations: BTreeMap<String, Spanned<String>>,
     /// Other workload values to set, by path relative to the workload
     /// (`containers[app].memory.leak.perSecond: 1Ki`).
     #[serde(default)]
+    #[schemars(with = "BTreeMap<String, serde_json::Value>")]
     pub set: BTreeMap<String, Spanned<serde_json::Value>>,
 }
 
 /// `kubectl set resources deploy/W -c C --requests=… --limits=…`.
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct SetResources {
     /// Workload name.
+    #[schemars(with = "String")]
     pub workload: Spanned<String>,
     /// Container name (`istio-proxy` for the sidecar).
+    #[schemars(with = "String")]
     pub container: Spanned<String>,
     /// Requests to set.
     #[serde(default)]
@@ -86,18 +106,20 @@ pub struct SetResources {
 }
 
 /// Names a workload.
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct WorkloadRef {
     /// Workload name.
+    #[schemars(with = "String")]
     pub workload: Spanned<String>,
 }
 
 /// `kubectl scale deploy/W --replicas=N`.
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Scale {
     /// Workload name.
+    #[schemars(with = "String")]
     pub workload: Spanned<String>,
     /// New replica count.
     pub replicas: u32,

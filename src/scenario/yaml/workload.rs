@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::scenario::duration::Duration;
@@ -9,10 +10,11 @@ use crate::scenario::quantity::{Cpu, Memory};
 use serde_saphyr::Spanned;
 
 /// A Deployment and its Service.
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Workload {
     /// Name of the Deployment and Service.
+    #[schemars(with = "String")]
     pub name: Spanned<String>,
     /// Replicas.
     #[serde(default = "one")]
@@ -24,6 +26,7 @@ pub struct Workload {
     /// Pod template annotations (Istio's `sidecar.istio.io/*` and
     /// `proxy.istio.io/config` are understood).
     #[serde(default)]
+    #[schemars(with = "BTreeMap<String, String>")]
     pub annotations: BTreeMap<String, Spanned<String>>,
     /// Application containers.
     pub containers: Vec<Container>,
@@ -45,10 +48,39 @@ pub struct Workload {
     /// TTL of the client's cache of resolved names (default: none, as glibc).
     #[serde(default)]
     pub dns_cache: Option<crate::scenario::duration::Duration>,
+    /// `spec.strategy.rollingUpdate` (default: 25 % surge, 25 % unavailable).
+    #[serde(default)]
+    pub rolling_update: Option<RollingUpdate>,
+}
+
+/// A Deployment's rolling-update strategy: counts (`1`) or percentages (`"25%"`).
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct RollingUpdate {
+    /// Pods above the desired count during a rollout.
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub max_surge: Option<Spanned<String>>,
+    /// Desired pods that may be unavailable during a rollout.
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub max_unavailable: Option<Spanned<String>>,
+}
+
+/// A readiness probe's timing.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Probe {
+    /// `initialDelaySeconds`.
+    #[serde(default)]
+    pub initial_delay: Option<Duration>,
+    /// `periodSeconds`.
+    #[serde(default)]
+    pub period: Option<Duration>,
 }
 
 /// Pod-level resources.
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct PodResources {
     /// Limits (memory only).
@@ -60,10 +92,11 @@ fn one() -> u32 {
 }
 
 /// A container.
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Container {
     /// Container name.
+    #[schemars(with = "String")]
     pub name: Spanned<String>,
     /// Requests and limits.
     #[serde(default)]
@@ -71,19 +104,23 @@ pub struct Container {
     /// Memory laws.
     #[serde(default)]
     pub memory: MemoryLaws,
-    /// Time from start until its readiness probe passes (default 0s).
+    /// Time from start until the process would pass its readiness probe (default 0s).
     #[serde(default)]
     pub readiness_delay: Option<Duration>,
+    /// Its readiness probe (default: Kubernetes' `initialDelay: 0s`, `period: 10s`).
+    #[serde(default)]
+    pub readiness_probe: Option<Probe>,
     /// CPU needs (default: none modelled).
     #[serde(default)]
     pub cpu: Option<CpuDemand>,
     /// The process is a HotSpot JVM: its memory laws are on the heap.
     #[serde(default)]
+    #[schemars(with = "Option<Jvm>")]
     pub jvm: Option<Spanned<Jvm>>,
 }
 
 /// A HotSpot JVM's memory settings.
-#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Jvm {
     /// `-Xmx` (default: `maxRamPercentage` of the container's limit).
@@ -101,7 +138,7 @@ pub struct Jvm {
 }
 
 /// CPU needs of a process.
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct CpuDemand {
     /// CPU time per request (e.g. `200us`).
@@ -116,7 +153,7 @@ pub struct CpuDemand {
 }
 
 /// Envoy stats and their flush.
-#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Stats {
     /// Stats per cluster the proxy sees.
@@ -137,7 +174,7 @@ pub struct Stats {
 }
 
 /// Connection memory.
-#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Connections {
     /// Open connections per request per second.
@@ -152,15 +189,16 @@ pub struct Connections {
 }
 
 /// An Istio `Sidecar` resource's egress scope.
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Scope {
     /// Services the proxy sees (egress hosts).
+    #[schemars(with = "u32")]
     pub services: Spanned<u32>,
 }
 
 /// The `istio-proxy` container's settings (mesh defaults or per-workload overrides).
-#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Proxy {
     /// Requests and limits; per workload, this is what `kubectl set resources -c
@@ -189,7 +227,7 @@ pub struct Proxy {
 }
 
 /// `resources:` as in a container spec.
-#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Resources {
     /// Requests.
@@ -201,19 +239,21 @@ pub struct Resources {
 }
 
 /// `requests:` or `limits:`.
-#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct ResourceList {
     /// Memory.
     #[serde(default)]
+    #[schemars(with = "Option<Memory>")]
     pub memory: Option<Spanned<Memory>>,
     /// CPU.
     #[serde(default)]
+    #[schemars(with = "Option<Cpu>")]
     pub cpu: Option<Spanned<Cpu>>,
 }
 
 /// Memory laws of a container.
-#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct MemoryLaws {
     /// Idle resident memory after a start-up ramp.
@@ -224,12 +264,14 @@ pub struct MemoryLaws {
     pub in_flight: Option<InFlight>,
     /// A tracer buffer drained by an exporter.
     #[serde(default)]
+    #[schemars(with = "Option<TraceBuffer>")]
     pub trace_buffer: Option<Spanned<TraceBuffer>>,
     /// Memory never freed.
     #[serde(default)]
     pub leak: Option<Leak>,
     /// An application cache over a key universe.
     #[serde(default)]
+    #[schemars(with = "Option<Cache>")]
     pub cache: Option<Spanned<Cache>>,
     /// Batch work that holds memory for a while: at start and/or periodically.
     #[serde(default)]
@@ -237,7 +279,7 @@ pub struct MemoryLaws {
 }
 
 /// `cache:`.
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Cache {
     /// Distinct keys that can be requested.
@@ -266,7 +308,7 @@ pub struct Cache {
 }
 
 /// `batch:`.
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Batch {
     /// Memory a batch holds at its peak.
@@ -286,7 +328,7 @@ pub struct Batch {
 }
 
 /// `baseline:`.
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Baseline {
     /// Resident size once started.
@@ -297,7 +339,7 @@ pub struct Baseline {
 }
 
 /// `inFlight:`.
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct InFlight {
     /// Time each request is in flight.
@@ -307,17 +349,20 @@ pub struct InFlight {
 }
 
 /// `traceBuffer:` for a container's own tracer.
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct TraceBuffer {
     /// Percent of requests traced.
+    #[schemars(with = "f64")]
     pub sampling: Spanned<f64>,
     /// Memory per span.
     pub span_size: Memory,
     /// Spans per second the exporter delivers.
+    #[schemars(with = "f64")]
     pub export_rate: Spanned<f64>,
     /// Exporter flush interval (default 5s).
     #[serde(default)]
+    #[schemars(with = "Option<Duration>")]
     pub flush_interval: Option<Spanned<Duration>>,
     /// Cap on buffered spans.
     #[serde(default)]
@@ -325,7 +370,7 @@ pub struct TraceBuffer {
 }
 
 /// `leak:`.
-#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Leak {
     /// Bytes kept per request.
