@@ -1,6 +1,9 @@
 //! What one name lookup costs a pod that uses cluster DNS: the glibc stub resolver's
 //! search list under the kubelet's `ndots:5` (docs/reference.md#coredns-and-pod-dns,
-//! [glibc resolver](../../../docs/reference.md#glibc-resolver)).
+//! [glibc resolver](../../../docs/reference.md#glibc-resolver); glibc `resolv/res_init.c`
+//! `options timeout:/attempts:/ndots:`, `resolv/res_query.c` search-list walk,
+//! `resolv/res_send.c` per-attempt wait @ glibc-2.42; kubernetes
+//! `pkg/kubelet/network/dns/dns.go` for `ndots:5` and the search domains).
 //!
 //! A name with fewer dots than `ndots` is tried with each search domain first — the
 //! three cluster domains (`<ns>.svc.cluster.local`, `svc.cluster.local`,

@@ -1,5 +1,7 @@
 //! `maxmemory-policy`: which keys Redis may evict when `used_memory` is over
-//! `maxmemory`, and how it picks them (docs/reference.md#redis-memory-and-eviction).
+//! `maxmemory`, and how it picks them (docs/reference.md#redis-memory-and-eviction;
+//! redis `src/evict.c` `performEvictions` and `evictionPoolPopulate`, `src/server.c`
+//! `processCommand` rejecting `DENYOOM` commands with `shared.oomerr`, @ 7.4.1).
 //!
 //! Redis samples `maxmemory-samples` keys (5) into a pool of 16 candidates ordered by a
 //! score and evicts the best one. The fluid model follows what that does to a keyspace
