@@ -176,7 +176,14 @@ pub(crate) fn write_analysis(
     if let Some(sweep) = &analysis.sweep_csv {
         dir.write("sweep.csv", sweep)?;
     }
-    Ok(analysis.table)
+    let mut table = analysis.table;
+    // Calls to other services: the application's failures and the data tier, compared.
+    if let Some(d) = report::dependencies(meta, summary).map_err(io::Error::other)? {
+        dir.write("dependencies.csv", &d.csv)?;
+        table.push('\n');
+        table.push_str(&d.table);
+    }
+    Ok(table)
 }
 
 /// Prints the reports written, last, where a terminal's scrollback ends.

@@ -175,6 +175,8 @@ pub fn run_scenario(
                 CsvSinks::timeseries_part as fn(&CsvSinks, usize, u32) -> PathBuf,
             ),
             ("slo.csv", report::SLO_HEADER, CsvSinks::slo_part),
+            ("redis.csv", report::REDIS_HEADER, CsvSinks::redis_part),
+            ("db.csv", report::DB_HEADER, CsvSinks::db_part),
             ("events.csv", report::EVENTS_HEADER, CsvSinks::events_part),
             ("memory.csv", report::MEMORY_HEADER, CsvSinks::memory_part),
         ] {

@@ -9,7 +9,7 @@
 //! scored too, as the reference.
 //!
 //! Terms per replica, over the judged window (lower is better): the mean error-budget
-//! burn (503s ÷ (requests × (1 − SLO))), OOM kills and heap crashes, minutes until
+//! burn (failed requests — 503s and application errors — ÷ (requests × (1 − SLO))), OOM kills and heap crashes, minutes until
 //! recovery (the last bucket burning at 1× or more, or the last kill, provided a whole
 //! `recoveryWindow` of quiet follows before the window ends; a run that never recovers
 //! counts the whole window), and policy violations. The score is their weighted sum. The best option has
@@ -20,7 +20,7 @@ use rayon::prelude::*;
 
 use super::record::{DrillRecorder, Peak};
 use crate::engine::SimTime;
-use crate::model::EventKind;
+use crate::model::{EventKind, SloSample};
 use crate::runner;
 use crate::scenario::Scenario;
 use crate::scenario::compile::drill::{DecisionPoint, DrillConfig, OptionPlan};
@@ -244,10 +244,11 @@ fn judge(
         .filter(|b| b.time > start && b.time <= end)
         .collect();
     let requests: f64 = buckets.iter().map(|b| b.requests).sum();
-    let errors: f64 = buckets
-        .iter()
-        .map(|b| b.errors_503.iter().sum::<f64>())
-        .sum();
+    // A failed request burns budget whatever failed it: the mesh's 503s and the
+    // application's own failures (500s, timeouts, failed lookups) of calls it makes.
+    let failed =
+        |b: &SloSample| b.errors_503.iter().sum::<f64>() + b.app_errors.iter().sum::<f64>();
+    let errors: f64 = buckets.iter().map(|b| failed(b)).sum();
     let burn = if requests > 0.0 {
         errors / requests / budget
     } else {
@@ -277,7 +278,7 @@ fn judge(
     // 1× or more (the bucket covers the interval before), kills and crashes.
     let mut bad: Vec<SimTime> = buckets
         .iter()
-        .filter(|b| b.requests > 0.0 && b.errors_503.iter().sum::<f64>() / b.requests >= budget)
+        .filter(|b| b.requests > 0.0 && failed(b) / b.requests >= budget)
         .map(|b| b.time)
         .chain(after.iter().filter(|e| dies(e.kind)).map(|e| e.time))
         .collect();

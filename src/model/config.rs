@@ -119,6 +119,23 @@ pub enum Action {
         /// New replica count.
         replicas: u32,
     },
+    /// `redis-cli CONFIG SET maxmemory … / maxmemory-policy …` on every server of a Redis
+    /// workload (lost when a server restarts).
+    RedisConfigSet {
+        /// Index into [`SimConfig::redis`].
+        redis: usize,
+        /// New `maxmemory`, bytes.
+        maxmemory: Option<u64>,
+        /// New `maxmemory-policy`.
+        policy: Option<crate::model::redis::MaxmemoryPolicy>,
+    },
+    /// The upstream resolver CoreDNS forwards to stops answering (or answers again).
+    DnsUpstream {
+        /// Answering.
+        available: bool,
+        /// Its round trip from now on, if it changes.
+        latency: Option<SimDuration>,
+    },
 }
 
 /// Something that happens during a run, on which an action (a reactive mitigation) or
@@ -183,6 +200,16 @@ pub struct SimConfig {
     pub alerts: Vec<crate::model::monitoring::alerts::AlertRule>,
     /// The Istio control plane, if modelled.
     pub control_plane: Option<crate::model::control_plane::ControlPlaneSpec>,
+    /// Redis workloads.
+    pub redis: Vec<crate::model::redis::RedisSpec>,
+    /// Databases behind the caches.
+    pub databases: Vec<crate::model::database::DatabaseSpec>,
+    /// Cluster DNS, if modelled.
+    pub dns: Option<crate::model::dns::DnsSpec>,
+    /// Workloads whose requests call other services.
+    pub callers: Vec<crate::model::routing::calls::CallerSpec>,
+    /// Horizontal pod autoscalers.
+    pub hpa: Vec<crate::model::autoscaling::hpa::HpaSpec>,
 }
 
 /// How a VPA applies its recommendation.

@@ -7,8 +7,10 @@
 //! - the subsystems, each owning its state and events: [`kernel`] (cgroup memory and the
 //!   OOM killer), [`kubelet`] (container lifecycle and back-off), [`eviction`] (node
 //!   pressure), [`workloads`] (Deployments and the scheduler), [`routing`] (services,
-//!   endpoints, request outcomes), [`control_plane`] (istiod and the proxies' xDS),
-//!   [`autoscaling`] (VPA), [`monitoring`] (scrapes, SLO, alerts), [`timeline`];
+//!   endpoints, request outcomes, and the calls requests make: `routing::calls`),
+//!   [`control_plane`] (istiod and the proxies' xDS), [`redis`] (servers, keyspace,
+//!   eviction), [`database`] (an M/M/c queue), [`dns`] (CoreDNS and pods' lookups),
+//!   [`autoscaling`] (VPA, HPA), [`monitoring`] (scrapes, SLO, alerts), [`timeline`];
 //! - [`World`]: one replica's event loop, routing events and signals between them.
 //!
 //! The model uses the engine and nothing above it: it reads a [`SimConfig`], reports
@@ -21,6 +23,8 @@ pub mod cluster;
 pub mod config;
 pub mod control_plane;
 pub mod cpu;
+pub mod database;
+pub mod dns;
 pub mod eviction;
 pub mod kernel;
 pub mod kubelet;
@@ -29,6 +33,7 @@ pub mod monitoring;
 pub mod outcome;
 pub mod qos;
 pub mod record;
+pub mod redis;
 pub mod resources;
 pub mod routing;
 pub mod snapshot;
@@ -41,7 +46,9 @@ pub use cluster::{container, node, pod};
 pub use config::{
     Action, EvictionConfig, Fidelity, SimConfig, TimedAction, VpaConfig, VpaMode, WorkloadSpec,
 };
-pub use outcome::{AfterStart, ContainerTally, RunOutcome};
-pub use record::{Discard, EventKind, EventRecord, Recorder, Sample, SloSample};
+pub use outcome::{AfterStart, ContainerTally, DataOutcome, RunOutcome};
+pub use record::{
+    DbSample, Discard, EventKind, EventRecord, Recorder, RedisSample, Sample, SloSample,
+};
 pub use units::{Bytes, MilliCpu};
 pub use world::World;

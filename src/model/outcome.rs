@@ -49,6 +49,31 @@ pub struct RunOutcome {
     pub first_alert: Option<(SimTime, String)>,
     /// Partial-config (503 NR) episodes of the mesh's proxies.
     pub nr: NrStats,
+    /// What the data tier went through (Redis, databases).
+    pub data: DataOutcome,
+}
+
+/// Totals of the data tier over a run.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DataOutcome {
+    /// Keys every Redis server evicted (`evicted_keys`, summed over servers and restarts).
+    pub evicted_keys: f64,
+    /// Writes Redis refused with `-OOM`.
+    pub rejected_writes: f64,
+    /// GETs that hit.
+    pub keyspace_hits: f64,
+    /// GETs that missed.
+    pub keyspace_misses: f64,
+    /// Highest load of any database over its capacity.
+    pub db_peak_utilisation: f64,
+}
+
+impl DataOutcome {
+    /// Share of GETs that hit over the run, if there were any.
+    pub fn hit_ratio(&self) -> Option<f64> {
+        let all = self.keyspace_hits + self.keyspace_misses;
+        (all > 0.0).then(|| self.keyspace_hits / all)
+    }
 }
 
 /// How long proxies lacked clusters (503 NR) after partial config pushes.

@@ -31,10 +31,52 @@ pub struct SloSample {
     pub requests: f64,
     /// 503s in the bucket, by flag (as `ResponseFlag::ALL`).
     pub errors_503: [f64; 4],
+    /// Application failures in the bucket, by kind (as `AppError::ALL`).
+    pub app_errors: [f64; 3],
     /// Burn rate over the last 5 minutes.
     pub burn_5m: f64,
     /// Burn rate over the last hour.
     pub burn_1h: f64,
+}
+
+/// One scrape of one Redis server (`INFO memory` and `INFO stats`).
+#[derive(Copy, Clone, Debug)]
+pub struct RedisSample<'a> {
+    /// Scrape instant.
+    pub time: SimTime,
+    /// The Redis workload's name.
+    pub workload: &'a str,
+    /// Pod name.
+    pub pod: &'a str,
+    /// `used_memory`, bytes.
+    pub used_memory: u64,
+    /// `maxmemory`, bytes (0: none).
+    pub maxmemory: u64,
+    /// `evicted_keys` since the server started.
+    pub evicted_keys: u64,
+    /// `expired_keys` since the server started.
+    pub expired_keys: u64,
+    /// `keyspace_hits` since the server started.
+    pub keyspace_hits: u64,
+    /// `keyspace_misses` since the server started.
+    pub keyspace_misses: u64,
+    /// Writes refused with `-OOM` since the server started.
+    pub rejected_writes: u64,
+}
+
+/// One scrape of a database behind the caches.
+#[derive(Copy, Clone, Debug)]
+pub struct DbSample<'a> {
+    /// Scrape instant.
+    pub time: SimTime,
+    /// Database name.
+    pub database: &'a str,
+    /// Queries per second offered to it.
+    pub qps: f64,
+    /// Offered load over capacity (1 = saturated).
+    pub utilisation: f64,
+    /// Mean response time, milliseconds.
+    pub latency_ms: f64,
 }
 
 /// What happened, in Kubernetes' words where Kubernetes has one.
@@ -88,6 +130,10 @@ pub enum EventKind {
     PartialConfig,
     /// Proxies received the whole mesh again.
     ConfigRestored,
+    /// A Redis server's `used_memory` reached `maxmemory`: it evicts or refuses writes.
+    MaxmemoryReached,
+    /// A HorizontalPodAutoscaler changed a Deployment's replicas.
+    Rescaled,
 }
 
 impl EventKind {
@@ -118,6 +164,8 @@ impl EventKind {
             EventKind::PushCompleted => "PushCompleted",
             EventKind::PartialConfig => "PartialConfig",
             EventKind::ConfigRestored => "ConfigRestored",
+            EventKind::MaxmemoryReached => "MaxmemoryReached",
+            EventKind::Rescaled => "SuccessfulRescale",
         }
     }
 }
@@ -165,6 +213,10 @@ pub trait Recorder {
     fn event(&mut self, event: &EventRecord<'_>);
     /// Traffic and burn over one bucket (only called when samples are wanted).
     fn slo(&mut self, _sample: &SloSample) {}
+    /// A scrape of one Redis server (only called when samples are wanted).
+    fn redis(&mut self, _sample: &RedisSample<'_>) {}
+    /// A scrape of one database (only called when samples are wanted).
+    fn db(&mut self, _sample: &DbSample<'_>) {}
 }
 
 /// A recorder that keeps nothing (benchmarks, planning searches).

@@ -1,5 +1,6 @@
 //! The scenario's timeline: changes applied at set instants (a Helm upgrade, `kubectl
-//! set resources`, a rollback, a scale, a PeerAuthentication, a config churn burst).
+//! set resources`, a rollback, a scale, `kubectl rollout restart`, a PeerAuthentication,
+//! a config churn burst, `redis-cli CONFIG SET`, the upstream DNS going away).
 //!
 //! The timeline records each action and the policy it breaks, if any; the world hands
 //! the change itself to the subsystem that owns it.
@@ -39,6 +40,32 @@ impl Timeline {
                 go_duration(c.over),
                 100.0 * c.full_share
             ),
+            Action::RedisConfigSet {
+                redis,
+                maxmemory,
+                policy,
+            } => {
+                let name = &cx.cfg.workloads[cx.cfg.redis[*redis].workload].name;
+                let mut parts = Vec::new();
+                if let Some(m) = maxmemory {
+                    parts.push(format!("CONFIG SET maxmemory {m}"));
+                }
+                if let Some(p) = policy {
+                    parts.push(format!("CONFIG SET maxmemory-policy {p}"));
+                }
+                format!("redis-cli -h {name} {}", parts.join("; "))
+            }
+            Action::DnsUpstream { available, latency } => {
+                let state = if *available {
+                    "answers again"
+                } else {
+                    "stops answering"
+                };
+                match latency {
+                    Some(l) => format!("upstream DNS {state} (round trip {})", go_duration(*l)),
+                    None => format!("upstream DNS {state}"),
+                }
+            }
         };
         cx.emit(
             None,

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use super::format::{burn, count, counts_503};
 use super::memory_buckets::MemoryBuckets;
 use crate::engine::SimDuration;
-use crate::model::{EventRecord, Recorder, Sample, SloSample};
+use crate::model::{DbSample, EventRecord, Recorder, RedisSample, Sample, SloSample};
 use crate::runner::SinkFactory;
 
 /// Column headers of `timeseries.csv`.
@@ -18,7 +18,13 @@ pub const EVENTS_HEADER: &str =
     "variant,replica,time_s,node,pod,container,event,reason,exit_code,cgroup,grew,message";
 
 /// Column headers of `slo.csv`.
-pub const SLO_HEADER: &str = "variant,replica,time_s,requests,errors_503,errors_503_uh,errors_503_uf,errors_503_uc,errors_503_nr,burn_5m,burn_1h";
+pub const SLO_HEADER: &str = "variant,replica,time_s,requests,errors_503,errors_503_uh,errors_503_uf,errors_503_uc,errors_503_nr,burn_5m,burn_1h,errors_5xx,timeouts,dns_failures";
+
+/// Column headers of `redis.csv`.
+pub const REDIS_HEADER: &str = "variant,replica,time_s,pod,used_memory_bytes,maxmemory_bytes,evicted_keys,expired_keys,keyspace_hits,keyspace_misses,rejected_writes";
+
+/// Column headers of `db.csv`.
+pub const DB_HEADER: &str = "variant,replica,time_s,database,qps,utilisation,latency_ms";
 
 /// Opens part files in a staging folder, one set per run.
 pub struct CsvSinks {
@@ -62,6 +68,17 @@ impl CsvSinks {
             .join(format!("slo-{variant:04}-{replica:07}.csv"))
     }
 
+    /// The part file of one run's Redis scrapes.
+    pub fn redis_part(&self, variant: usize, replica: u32) -> PathBuf {
+        self.parts
+            .join(format!("redis-{variant:04}-{replica:07}.csv"))
+    }
+
+    /// The part file of one run's database scrapes.
+    pub fn db_part(&self, variant: usize, replica: u32) -> PathBuf {
+        self.parts.join(format!("db-{variant:04}-{replica:07}.csv"))
+    }
+
     /// The part file of one run's chart buckets.
     pub fn memory_part(&self, variant: usize, replica: u32) -> PathBuf {
         self.parts
@@ -87,13 +104,37 @@ pub struct CsvSink {
     replica: String,
     timeseries: Option<csv::Writer<BufWriter<File>>>,
     slo: Option<csv::Writer<BufWriter<File>>>,
+    redis: Option<csv::Writer<BufWriter<File>>>,
+    db: Option<csv::Writer<BufWriter<File>>>,
     events: csv::Writer<BufWriter<File>>,
     memory: Option<(MemoryBuckets, PathBuf)>,
+    /// Where this run's Redis and database scrapes go, if it keeps time series.
+    series: Option<(PathBuf, PathBuf)>,
     error: Option<io::Error>,
     buf: [String; 4],
 }
 
 impl CsvSink {
+    /// The writer `slot` of this run, opened at `path` on first use; `None` when the run
+    /// keeps no time series (or the file cannot be opened: the error is kept).
+    fn lazy(
+        &mut self,
+        path: fn(&(PathBuf, PathBuf)) -> &PathBuf,
+        slot: fn(&mut CsvSink) -> &mut Option<csv::Writer<BufWriter<File>>>,
+    ) -> Option<&mut csv::Writer<BufWriter<File>>> {
+        let p = path(self.series.as_ref()?).clone();
+        if slot(self).is_none() {
+            match writer(p) {
+                Ok(w) => *slot(self) = Some(w),
+                Err(e) => {
+                    self.error.get_or_insert(e);
+                    return None;
+                }
+            }
+        }
+        slot(self).as_mut()
+    }
+
     fn keep(&mut self, r: csv::Result<()>) {
         if let Err(e) = r
             && self.error.is_none()
@@ -107,8 +148,8 @@ impl SinkFactory for CsvSinks {
     type Sink = CsvSink;
 
     fn open(&self, variant: usize, replica: u32) -> io::Result<CsvSink> {
-        let (timeseries, slo) = if replica < self.timeseries_replicas && !self.sweep_points[variant]
-        {
+        let series = replica < self.timeseries_replicas && !self.sweep_points[variant];
+        let (timeseries, slo) = if series {
             (
                 Some(writer(self.timeseries_part(variant, replica))?),
                 Some(writer(self.slo_part(variant, replica))?),
@@ -116,6 +157,8 @@ impl SinkFactory for CsvSinks {
         } else {
             (None, None)
         };
+        // Opened lazily: most scenarios have no Redis or database.
+        let (redis, db) = (None, None);
         let memory = (!self.sweep_points[variant]).then(|| {
             let (duration, width) = self.buckets[variant];
             (
@@ -128,6 +171,14 @@ impl SinkFactory for CsvSinks {
             replica: replica.to_string(),
             timeseries,
             slo,
+            redis,
+            db,
+            series: series.then(|| {
+                (
+                    self.redis_part(variant, replica),
+                    self.db_part(variant, replica),
+                )
+            }),
             events: writer(self.events_part(variant, replica))?,
             memory,
             error: None,
@@ -139,7 +190,10 @@ impl SinkFactory for CsvSinks {
         if let Some(e) = sink.error {
             return Err(e);
         }
-        for mut w in [sink.timeseries, sink.slo].into_iter().flatten() {
+        for mut w in [sink.timeseries, sink.slo, sink.redis, sink.db]
+            .into_iter()
+            .flatten()
+        {
             w.flush()?;
         }
         if let Some((mut buckets, path)) = sink.memory {
@@ -200,8 +254,47 @@ impl Recorder for CsvSink {
         ];
         row.extend(flags);
         row.extend([burn(s.burn_5m), burn(s.burn_1h)]);
+        row.extend(s.app_errors.iter().map(|&e| count(e)));
         let r = w.write_record(&row);
         self.keep(r);
+    }
+
+    fn redis(&mut self, s: &RedisSample<'_>) {
+        let row = [
+            self.variant.clone(),
+            self.replica.clone(),
+            s.time.secs_millis().to_string(),
+            s.pod.to_string(),
+            s.used_memory.to_string(),
+            s.maxmemory.to_string(),
+            s.evicted_keys.to_string(),
+            s.expired_keys.to_string(),
+            s.keyspace_hits.to_string(),
+            s.keyspace_misses.to_string(),
+            s.rejected_writes.to_string(),
+        ];
+        let Some(w) = self.lazy(|p| &p.0, |k| &mut k.redis) else {
+            return;
+        };
+        let res = w.write_record(&row);
+        self.keep(res);
+    }
+
+    fn db(&mut self, s: &DbSample<'_>) {
+        let row = [
+            self.variant.clone(),
+            self.replica.clone(),
+            s.time.secs_millis().to_string(),
+            s.database.to_string(),
+            format!("{:.3}", s.qps),
+            format!("{:.4}", s.utilisation),
+            format!("{:.3}", s.latency_ms),
+        ];
+        let Some(w) = self.lazy(|p| &p.1, |k| &mut k.db) else {
+            return;
+        };
+        let res = w.write_record(&row);
+        self.keep(res);
     }
 
     fn event(&mut self, e: &EventRecord<'_>) {

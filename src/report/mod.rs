@@ -16,6 +16,7 @@
 mod analysis;
 pub mod charts;
 mod csv_sink;
+mod dependencies;
 mod format;
 mod html;
 mod memory_buckets;
@@ -28,7 +29,10 @@ mod summary;
 mod table;
 
 pub use analysis::{Analysis, analyse};
-pub use csv_sink::{CsvSinks, EVENTS_HEADER, SLO_HEADER, TIMESERIES_HEADER};
+pub use csv_sink::{
+    CsvSinks, DB_HEADER, EVENTS_HEADER, REDIS_HEADER, SLO_HEADER, TIMESERIES_HEADER,
+};
+pub use dependencies::{Dependencies, dependencies};
 pub use format::human_time;
 pub use html::{esc, report_html, write_report};
 pub use memory_buckets::{CHART_BUCKETS, MEMORY_HEADER, MemoryBuckets, bucket_width};

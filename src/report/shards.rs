@@ -15,9 +15,11 @@ use super::output_dir::sha256_file;
 use crate::scenario::names;
 
 /// The CSV files a shard holds, merged in (variant, replica) order.
-pub const MERGED: [&str; 6] = [
+pub const MERGED: [&str; 8] = [
     "timeseries.csv",
     "slo.csv",
+    "redis.csv",
+    "db.csv",
     "events.csv",
     "memory.csv",
     "summary.csv",

@@ -5,7 +5,7 @@ use std::io;
 
 use super::format::{burn, count, counts_503, opt_secs};
 use crate::engine::SimTime;
-use crate::model::routing::ResponseFlag;
+use crate::model::routing::{AppError, ResponseFlag};
 use crate::runner::ReplicaResult;
 use crate::scenario::Scenario;
 
@@ -33,6 +33,7 @@ pub fn summary_csv(scenario: &Scenario, results: &[ReplicaResult]) -> io::Result
         .map(|f| format!("errors_503_{}", f.as_str().to_lowercase()))
         .collect();
     header.extend(flag_columns.iter().map(String::as_str));
+    header.extend(AppError::ALL.map(AppError::column));
     header.extend([
         "peak_burn_5m",
         "peak_burn_1h",
@@ -53,6 +54,13 @@ pub fn summary_csv(scenario: &Scenario, results: &[ReplicaResult]) -> io::Result
         "alert_lead_s",
         "nr_window_s",
         "nr_mean_s",
+        "errors_5xx_after",
+        "timeouts_after",
+        "dns_failures_after",
+        "redis_evicted_keys",
+        "redis_rejected_writes",
+        "redis_hit_ratio",
+        "db_peak_utilisation",
     ]);
     w.write_record(&header)?;
     for r in results {
@@ -76,6 +84,7 @@ pub fn summary_csv(scenario: &Scenario, results: &[ReplicaResult]) -> io::Result
             total,
         ];
         row.extend(flags);
+        row.extend(AppError::ALL.map(|k| count(o.requests.app_errors(k))));
         row.extend([
             burn(o.peak_burn.burn_5m),
             burn(o.peak_burn.burn_1h),
@@ -100,6 +109,15 @@ pub fn summary_csv(scenario: &Scenario, results: &[ReplicaResult]) -> io::Result
                 .map_or_else(String::new, |s| format!("{s:.3}")),
             o.nr.mean_seconds()
                 .map_or_else(String::new, |s| format!("{s:.3}")),
+            count(o.after.requests.app_errors(AppError::Status5xx)),
+            count(o.after.requests.app_errors(AppError::Timeout)),
+            count(o.after.requests.app_errors(AppError::Dns)),
+            count(o.data.evicted_keys),
+            count(o.data.rejected_writes),
+            o.data
+                .hit_ratio()
+                .map_or_else(String::new, |h| format!("{h:.4}")),
+            format!("{:.4}", o.data.db_peak_utilisation),
         ]);
         w.write_record(&row)?;
     }

@@ -46,3 +46,31 @@ fn outputs_are_byte_identical_across_runs_and_thread_counts() {
     crate::support::assert_same_tree(&one, &two, "1 thread vs 2 threads");
     crate::support::assert_same_tree(&one, &again, "two runs");
 }
+
+#[test]
+fn the_data_tier_is_byte_identical_across_thread_counts() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |out: &Path, threads: &str| {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+        Command::cargo_bin("meshmem")
+            .unwrap()
+            .args(["run", "--quiet", "--replicas", "3", "--out"])
+            .arg(out)
+            .arg(root.join("redis-maxmemory.yaml"))
+            .arg(root.join("dns-outage.yaml"))
+            .env("RAYON_NUM_THREADS", threads)
+            .assert()
+            .success();
+    };
+    let (one, two) = (dir.path().join("1"), dir.path().join("2"));
+    run(&one, "1");
+    run(&two, "2");
+    let files = crate::support::tree(&one.join("redis-maxmemory"));
+    for f in ["redis.csv", "db.csv", "summary.csv"] {
+        assert!(
+            files.get(f).is_some_and(|b| b.len() > 500),
+            "{f} missing or nearly empty"
+        );
+    }
+    crate::support::assert_same_tree(&one, &two, "1 thread vs 2 threads");
+}

@@ -59,11 +59,17 @@ fn a_variant_name_with_a_comma_runs_and_every_csv_quotes_it() {
     for f in entries(&folder).iter().filter(|f| f.ends_with(".csv")) {
         let mut r = csv::Reader::from_path(folder.join(f)).unwrap();
         let width = r.headers().unwrap().len();
-        let mut seen = false;
+        let (mut seen, mut rows) = (false, 0);
         for rec in r.records() {
             let rec = rec.unwrap_or_else(|e| panic!("{f}: {e}"));
             assert_eq!(rec.len(), width, "{f}: {rec:?}");
             seen |= rec.iter().any(|c| c == "more, please");
+            rows += 1;
+        }
+        // The data tier's files are written (header only) when the scenario has no
+        // Redis, database or service calls, as this one: they have no row to quote.
+        if rows == 0 && ["redis.csv", "db.csv", "dependencies.csv"].contains(&f.as_str()) {
+            continue;
         }
         assert!(seen, "{f} has no row of the variant");
     }

@@ -3,7 +3,7 @@
 use std::path::Path;
 
 use meshmem::engine::SimTime;
-use meshmem::model::{EventKind, EventRecord, Recorder, RunOutcome, Sample};
+use meshmem::model::{DbSample, EventKind, EventRecord, Recorder, RedisSample, RunOutcome, Sample};
 use meshmem::runner;
 use meshmem::scenario::{self, Scenario};
 
@@ -19,11 +19,25 @@ pub struct Ev {
     pub message: String,
 }
 
+/// A Redis scrape as the tests look at it.
+#[derive(Clone, Debug)]
+pub struct RedisRow {
+    pub time: SimTime,
+    pub used: u64,
+    pub maxmemory: u64,
+    pub evicted: u64,
+    pub hits: u64,
+    pub rejected: u64,
+}
+
 /// Keeps every event (and samples, when asked).
 #[derive(Default)]
 pub struct Collect {
     pub events: Vec<Ev>,
     pub samples: Vec<(SimTime, String, String, u64, Option<u64>)>,
+    pub redis: Vec<RedisRow>,
+    /// (time, queries per second, utilisation, latency ms).
+    pub db: Vec<(SimTime, f64, f64, f64)>,
     pub keep_samples: bool,
 }
 
@@ -39,6 +53,19 @@ impl Recorder for Collect {
             s.working_set,
             s.limit,
         ));
+    }
+    fn redis(&mut self, s: &RedisSample<'_>) {
+        self.redis.push(RedisRow {
+            time: s.time,
+            used: s.used_memory,
+            maxmemory: s.maxmemory,
+            evicted: s.evicted_keys,
+            hits: s.keyspace_hits,
+            rejected: s.rejected_writes,
+        });
+    }
+    fn db(&mut self, s: &DbSample<'_>) {
+        self.db.push((s.time, s.qps, s.utilisation, s.latency_ms));
     }
     fn event(&mut self, e: &EventRecord<'_>) {
         self.events.push(Ev {

@@ -13,7 +13,11 @@
 //! `pods_eviction_restriction.go`). The admission controller sets requests to the
 //! target; with `RequestsAndLimits` the limit keeps its ratio to the request, with
 //! `RequestsOnly` it stays, and every value is capped at it (`capping.go`).
+//!
+//! It also runs the HorizontalPodAutoscaler, which sets a Deployment's replicas from its
+//! pods' CPU or memory utilisation every 15 s (see [`hpa`]).
 
+pub mod hpa;
 pub mod vpa;
 
 use std::collections::BTreeMap;
@@ -51,6 +55,8 @@ const QUICK_OOM_THRESHOLD: SimDuration = SimDuration::from_secs(600);
 pub(crate) enum Event {
     /// VPA `v`'s recommender and updater loops.
     VpaTick(usize),
+    /// HPA `h`'s sync.
+    HpaTick(usize),
 }
 
 /// One VPA's live state: a histogram and a recommendation per container name.
@@ -60,16 +66,18 @@ struct VpaState {
     recommended: BTreeMap<String, Recommendation>,
 }
 
-/// Every VPA of the run.
+/// Every VPA and HPA of the run.
 pub(crate) struct Autoscaling {
     vpas: Vec<VpaState>,
+    hpas: Vec<hpa::HpaState>,
 }
 
 impl Autoscaling {
-    /// One state per configured VPA.
-    pub(crate) fn new(vpas: usize) -> Self {
+    /// One state per configured VPA and HPA.
+    pub(crate) fn new(vpas: usize, hpas: usize) -> Self {
         Autoscaling {
             vpas: (0..vpas).map(|_| VpaState::default()).collect(),
+            hpas: vec![hpa::HpaState::default(); hpas],
         }
     }
 
@@ -78,13 +86,61 @@ impl Autoscaling {
         for v in 0..self.vpas.len() {
             cx.schedule(cx.now + VPA_INTERVAL, Event::VpaTick(v));
         }
+        for h in 0..self.hpas.len() {
+            cx.schedule(cx.now + cx.cfg.hpa[h].sync_period, Event::HpaTick(h));
+        }
     }
 
     /// Handles an autoscaler's timer.
     pub(crate) fn handle(&mut self, event: Event, cx: &mut Cx<'_>) {
         match event {
             Event::VpaTick(v) => self.on_vpa_tick(cx, v),
+            Event::HpaTick(h) => self.on_hpa_tick(cx, h),
         }
+    }
+
+    /// One sync of HPA `h`: measure, recommend, normalise, scale.
+    fn on_hpa_tick(&mut self, cx: &mut Cx<'_>, h: usize) {
+        let spec = &cx.cfg.hpa[h];
+        cx.schedule(cx.now + spec.sync_period, Event::HpaTick(h));
+        let w = spec.workload;
+        let current = cx.cluster.deployments[w].desired;
+        if current == 0 && spec.min_replicas != 0 {
+            return; // scaled to zero by hand: the HPA is disabled
+        }
+        let Some(pods) = hpa_metrics(cx, spec) else {
+            return;
+        };
+        let Some((desired, util)) = hpa::recommend(spec, current, &pods) else {
+            return;
+        };
+        let new = self.hpas[h].normalise(spec, cx.now, current, desired);
+        if new == current {
+            return;
+        }
+        // The controller's own wording (`horizontal.go`): "<metric> above target" on the
+        // way up, "All metrics below target" on the way down.
+        let reason = if new > current {
+            format!(
+                "{} resource utilization (percentage of request) above target",
+                spec.metric.as_str()
+            )
+        } else {
+            "All metrics below target".to_string()
+        };
+        let msg = format!(
+            "{}: New size: {new}; reason: {reason} (measured {util} %, target {} %)",
+            cx.cfg.workloads[w].name, spec.target
+        );
+        cx.emit(
+            None,
+            None,
+            Note::new(EventKind::Rescaled, "SuccessfulRescale", &msg),
+        );
+        cx.signal(Signal::Scale {
+            workload: w,
+            replicas: new,
+        });
     }
 
     fn vpa_of(cx: &Cx<'_>, w: usize) -> Option<usize> {
@@ -229,6 +285,49 @@ impl Autoscaling {
             }
         }
     }
+}
+
+/// What the metrics pipeline reports for HPA `spec`'s pods; `None` when a container has
+/// no request for the resource (the controller then cannot compute utilisation).
+fn hpa_metrics(cx: &Cx<'_>, spec: &hpa::HpaSpec) -> Option<Vec<hpa::PodMetric>> {
+    let now = cx.now;
+    let d = &cx.cluster.deployments[spec.workload];
+    let mut out = Vec::new();
+    for p in d.pods.iter().filter_map(|&k| cx.cluster.pod(k)) {
+        let mut request = 0.0;
+        let mut usage: Option<f64> = None;
+        for c in &p.containers {
+            let r = &c.spec.resources;
+            let (req, used) = match spec.metric {
+                hpa::HpaMetric::Memory => (r.memory_request().as_f64(), c.usage_at(now)),
+                hpa::HpaMetric::Cpu => {
+                    let demand = c.spec.cpu.per_request.as_secs_f64() * c.load().rps;
+                    let cap = c.spec.cpu_limit_cores().unwrap_or(f64::INFINITY);
+                    (
+                        r.requests.cpu.map_or(0.0, |m| m.as_cores()),
+                        demand.min(cap),
+                    )
+                }
+            };
+            if req <= 0.0 {
+                return None;
+            }
+            request += req;
+            if c.is_running() {
+                *usage.get_or_insert(0.0) += used;
+            }
+        }
+        let placed = p.node.is_some();
+        out.push(hpa::PodMetric {
+            usage,
+            request,
+            ready: match spec.metric {
+                hpa::HpaMetric::Memory => placed,
+                hpa::HpaMetric::Cpu => placed && p.ready,
+            },
+        });
+    }
+    Some(out)
 }
 
 /// Why the updater would update a pod (`PodPriority`).

@@ -22,7 +22,7 @@ pub(crate) mod oom_killer;
 
 use crate::engine::{SimDuration, SimTime};
 use crate::model::cluster::ContainerRef;
-use crate::model::cluster::container::Termination;
+use crate::model::cluster::container::{ContainerState, Termination};
 use crate::model::cluster::pod::PodKey;
 use crate::model::memory::Knob;
 use crate::model::units::Bytes;
@@ -259,6 +259,58 @@ impl Kernel {
             container.note_peak();
         }
         self.rewake(cx, c);
+    }
+
+    /// Requests of pod `key` now wait `secs` on the services they call: every running
+    /// container's in-flight memory follows (`routing::calls`).
+    pub(crate) fn set_wait(&mut self, cx: &mut Cx<'_>, key: PodKey, secs: f64) {
+        let now = cx.now;
+        for c in cx.cluster.containers_of(key).collect::<Vec<_>>() {
+            let Some(container) = cx.cluster.container_mut(c) else {
+                continue;
+            };
+            if container.dependency_wait == secs {
+                continue;
+            }
+            container.advance(now);
+            container.note_peak();
+            container.set_wait(secs);
+            self.rewake(cx, c);
+        }
+    }
+
+    /// The externally sized memory (a Redis keyspace, a CoreDNS cache) of pod `key`'s
+    /// server process started at `since` is now `bytes`, growing at `slope` bytes per
+    /// second (ignored if that process is no longer the one running).
+    pub(crate) fn set_external(
+        &mut self,
+        cx: &mut Cx<'_>,
+        key: PodKey,
+        since: SimTime,
+        bytes: f64,
+        slope: f64,
+    ) {
+        let now = cx.now;
+        let idx = cx.cluster.pod(key).and_then(|p| {
+            p.containers.iter().position(|c| {
+                c.spec.memory.external.is_some()
+                    && matches!(c.state, ContainerState::Running { since: s, .. } if s == since)
+            })
+        });
+        let Some(idx) = idx else { return };
+        let c = ContainerRef {
+            pod: key,
+            idx: idx as u16,
+        };
+        if let Some(container) = cx.cluster.container_mut(c) {
+            container.advance(now);
+            container.note_peak();
+            container.set_external(bytes, slope);
+            container.note_peak();
+        }
+        if !self.check_limits(cx, c) {
+            self.rewake(cx, c);
+        }
     }
 
     /// Working set and its growth (bytes, bytes/s) of `pods` now.

@@ -14,10 +14,15 @@
 //! Per-request fidelity serves each request in order: its CPU part when the CPU is free
 //! (`1 / capacity` each), then the rest of its latency.
 //!
+//! Time a request waits on the services it calls (`routing::calls`: DNS, a cache, a
+//! database) adds to its time in the container the same way: a slow dependency makes
+//! the caller hold each request longer, so more are in flight.
+//!
 //! Left out: Envoy's per-connection buffer limit (1 MiB; docs/reference.md "Envoy
 //! buffers"), which stops reading a connection once full and so bounds the backlog by
-//! connections × 1 MiB — far above the limits of the shipped scenarios; timeouts of the
-//! callers (Istio disables route timeouts by default).
+//! connections × 1 MiB — far above the limits of the shipped scenarios. Istio sets no
+//! route timeout by default; a caller's own timeout on a dependency (`calls:`) caps the
+//! wait (see `routing::calls`).
 
 use std::collections::VecDeque;
 
@@ -67,6 +72,8 @@ impl LawYaml for InFlightYaml {
 pub(crate) struct InFlight {
     spec: InFlightSpec,
     load: Load,
+    /// Seconds a request waits on the services it calls.
+    wait: f64,
     /// Requests waiting for CPU (fluid).
     backlog: f64,
     /// Arrivals drawn for the current fluid step.
@@ -89,6 +96,7 @@ impl InFlight {
         InFlight {
             spec,
             load: Load::IDLE,
+            wait: 0.0,
             backlog: 0.0,
             step_arrivals: 0,
             cpu_free: SimTime::ZERO,
@@ -99,7 +107,7 @@ impl InFlight {
     /// Requests being served now (fluid): the served rate × time in the container.
     fn serving(&self) -> f64 {
         let served = self.load.rps.min(self.load.capacity);
-        served * self.load.latency(self.spec.latency.as_secs_f64())
+        served * (self.load.latency(self.spec.latency.as_secs_f64()) + self.wait)
     }
 
     /// Growth of the backlog, requests per second.
@@ -110,6 +118,13 @@ impl InFlight {
         } else {
             0.0
         }
+    }
+}
+
+impl InFlight {
+    /// Requests now also wait `secs` on the services they call.
+    pub(crate) fn set_wait(&mut self, secs: f64) {
+        self.wait = secs.max(0.0);
     }
 }
 
@@ -180,7 +195,7 @@ impl MemoryLaw for InFlight {
             0.0
         };
         self.cpu_free = start + SimDuration::from_secs_f64_ceil(service);
-        let rest = (self.spec.latency.as_secs_f64() - self.load.per_request).max(0.0);
+        let rest = (self.spec.latency.as_secs_f64() - self.load.per_request).max(0.0) + self.wait;
         let departs = self.cpu_free + SimDuration::from_secs_f64_ceil(rest);
         // Departures stay in order: a request served later also leaves later.
         let departs = departs.max(self.departures.back().copied().unwrap_or(departs));

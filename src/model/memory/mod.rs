@@ -29,6 +29,7 @@ mod baseline;
 mod batch;
 mod cache;
 mod connections;
+mod external;
 mod in_flight;
 mod input;
 mod leak;
@@ -44,6 +45,7 @@ pub use baseline::{BaselineSpec, BaselineYaml};
 pub use batch::{BatchSpec, BatchYaml};
 pub use cache::{CacheSpec, CacheYaml, KeyBin, zipf_bins};
 pub use connections::{ConnectionsSpec, ConnectionsYaml};
+pub use external::ExternalKind;
 pub use in_flight::{InFlightSpec, InFlightYaml};
 pub use input::Located;
 pub use leak::{LeakSpec, LeakYaml};
@@ -61,6 +63,7 @@ pub(crate) use baseline::Baseline;
 pub(crate) use batch::Batch;
 pub(crate) use cache::Cache;
 pub(crate) use connections::Connections;
+pub(crate) use external::External;
 pub(crate) use in_flight::InFlight;
 use input::Problem;
 pub(crate) use leak::Leak;
@@ -98,6 +101,8 @@ registry! {
         memory: BatchYaml "Batch work that holds memory for a while: at start and/or periodically.";
     /// istiod's xDS state, sized by the control-plane model.
     xds_server: XdsServer(XdsServerSpec);
+    /// Memory sized by another subsystem (a Redis keyspace, a CoreDNS cache).
+    external: External(ExternalKind);
     /// A constant size: the law CONTRIBUTING.md adds, kept as its test.
     #[cfg(test)]
     constant: Constant(ConstantSpec),

@@ -12,6 +12,11 @@ pub(crate) trait Law: MemoryLaw {
     const NAME: &'static str;
     /// State for a process that has not started yet (see [`MemoryLaw::start`]).
     fn from_spec(spec: &Self::Spec) -> Self;
+    /// This instance's name in messages and charts: [`Law::NAME`] unless one law stands
+    /// for several kinds (`external`: `redis`, `coredns`).
+    fn name(&self) -> &'static str {
+        Self::NAME
+    }
 }
 
 /// A law's block under a container's `memory:`.
@@ -147,7 +152,7 @@ macro_rules! registry {
             /// The law's name as scenario files and messages spell it.
             pub(crate) fn name(&self) -> &'static str {
                 match self {
-                    $( $(#[cfg($cfg)])? Component::$law(_) => <$law as Law>::NAME, )*
+                    $( $(#[cfg($cfg)])? Component::$law(law) => <$law as Law>::name(law), )*
                 }
             }
         }

@@ -112,7 +112,11 @@ impl Monitoring {
     fn slo_tick(&mut self, cx: &mut Cx<'_>, total: RequestTally) {
         let bucket = total.since(&self.at_last_bucket);
         self.at_last_bucket = total;
-        let burn = self.burn.push(cx.now, bucket.requests, bucket.total_503());
+        // The SLO counts every failed request: the mesh's 503s and the application's own
+        // failures (5xx, timeouts, DNS) when a service it calls fails.
+        let burn = self
+            .burn
+            .push(cx.now, bucket.requests, bucket.total_errors());
         self.evaluate_alerts(cx);
         if cx.wants_samples() {
             let now = cx.now;
@@ -120,6 +124,7 @@ impl Monitoring {
                 time: now,
                 requests: bucket.requests,
                 errors_503: bucket.errors_503,
+                app_errors: bucket.app,
                 burn_5m: burn.burn_5m,
                 burn_1h: burn.burn_1h,
             });

@@ -18,12 +18,13 @@
 //! Fluid fidelity integrates these rates over time; per-request fidelity draws Poisson
 //! arrivals at the same rate and sends each to an endpoint drawn by weight.
 
+pub mod calls;
 mod noise;
 mod outcome;
 mod profile;
 
 pub use noise::{Noise, NoiseSpec};
-pub use outcome::{RequestTally, ResponseFlag};
+pub use outcome::{AppError, RequestTally, ResponseFlag};
 pub use profile::{Diurnal, LoadProfile, Ramp, Spike, Step};
 
 use std::collections::VecDeque;

@@ -1,4 +1,5 @@
-//! Request outcomes: successes and 503s by Envoy response flag.
+//! Request outcomes: successes, 503s by Envoy response flag, and the failures of the
+//! application itself when a service it calls fails (see `routing::calls`).
 //!
 //! Flags as Envoy writes them in access logs (REFERENCE.md, "Envoy / Istio sidecar"):
 //! UH no healthy upstream, UF upstream connection failure, UC upstream connection
@@ -38,6 +39,32 @@ impl ResponseFlag {
     }
 }
 
+/// How a request failed in the application rather than in the mesh.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum AppError {
+    /// The application answered 500: a call it made was refused (Redis `-OOM` on a
+    /// write, a cache shard that is down).
+    Status5xx,
+    /// A call it made outlasted its timeout (the database was too slow).
+    Timeout,
+    /// A name it had to resolve did not resolve (cluster DNS down, upstream DNS gone).
+    Dns,
+}
+
+impl AppError {
+    /// Every kind, in column order.
+    pub const ALL: [AppError; 3] = [AppError::Status5xx, AppError::Timeout, AppError::Dns];
+
+    /// The column name in `summary.csv` and `slo.csv`.
+    pub fn column(self) -> &'static str {
+        match self {
+            AppError::Status5xx => "errors_5xx",
+            AppError::Timeout => "timeouts",
+            AppError::Dns => "dns_failures",
+        }
+    }
+}
+
 /// Requests and failures of one service or of a whole run.
 #[derive(Copy, Clone, Debug, Default, PartialEq)]
 pub struct RequestTally {
@@ -45,12 +72,29 @@ pub struct RequestTally {
     pub requests: f64,
     /// 503s by flag, indexed as [`ResponseFlag::ALL`].
     pub errors_503: [f64; 4],
+    /// Application failures by kind, indexed as [`AppError::ALL`].
+    pub app: [f64; 3],
 }
 
 impl RequestTally {
     /// Adds `n` requests that failed with `flag`.
     pub fn fail(&mut self, flag: ResponseFlag, n: f64) {
         self.errors_503[flag as usize] += n;
+    }
+
+    /// Adds `n` requests that the application failed with `kind`.
+    pub fn fail_app(&mut self, kind: AppError, n: f64) {
+        self.app[kind as usize] += n;
+    }
+
+    /// Application failures of `kind`.
+    pub fn app_errors(&self, kind: AppError) -> f64 {
+        self.app[kind as usize]
+    }
+
+    /// Every failed request: 503s and application failures (what the SLO counts).
+    pub fn total_errors(&self) -> f64 {
+        self.total_503() + self.app.iter().sum::<f64>()
     }
 
     /// All 503s.
@@ -70,6 +114,9 @@ impl RequestTally {
         for (a, b) in out.errors_503.iter_mut().zip(earlier.errors_503) {
             *a -= b;
         }
+        for (a, b) in out.app.iter_mut().zip(earlier.app) {
+            *a -= b;
+        }
         out
     }
 
@@ -77,6 +124,9 @@ impl RequestTally {
     pub fn add(&mut self, other: &RequestTally) {
         self.requests += other.requests;
         for (a, b) in self.errors_503.iter_mut().zip(other.errors_503) {
+            *a += b;
+        }
+        for (a, b) in self.app.iter_mut().zip(other.app) {
             *a += b;
         }
     }

@@ -95,6 +95,73 @@ pub(crate) enum Signal {
     Evict(PodKey),
     /// A node's memory-pressure taint lapsed: pending pods may fit again.
     PressureLifted,
+    /// Memory sized by a subsystem (a Redis keyspace, a CoreDNS cache) in a pod changed.
+    ExternalMemory {
+        /// The pod.
+        pod: PodKey,
+        /// When the server's process started: a figure for an earlier run of it (the
+        /// container restarted since) is stale and ignored.
+        since: crate::engine::SimTime,
+        /// Bytes now.
+        bytes: f64,
+        /// Growth, bytes per second, until the next change.
+        slope: f64,
+    },
+    /// Requests of a pod now wait `secs` on the services they call.
+    DependencyWait {
+        /// The pod.
+        pod: PodKey,
+        /// Seconds per request.
+        secs: f64,
+    },
+    /// The callers' load on each shard of a Redis workload changed.
+    CacheLoad {
+        /// Index into the configuration's Redis list.
+        redis: usize,
+        /// Per shard.
+        load: crate::model::redis::keyspace::Load,
+        /// Per shard, if every call succeeded.
+        nominal: crate::model::redis::keyspace::Load,
+    },
+    /// What callers see of a Redis workload changed.
+    CacheView {
+        /// Index into the configuration's Redis list.
+        redis: usize,
+        /// The view.
+        view: crate::model::redis::CacheView,
+    },
+    /// A caller's query rate to a database changed.
+    DbLoad {
+        /// The database.
+        db: usize,
+        /// The caller.
+        caller: usize,
+        /// Queries per second.
+        qps: f64,
+    },
+    /// A database's total query rate changed.
+    DbLoadChanged {
+        /// The database.
+        db: usize,
+        /// Queries per second.
+        qps: f64,
+    },
+    /// A caller's lookups per second, by name, changed.
+    DnsLoad {
+        /// The caller.
+        caller: usize,
+        /// Per name.
+        lookups: Vec<f64>,
+    },
+    /// What a lookup of each name costs changed.
+    DnsView(Vec<crate::model::dns::NameView>),
+    /// An autoscaler sets a Deployment's replicas.
+    Scale {
+        /// The workload.
+        workload: usize,
+        /// Replicas.
+        replicas: u32,
+    },
     /// Something happened that reactive actions or the evaluation window may wait for.
     Triggered(Trigger),
 }

@@ -15,11 +15,18 @@
 //! | [`Deployments`](crate::model::workloads), [`Scheduler`](crate::model::workloads) | pods created and deleted, placement |
 //! | [`Routing`](crate::model::routing) | services: load, endpoints, request outcomes |
 //! | [`ControlPlane`](crate::model::control_plane) | istiod, the proxies' xDS state, kube-proxy |
-//! | [`Autoscaling`](crate::model::autoscaling) | VPAs |
+//! | [`Autoscaling`](crate::model::autoscaling) | VPAs, HPAs |
 //! | [`Monitoring`](crate::model::monitoring) | scrapes, SLO burn, alerts |
 //! | [`Timeline`](crate::model::timeline) | the scenario's actions and the policies they break |
+//! | `Calls` | the calls requests make to other services, application failures |
+//! | `Redis` | Redis servers: keyspace, eviction, memory |
+//! | `Databases` | databases' load |
+//! | `ClusterDns` | CoreDNS: pending queries, cache, what lookups cost |
+//!
+//! The last four are routed together (see `data_tier`): they mostly talk to each other.
 
 mod cx;
+mod data_tier;
 mod snapshot;
 
 use std::collections::VecDeque;
@@ -32,6 +39,8 @@ use crate::model::cluster::Cluster;
 use crate::model::cluster::container::Termination;
 use crate::model::config::{Action, SimConfig, TimedAction};
 use crate::model::control_plane::{self, ControlPlane};
+use crate::model::database;
+use crate::model::dns;
 use crate::model::eviction::{self, EvictionManager};
 use crate::model::kernel::{self, Kernel};
 use crate::model::kubelet::{self, Kubelet};
@@ -39,10 +48,13 @@ use crate::model::memory::Knob;
 use crate::model::monitoring::{self, Monitoring};
 use crate::model::outcome::{AfterStart, RunOutcome};
 use crate::model::record::Recorder;
+use crate::model::redis;
+use crate::model::routing::calls;
 use crate::model::routing::{self, RequestTally, Routing};
 use crate::model::timeline::Timeline;
 use crate::model::workloads::scheduler::Scheduler;
 use crate::model::workloads::{self, Deployments};
+use data_tier::DataTier;
 
 /// Every event, by the subsystem that handles it.
 #[derive(Copy, Clone, Debug)]
@@ -55,6 +67,10 @@ pub(crate) enum Event {
     ControlPlane(control_plane::Event),
     Autoscaling(autoscaling::Event),
     Monitoring(monitoring::Event),
+    Calls(calls::Event),
+    Redis(redis::Event),
+    Database(database::Event),
+    Dns(dns::Event),
     /// Apply timeline action `i` (configured ones first, then injected ones).
     Action(usize),
 }
@@ -78,6 +94,10 @@ into_event!(
     control_plane => ControlPlane,
     autoscaling => Autoscaling,
     monitoring => Monitoring,
+    calls => Calls,
+    redis => Redis,
+    database => Database,
+    dns => Dns,
 );
 
 /// One replica of a scenario, from start to end.
@@ -99,6 +119,7 @@ pub struct World<'c, R: Recorder> {
     control_plane: Option<ControlPlane>,
     autoscaling: Autoscaling,
     monitoring: Monitoring,
+    data: DataTier,
     timeline: Timeline,
     /// Actions added while running (a drill's chosen option), after the configured ones.
     injected: Vec<TimedAction>,
@@ -147,8 +168,9 @@ impl<'c, R: Recorder> World<'c, R> {
                 .control_plane
                 .as_ref()
                 .map(|cp| ControlPlane::new(cp, &streams)),
-            autoscaling: Autoscaling::new(cfg.vpa.len()),
+            autoscaling: Autoscaling::new(cfg.vpa.len(), cfg.hpa.len()),
             monitoring: Monitoring::new(cfg),
+            data: DataTier::new(cfg, &streams),
             timeline: Timeline::default(),
             injected: Vec::new(),
             armed: Vec::new(),
@@ -245,6 +267,7 @@ impl<'c, R: Recorder> World<'c, R> {
         self.eviction.start(&mut cx!(self, now));
         self.monitoring.start(&mut cx!(self, now));
         self.autoscaling.start(&mut cx!(self, now));
+        self.data.start(&mut cx!(self, now));
         self.drain(now);
     }
 
@@ -263,9 +286,14 @@ impl<'c, R: Recorder> World<'c, R> {
             Event::Autoscaling(e) => self.autoscaling.handle(e, &mut cx!(self, now)),
             Event::Monitoring(e) => {
                 let (routing, cp) = (&mut self.routing, &mut self.control_plane);
-                let mut total = |cx: &Cx<'_>| total_requests(routing, cp, cx);
+                let data = &mut self.data;
+                let mut total = |cx: &Cx<'_>| total_requests(routing, cp, data, cx);
                 self.monitoring.handle(e, &mut cx!(self, now), &mut total);
             }
+            Event::Calls(e) => self.data.calls(e, &mut cx!(self, now)),
+            Event::Redis(e) => self.data.redis(e, &mut cx!(self, now)),
+            Event::Database(e) => self.data.database(e, &mut cx!(self, now)),
+            Event::Dns(e) => self.data.dns(e, &mut cx!(self, now)),
             Event::Action(i) => self.apply(now, i),
         }
     }
@@ -298,6 +326,14 @@ impl<'c, R: Recorder> World<'c, R> {
                     cp.start_churn(cx, *c);
                 }
             }
+            Action::RedisConfigSet {
+                redis,
+                maxmemory,
+                policy,
+            } => self.data.redis_config_set(cx, *redis, *maxmemory, *policy),
+            Action::DnsUpstream { available, latency } => {
+                self.data.dns_upstream(cx, *available, *latency)
+            }
         }
         self.timeline.check_policy(cx, &action);
     }
@@ -313,6 +349,7 @@ impl<'c, R: Recorder> World<'c, R> {
         let cx = &mut cx!(self, now);
         match signal {
             Signal::PodCreated(pod) => {
+                self.data.pod_created(cx, pod);
                 self.autoscaling.admit(cx, pod);
                 self.routing.weigh(cx, pod);
                 self.scheduler.schedule(cx, pod);
@@ -335,8 +372,12 @@ impl<'c, R: Recorder> World<'c, R> {
                 {
                     cp.started(cx, c.pod, warm);
                 }
+                self.data.container_started(cx, c);
             }
-            Signal::LoadChanged { pod, rps } => self.kernel.set_load(cx, pod, rps),
+            Signal::LoadChanged { pod, rps } => {
+                self.kernel.set_load(cx, pod, rps);
+                self.data.load_changed(cx, pod, rps);
+            }
             Signal::Request(pod) => self.kernel.request(cx, pod),
             Signal::XdsMemory { pod, bytes } => self.kernel.set_xds_server(cx, pod, bytes),
             Signal::ContainerExited {
@@ -366,12 +407,14 @@ impl<'c, R: Recorder> World<'c, R> {
                 if why == Termination::OomKilled {
                     self.autoscaling.oom(cx, w, &name, used);
                 }
+                self.data.container_stopped(cx, c);
                 self.kernel.container_stopped(cx, c);
             }
             Signal::PodReadiness {
                 workload, ready, ..
             } => {
                 endpoints_changed(&mut self.control_plane, &mut self.routing, cx, workload);
+                self.data.readiness_changed(cx, workload);
                 if ready {
                     self.deployments.reconcile(cx, workload);
                 }
@@ -395,13 +438,35 @@ impl<'c, R: Recorder> World<'c, R> {
                 }
                 self.scheduler.forget(pod);
                 self.routing.pod_removed(cx);
+                self.data.pod_removed(cx, pod, workload);
                 self.scheduler.retry(cx);
             }
             Signal::Evict(pod) => self.deployments.evict(cx, pod),
             Signal::PressureLifted => self.scheduler.retry(cx),
+            Signal::ExternalMemory {
+                pod,
+                since,
+                bytes,
+                slope,
+            } => self.kernel.set_external(cx, pod, since, bytes, slope),
+            Signal::DependencyWait { pod, secs } => self.kernel.set_wait(cx, pod, secs),
+            data @ (Signal::CacheLoad { .. }
+            | Signal::CacheView { .. }
+            | Signal::DbLoad { .. }
+            | Signal::DbLoadChanged { .. }
+            | Signal::DnsLoad { .. }
+            | Signal::DnsView(_)) => {
+                let _ = self.data.route(cx, data);
+            }
+            Signal::Scale { workload, replicas } => self.deployments.scale(cx, workload, replicas),
             Signal::Triggered(trigger) => {
                 if self.monitoring.starts_evaluation(cx, &trigger) {
-                    let total = total_requests(&mut self.routing, &mut self.control_plane, cx);
+                    let total = total_requests(
+                        &mut self.routing,
+                        &mut self.control_plane,
+                        &mut self.data,
+                        cx,
+                    );
                     self.monitoring.start_evaluation(cx, total);
                 }
                 let cfg = self.cfg;
@@ -420,7 +485,12 @@ impl<'c, R: Recorder> World<'c, R> {
 
     fn finish(mut self, end: SimTime) -> (RunOutcome, R) {
         let cx = cx!(self, end);
-        let requests = total_requests(&mut self.routing, &mut self.control_plane, &cx);
+        let requests = total_requests(
+            &mut self.routing,
+            &mut self.control_plane,
+            &mut self.data,
+            &cx,
+        );
         self.cluster.fold_live(self.cfg);
         let containers = std::mem::take(&mut self.cluster.tallies.0);
         let after_kills = containers.iter().map(|t| t.oom_kills_after).sum();
@@ -443,6 +513,7 @@ impl<'c, R: Recorder> World<'c, R> {
             policy_violations: self.timeline.policy_violations,
             first_alert: self.monitoring.first_alert,
             nr: self.control_plane.map(|cp| cp.nr).unwrap_or_default(),
+            data: self.data.outcome(end),
         };
         (outcome, self.rec)
     }
@@ -465,13 +536,14 @@ fn endpoints_changed(
     routing.endpoints_changed(cx, w);
 }
 
-/// Requests completed and failures of every service so far, and of gateway traffic.
-/// Requests count when they complete, as Prometheus' `istio_requests_total` does: those
-/// still in flight are not counted yet, and those a kill fails count then — so no
-/// interval has more 503s than requests.
+/// Requests completed and failures of every service so far, of gateway traffic, and the
+/// application failures of calls to other services. Requests count when they complete,
+/// as Prometheus' `istio_requests_total` does: those still in flight are not counted
+/// yet, and those a kill fails count then — so no interval has more 503s than requests.
 fn total_requests(
     routing: &mut Routing,
     control_plane: &mut Option<ControlPlane>,
+    data: &mut DataTier,
     cx: &Cx<'_>,
 ) -> RequestTally {
     let mut total = routing.total(cx);
@@ -489,5 +561,6 @@ fn total_requests(
     if let Some(cp) = control_plane {
         total.add(&cp.total(cx));
     }
+    total.add(&data.total(cx));
     total
 }

@@ -14,10 +14,12 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 pub mod data;
+mod data_tier;
 mod errors;
 mod fit;
 mod memory;
 mod plan;
+mod series;
 mod survival;
 mod sweep;
 mod variants;
@@ -167,6 +169,10 @@ pub fn render_all(data: &ReportData, dir: &OutputDir) -> io::Result<Vec<Rendered
     }
     for p in &data.plans {
         out.push(render(&plan::PlanChart::new(p), dir)?);
+    }
+    // The data tier's charts read redis.csv and the summary from the staged folder.
+    for c in data_tier::charts(data, dir.path())? {
+        out.push(render(&c, dir)?);
     }
     Ok(out)
 }

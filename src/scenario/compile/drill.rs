@@ -577,6 +577,9 @@ fn stage(a: &yaml::DrillAction, option: &str, i: usize, n: usize) -> Result<Stag
         scale: a.scale.clone(),
         peer_authentication: a.peer_authentication.clone(),
         config_churn: a.config_churn.clone(),
+        rollout_restart: a.rollout_restart.clone(),
+        redis_config_set: a.redis_config_set.clone(),
+        dns_upstream: a.dns_upstream.clone(),
     };
     Ok(Staged {
         after: a.after.as_ref().map_or(SimDuration::ZERO, |d| d.value.0),

@@ -2,6 +2,7 @@
 //! that the YAML types cannot express (names, references, limits ≥ requests, …).
 
 mod control_plane;
+mod data_tier;
 pub mod drill;
 mod proxy;
 mod template;
@@ -63,6 +64,7 @@ pub fn compile(spec: &yaml::ScenarioFile) -> Result<SimConfig, Problem> {
         None => None,
     };
     let traffic = traffic::services(spec)?;
+    let tier = data_tier::data_tier(spec)?;
     let actions = timeline::actions(spec, mesh.as_ref())?;
     let endpoint_propagation = match spec
         .mesh
@@ -112,6 +114,11 @@ pub fn compile(spec: &yaml::ScenarioFile) -> Result<SimConfig, Problem> {
         vpa: vpas(spec)?,
         alerts: alerts(spec)?,
         control_plane,
+        redis: tier.redis,
+        databases: tier.databases,
+        dns: tier.dns,
+        callers: tier.callers,
+        hpa: tier.hpa,
         evaluate_on: spec.evaluate_on.as_ref().map(timeline::trigger),
         evaluate_after: SimTime::ZERO
             + spec

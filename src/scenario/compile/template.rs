@@ -8,6 +8,7 @@ use super::proxy::{MeshContext, proxy_container};
 use crate::engine::SimDuration;
 use crate::model::container::{ContainerSpec, HeapSize, JvmSpec, ReadinessProbe};
 use crate::model::cpu::CpuSpec;
+use crate::model::memory::ExternalKind;
 use crate::model::pod::PodTemplate;
 use crate::model::resources::{ResourceList, Resources};
 use crate::model::units::Bytes;
@@ -50,6 +51,18 @@ pub fn pod_template(
             },
             helper: None,
         }));
+    }
+    // A Redis or CoreDNS workload's first container is the server: its memory is sized
+    // by the model's `redis` / `dns` subsystems on top of its own laws.
+    let server = match (&w.redis, &w.coredns) {
+        (Some(_), _) => Some(ExternalKind::Redis),
+        (None, Some(_)) => Some(ExternalKind::CoreDns),
+        _ => None,
+    };
+    if let (Some(kind), Some(first)) = (server, containers.first_mut()) {
+        let mut spec = (**first).clone();
+        spec.memory.external = Some(kind);
+        *first = Arc::new(spec);
     }
     if let Some(ctx) = mesh.filter(|m| istio::injected(Some(m.mesh), w)) {
         containers.push(Arc::new(proxy_container(w, ctx)?));

@@ -65,16 +65,57 @@ fn action(
         e.scale.is_some(),
         e.peer_authentication.is_some(),
         e.config_churn.is_some(),
+        e.rollout_restart.is_some(),
+        e.redis_config_set.is_some(),
+        e.dns_upstream.is_some(),
     ];
     let one_action = || {
         Problem::new(
             e.at.referenced,
             "a timeline entry needs exactly one action",
-            "one of helmUpgrade, setResources, rollback, scale, peerAuthentication, configChurn",
+            "one of helmUpgrade, setResources, rollback, scale, rolloutRestart, \
+             peerAuthentication, configChurn, redisConfigSet, dnsUpstream",
         )
     };
     if given.iter().filter(|&&g| g).count() != 1 {
         return Err(one_action());
+    }
+    if let Some(r) = &e.redis_config_set {
+        return redis_config_set(spec, r);
+    }
+    if let Some(u) = &e.dns_upstream {
+        if !spec.workloads.iter().any(|w| w.coredns.is_some()) {
+            return Err(Problem::new(
+                e.at.referenced,
+                "dnsUpstream needs cluster DNS",
+                "a workload with `coredns:` (and `dns:` settings)",
+            ));
+        }
+        return Ok((
+            "dns-upstream",
+            Action::DnsUpstream {
+                available: u.available,
+                latency: u.latency.map(|d| d.0),
+            },
+        ));
+    }
+    if let Some(r) = &e.rollout_restart {
+        // `kubectl rollout restart` stamps a restartedAt annotation: a new revision of
+        // the same template, rolled out like any other.
+        let w = workload_index(spec, &r.workload)?;
+        let new = current(&histories[w])?.clone();
+        let template = Arc::new(pod_template(&new, mesh)?);
+        let revision = next_revision[w];
+        next_revision[w] += 1;
+        histories[w].push((revision, new));
+        return Ok((
+            "rollout-restart",
+            Action::Rollout {
+                workload: w,
+                template,
+                revision,
+            },
+        ));
     }
     if let Some(c) = &e.config_churn {
         if spec.control_plane.is_none() {
@@ -162,6 +203,40 @@ fn action(
         Action::Scale {
             workload: w,
             replicas: s.replicas,
+        },
+    ))
+}
+
+/// `redis-cli CONFIG SET` on a Redis workload.
+fn redis_config_set(
+    spec: &yaml::ScenarioFile,
+    r: &yaml::RedisConfigSet,
+) -> Result<(&'static str, Action), Problem> {
+    let w = workload_index(spec, &r.workload)?;
+    if spec.workloads[w].redis.is_none() {
+        return Err(Problem::new(
+            r.workload.referenced,
+            format!("workload `{}` does not run Redis", r.workload.value),
+            "a workload with `redis:`",
+        ));
+    }
+    if r.maxmemory.is_none() && r.maxmemory_policy.is_none() {
+        return Err(Problem::new(
+            r.workload.referenced,
+            "redisConfigSet sets nothing",
+            "maxmemory: 2gb and/or maxmemoryPolicy: allkeys-lru",
+        ));
+    }
+    let redis = spec.workloads[..w]
+        .iter()
+        .filter(|x| x.redis.is_some())
+        .count();
+    Ok((
+        "redis-config-set",
+        Action::RedisConfigSet {
+            redis,
+            maxmemory: r.maxmemory.map(|m| m.0),
+            policy: r.maxmemory_policy.map(|p| p.0),
         },
     ))
 }

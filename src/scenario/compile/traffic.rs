@@ -111,14 +111,20 @@ fn check_order(t: &yaml::Traffic, steps: &[Step], ramps: &[Ramp]) -> Result<(), 
 }
 
 fn noise(t: &yaml::Traffic) -> Result<NoiseSpec, Problem> {
+    noise_spec(&t.noise)
+}
+
+/// A noise spec with its defaults (used by traffic and by cluster DNS' other clients).
+pub(super) fn noise_spec(noise: &yaml::Noise) -> Result<NoiseSpec, Problem> {
+    let t = noise;
     let mut n = NoiseSpec::default();
-    if let Some(sd) = &t.noise.sd {
+    if let Some(sd) = &t.sd {
         n.sd = non_negative(sd.value, sd.referenced, "sd")?;
     }
-    if let Some(c) = t.noise.correlation {
+    if let Some(c) = t.correlation {
         n.correlation = c.0;
     }
-    if let Some(r) = &t.noise.resample {
+    if let Some(r) = &t.resample {
         n.resample = super::positive(&r.value.0, r.referenced, "resample")?;
     }
     Ok(n)

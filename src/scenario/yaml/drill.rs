@@ -155,6 +155,15 @@ pub struct DrillAction {
     /// As in `timeline:`.
     #[serde(default)]
     pub config_churn: Option<Churn>,
+    /// As in `timeline:`.
+    #[serde(default)]
+    pub rollout_restart: Option<WorkloadRef>,
+    /// As in `timeline:`.
+    #[serde(default)]
+    pub redis_config_set: Option<super::RedisConfigSet>,
+    /// As in `timeline:`.
+    #[serde(default)]
+    pub dns_upstream: Option<super::DnsUpstream>,
 }
 
 /// `scoring:`.

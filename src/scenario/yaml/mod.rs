@@ -7,6 +7,7 @@
 
 mod cluster;
 mod control_plane;
+mod data_tier;
 mod drill;
 mod mesh;
 mod ordered;
@@ -18,6 +19,10 @@ mod workload;
 pub use crate::model::memory::MemoryLaws;
 pub use cluster::{Background, CrashLoopBackOff, EvictionHard, FeatureGates, Kubelet, NodeGroup};
 pub use control_plane::{Churn, ControlPlane, Debounce, Istiod, KubeProxy, Reconnect, SyncGate};
+pub use data_tier::{
+    Call, CoreDnsServer, Database, Dns, DnsUpstream, Hpa, HpaResource, Keys, OnMiss, OtherClients,
+    Policy, RedisConfigSet, RedisMemory, RedisServer, Upstream, WriteErrors,
+};
 pub use drill::{BurnRate, Decision, Drill, DrillAction, DrillOption, Page, Scoring, Weights};
 pub use mesh::{Mesh, PeerAuthMode, Tracing};
 pub use ordered::OrderedMap;
@@ -127,6 +132,15 @@ pub struct ScenarioFile {
     /// Vertical pod autoscalers.
     #[serde(default)]
     pub vpa: Vec<Vpa>,
+    /// Horizontal pod autoscalers.
+    #[serde(default)]
+    pub hpa: Vec<Hpa>,
+    /// Databases behind the caches.
+    #[serde(default)]
+    pub databases: Vec<Database>,
+    /// How pods resolve names through cluster DNS (a workload with `coredns:` serves it).
+    #[serde(default)]
+    pub dns: Option<Dns>,
     /// Prometheus-style alert rules.
     #[serde(default)]
     pub alerts: Vec<Alert>,

@@ -40,6 +40,15 @@ pub struct TimelineEntry {
     /// A burst of config events for istiod.
     #[serde(default)]
     pub config_churn: Option<super::control_plane::Churn>,
+    /// `kubectl rollout restart deployment W`: new pods of the same template.
+    #[serde(default)]
+    pub rollout_restart: Option<WorkloadRef>,
+    /// `redis-cli CONFIG SET maxmemory … maxmemory-policy …`.
+    #[serde(default)]
+    pub redis_config_set: Option<super::RedisConfigSet>,
+    /// The upstream resolver stops answering (or answers again).
+    #[serde(default)]
+    pub dns_upstream: Option<super::DnsUpstream>,
 }
 
 /// Something during a run that an action or the evaluation window can wait for.

@@ -38,6 +38,18 @@ pub struct Workload {
     /// Pod-level resources (`spec.resources`): a memory limit for the pod's cgroup.
     #[serde(default)]
     pub resources: Option<PodResources>,
+    /// Its pods run Redis (one shard each): `maxmemory`, policy, fragmentation.
+    #[serde(default)]
+    pub redis: Option<super::RedisServer>,
+    /// Its pods run CoreDNS, the cluster's DNS.
+    #[serde(default)]
+    pub coredns: Option<super::CoreDnsServer>,
+    /// Calls each request makes to other services, in order.
+    #[serde(default)]
+    pub calls: Vec<super::Call>,
+    /// TTL of the client's cache of resolved names (default: none, as glibc).
+    #[serde(default)]
+    pub dns_cache: Option<crate::scenario::duration::Duration>,
     /// `spec.strategy.rollingUpdate` (default: 25 % surge, 25 % unavailable).
     #[serde(default)]
     pub rolling_update: Option<RollingUpdate>,

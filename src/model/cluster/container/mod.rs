@@ -27,7 +27,7 @@ use crate::engine::{EventKey, SimDuration, SimRng, SimTime};
 use crate::model::cpu::Load;
 use crate::model::kubelet::backoff::{BackoffPolicy, RestartBackoff};
 use crate::model::memory::{
-    Component, Connections, Knob, MemoryLaw, Stats, TraceBuffer, XdsServer,
+    Component, Connections, External, InFlight, Knob, MemoryLaw, Stats, TraceBuffer, XdsServer,
 };
 
 /// JVM sizes resolved against the container's actual limit.
@@ -108,6 +108,8 @@ pub struct Container {
     pub(crate) last_run: Option<(SimTime, SimTime)>,
     /// When the kubelet will start it again, while in back-off.
     pub(crate) restart_at: Option<SimTime>,
+    /// Seconds each request waits on the services it calls (set by `routing::calls`).
+    pub(crate) dependency_wait: f64,
     /// Where the readiness prober's ticker started (its phase).
     pub(crate) probe_anchor: Option<SimTime>,
     /// Alert rule states, one per rule.
@@ -147,6 +149,7 @@ impl Container {
             last_termination: None,
             last_run: None,
             restart_at: None,
+            dependency_wait: 0.0,
             probe_anchor: None,
             alerts: Vec::new(),
             restart_history: Default::default(),
@@ -320,6 +323,30 @@ impl Container {
     /// The load the container sees now.
     pub fn load(&self) -> Load {
         self.load
+    }
+
+    /// Requests now wait `secs` on the services they call (after [`Container::advance`]).
+    pub(crate) fn set_wait(&mut self, secs: f64) {
+        self.dependency_wait = secs;
+        for in_flight in self
+            .laws
+            .iter_mut()
+            .filter_map(Component::get_mut::<InFlight>)
+        {
+            in_flight.set_wait(secs);
+        }
+    }
+
+    /// Sets the externally sized law (Redis, CoreDNS) to `bytes` growing at `slope`
+    /// bytes per second (after [`Container::advance`]).
+    pub(crate) fn set_external(&mut self, bytes: f64, slope: f64) {
+        for external in self
+            .laws
+            .iter_mut()
+            .filter_map(Component::get_mut::<External>)
+        {
+            external.set(bytes, slope);
+        }
     }
 
     /// Requests the container holds at `now` (a kill fails them), without changing any
