@@ -149,7 +149,7 @@ fn a_missing_file_is_a_usage_error() {
 }
 
 /// `meshmem check` on `bytes`; returns the message (exit code 2 asserted).
-fn check_message(bytes: &[u8]) -> String {
+pub(crate) fn check_message(bytes: &[u8]) -> String {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("bad.yaml");
     std::fs::write(&file, bytes).unwrap();

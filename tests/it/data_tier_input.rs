@@ -1,19 +1,10 @@
 //! Malformed data-tier scenarios: the file, line and column, and the form expected.
 
-use assert_cmd::Command;
+use crate::bad_input::check_message;
 
+/// `meshmem check` on `yaml`: its message (exit code 2 asserted).
 fn stderr_of(yaml: &str) -> String {
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("bad.yaml");
-    std::fs::write(&file, yaml).unwrap();
-    let out = Command::cargo_bin("meshmem")
-        .unwrap()
-        .arg("check")
-        .arg(&file)
-        .env("NO_COLOR", "1")
-        .assert()
-        .code(2);
-    String::from_utf8(out.get_output().stderr.clone()).unwrap()
+    check_message(yaml.as_bytes())
 }
 
 fn scenario(redis: &str, call: &str, timeline: &str) -> String {

@@ -130,13 +130,7 @@ impl Kernel {
         if at != container.wake_at || container.wake.is_none() {
             container.wake_at = at;
             let mut key = container.wake.take();
-            if at == SimTime::NEVER {
-                if let Some(k) = key.take() {
-                    cx.cancel(k);
-                }
-            } else {
-                cx.reschedule(&mut key, at, Event::Wake(c));
-            }
+            cx.rearm(&mut key, at, Event::Wake(c));
             if let Some(container) = cx.cluster.container_mut(c) {
                 container.wake = key;
             }
@@ -398,13 +392,7 @@ impl Kernel {
         }
         node.wake_at = at;
         let mut key = node.wake.take();
-        if at == SimTime::NEVER {
-            if let Some(k) = key.take() {
-                cx.cancel(k);
-            }
-        } else {
-            cx.reschedule(&mut key, at, Event::NodeFull(n));
-        }
+        cx.rearm(&mut key, at, Event::NodeFull(n));
         cx.cluster.nodes[n].wake = key;
     }
 

@@ -234,6 +234,23 @@ impl Cx<'_> {
         self.queue.reschedule(key, at, event.into());
     }
 
+    /// Moves the pending event in `key` to `at`, or cancels it when `at` is
+    /// [`SimTime::NEVER`] (a wake-up that no longer comes).
+    pub(crate) fn rearm(
+        &mut self,
+        key: &mut Option<EventKey>,
+        at: SimTime,
+        event: impl Into<Event>,
+    ) {
+        if at == SimTime::NEVER {
+            if let Some(k) = key.take() {
+                self.cancel(k);
+            }
+        } else {
+            self.reschedule(key, at, event);
+        }
+    }
+
     /// Cancels a pending event.
     pub(crate) fn cancel(&mut self, key: EventKey) {
         self.queue.cancel(key);
