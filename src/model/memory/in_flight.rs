@@ -11,6 +11,8 @@
 //!
 //! Fluid fidelity follows those rates, with arrivals drawn from the counting process
 //! over each step (see `Container`), so the backlog has the spread of real arrivals.
+//! Each step also draws its busiest moment: the most requests that arrived within one
+//! time in the container, which per-request fidelity reaches by chance (`busiest.rs`).
 //! Per-request fidelity serves each request in order: its CPU part when the CPU is free
 //! (`1 / capacity` each), then the rest of its latency.
 //!
@@ -31,6 +33,7 @@ use rand_distr::{Binomial, Distribution};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use super::busiest::Busiest;
 use super::input::{Duration, Memory, Problem};
 use super::{Law, LawYaml, MemoryLaw};
 use crate::engine::{SimDuration, SimRng, SimTime};
@@ -81,6 +84,8 @@ pub(crate) struct InFlight {
     /// Per request: when the CPU is next free, and each request's departure.
     cpu_free: SimTime,
     departures: VecDeque<SimTime>,
+    /// Fluid: the step's busiest moment above the requests being served on average.
+    busiest: Busiest,
 }
 
 impl Law for InFlight {
@@ -101,13 +106,23 @@ impl InFlight {
             step_arrivals: 0,
             cpu_free: SimTime::ZERO,
             departures: VecDeque::new(),
+            busiest: Busiest::default(),
         }
     }
 
     /// Requests being served now (fluid): the served rate × time in the container.
     fn serving(&self) -> f64 {
-        let served = self.load.rps.min(self.load.capacity);
-        served * (self.load.latency(self.spec.latency.as_secs_f64()) + self.wait)
+        self.served() * self.time_in_container()
+    }
+
+    /// Requests served per second (fluid).
+    fn served(&self) -> f64 {
+        self.load.rps.min(self.load.capacity)
+    }
+
+    /// Seconds a served request spends in the container.
+    fn time_in_container(&self) -> f64 {
+        self.load.latency(self.spec.latency.as_secs_f64()) + self.wait
     }
 
     /// Growth of the backlog, requests per second.
@@ -133,10 +148,11 @@ impl MemoryLaw for InFlight {
         self.backlog = 0.0;
         self.cpu_free = now;
         self.departures.clear();
+        self.busiest.clear();
     }
     fn bytes(&self) -> f64 {
         let fluid = if self.load.fluid {
-            self.serving() + self.backlog
+            self.serving() + self.busiest.above() + self.backlog
         } else {
             0.0
         };
@@ -162,9 +178,10 @@ impl MemoryLaw for InFlight {
             _ => SimTime::NEVER,
         };
         let departs = self.departures.front().copied().unwrap_or(SimTime::NEVER);
-        drained.min(departs)
+        drained.min(departs).min(self.busiest.next_change())
     }
     fn on_change(&mut self, now: SimTime) {
+        self.busiest.on_change(now);
         if self.backlog < 1e-9 {
             self.backlog = 0.0;
         }
@@ -175,10 +192,15 @@ impl MemoryLaw for InFlight {
     fn set_load(&mut self, load: &Load) {
         self.load = *load;
     }
-    fn on_arrivals(&mut self, count: u64, _dt: f64, _rng: &mut SimRng) {
+    fn on_arrivals(&mut self, now: SimTime, count: u64, dt: f64, rng: &mut SimRng) {
         self.step_arrivals = count;
+        // Requests served are held for their time in the container: the step's busiest
+        // moment.
+        let (rate, hold) = (self.served(), self.time_in_container());
+        self.busiest.draw(now, rate, hold, dt, f64::INFINITY, rng);
     }
     fn on_step_cut(&mut self, fraction: f64, rng: &mut SimRng) {
+        self.busiest.clear();
         if self.backlog_slope() == 0.0 {
             return;
         }
@@ -202,12 +224,15 @@ impl MemoryLaw for InFlight {
         self.departures.push_back(departs);
     }
     fn uses_arrivals(&self) -> bool {
-        // Only a CPU-bound container can fall behind and build a backlog.
-        self.load.capacity.is_finite()
+        // A CPU-bound container can fall behind and build a backlog; any container's
+        // requests in flight rise above their mean at its busiest moments.
+        self.spec.per_request.as_f64() > 0.0 || self.load.capacity.is_finite()
     }
     fn requests_held(&self, dt: f64) -> f64 {
         let fluid = if self.load.fluid {
-            self.serving() + (self.backlog + self.backlog_slope() * dt).max(0.0)
+            self.serving()
+                + self.busiest.above()
+                + (self.backlog + self.backlog_slope() * dt).max(0.0)
         } else {
             0.0
         };

@@ -100,7 +100,7 @@ impl MemoryLaw for Leak {
         self.bytes += (self.spec.per_second.as_f64() + self.spec.per_request.as_f64() * load.rps)
             * std::mem::take(&mut self.history);
     }
-    fn on_arrivals(&mut self, count: u64, _dt: f64, _rng: &mut SimRng) {
+    fn on_arrivals(&mut self, _now: SimTime, count: u64, _dt: f64, _rng: &mut SimRng) {
         self.step_arrivals = count;
     }
     fn on_step_cut(&mut self, fraction: f64, rng: &mut SimRng) {

@@ -27,6 +27,7 @@ mod registry;
 
 mod baseline;
 mod batch;
+mod busiest;
 mod cache;
 mod connections;
 mod external;
@@ -158,11 +159,12 @@ pub(crate) trait MemoryLaw {
     /// Per-request fidelity: one request arrives at `now` (default: requests leave no
     /// trace in this law).
     fn on_request(&mut self, _now: SimTime, _rng: &mut SimRng) {}
-    /// Fluid fidelity: `count` requests arrive over the coming step of `dt` seconds (a
-    /// draw of the counting process; `Load::arrivals` is `count / dt`). A law that
-    /// accumulates per request keeps `count` to correct a step cut short (default:
+    /// Fluid fidelity: `count` requests arrive over the step of `dt` seconds starting at
+    /// `now` (a draw of the counting process; `Load::arrivals` is `count / dt`). A law
+    /// that accumulates per request keeps `count` to correct a step cut short; a law that
+    /// holds the last few seconds' arrivals draws the step's busiest moment (default:
     /// nothing to keep).
-    fn on_arrivals(&mut self, _count: u64, _dt: f64, _rng: &mut SimRng) {}
+    fn on_arrivals(&mut self, _now: SimTime, _count: u64, _dt: f64, _rng: &mut SimRng) {}
     /// Fluid fidelity: the step ends early, after `fraction` of it (the load changed).
     /// The law moved along the mean of its draw; it corrects to what in fact arrived so
     /// far, drawn given the step's count (default: nothing to correct).

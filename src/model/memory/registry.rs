@@ -183,8 +183,8 @@ macro_rules! registry {
             fn on_request(&mut self, now: SimTime, rng: &mut SimRng) {
                 registry!(@match self, [$( ($(#[cfg($cfg)])?) $law )*], law => law.on_request(now, rng))
             }
-            fn on_arrivals(&mut self, count: u64, dt: f64, rng: &mut SimRng) {
-                registry!(@match self, [$( ($(#[cfg($cfg)])?) $law )*], law => law.on_arrivals(count, dt, rng))
+            fn on_arrivals(&mut self, now: SimTime, count: u64, dt: f64, rng: &mut SimRng) {
+                registry!(@match self, [$( ($(#[cfg($cfg)])?) $law )*], law => law.on_arrivals(now, count, dt, rng))
             }
             fn on_step_cut(&mut self, fraction: f64, rng: &mut SimRng) {
                 registry!(@match self, [$( ($(#[cfg($cfg)])?) $law )*], law => law.on_step_cut(fraction, rng))

@@ -18,6 +18,10 @@
 //! proxy a few MiB, not hundreds (see the seed-001 scenario for what that means for the
 //! seed's account).
 //!
+//! Fluid fidelity holds the mean level, and each step of arrivals also draws its busiest
+//! moment: the most spans that arrived within one report wait, which per-request
+//! fidelity reaches by chance (see `busiest.rs`).
+//!
 //! Per-span memory and the collector's capacity are scenario parameters (UNCONFIRMED).
 
 use std::collections::VecDeque;
@@ -26,6 +30,7 @@ use rand::RngExt;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use super::busiest::Busiest;
 use super::input::{Duration, Memory, Problem, Spanned, non_negative, percent, positive_or};
 use super::{Law, LawYaml, MemoryLaw};
 use crate::engine::{SimDuration, SimRng, SimTime};
@@ -128,6 +133,8 @@ pub(crate) struct TraceBuffer {
     reports: VecDeque<SimTime>,
     /// Spans refused by the circuit breaker.
     dropped: f64,
+    /// Fluid: the step's busiest moment above the mean level.
+    busiest: Busiest,
 }
 
 impl Law for TraceBuffer {
@@ -147,6 +154,7 @@ impl TraceBuffer {
             buffered: 0.0,
             reports: VecDeque::new(),
             dropped: 0.0,
+            busiest: Busiest::default(),
         }
     }
 
@@ -156,8 +164,15 @@ impl TraceBuffer {
     }
 
     fn held(&self) -> f64 {
-        let fluid = (self.rate * self.spec.wait(self.rate)).min(self.spec.cap());
-        fluid + self.buffered + self.reports.len() as f64 * MIN_FLUSH_SPANS
+        let fluid = if self.rate > 0.0 {
+            // Reports in flight, and the spans not yet making a report: 0 to 4, on
+            // average 2, as per-request fidelity holds them.
+            let reports = (self.rate * self.spec.wait(self.rate)).min(self.spec.cap());
+            reports + (MIN_FLUSH_SPANS - 1.0) / 2.0
+        } else {
+            0.0
+        };
+        fluid + self.busiest.above() + self.buffered + self.reports.len() as f64 * MIN_FLUSH_SPANS
     }
 }
 
@@ -165,14 +180,17 @@ impl MemoryLaw for TraceBuffer {
     fn start(&mut self, _now: SimTime, _warm: Option<SimDuration>, _rng: &mut SimRng) {
         self.buffered = 0.0;
         self.reports.clear();
+        self.busiest.clear();
     }
     fn bytes(&self) -> f64 {
         self.held() * self.spec.span_size.as_f64()
     }
     fn next_change(&self, _now: SimTime) -> SimTime {
-        self.reports.front().copied().unwrap_or(SimTime::NEVER)
+        let report = self.reports.front().copied().unwrap_or(SimTime::NEVER);
+        report.min(self.busiest.next_change())
     }
     fn on_change(&mut self, now: SimTime) {
+        self.busiest.on_change(now);
         while self.reports.front().is_some_and(|&t| t <= now) {
             self.reports.pop_front();
         }
@@ -184,6 +202,18 @@ impl MemoryLaw for TraceBuffer {
         } else {
             0.0
         };
+    }
+    fn uses_arrivals(&self) -> bool {
+        self.spec.sampling > 0.0
+    }
+    fn on_arrivals(&mut self, now: SimTime, _count: u64, dt: f64, rng: &mut SimRng) {
+        // Spans are held for the report's wait: the step's busiest moment.
+        let wait = self.spec.wait(self.rate);
+        let cap = self.spec.cap();
+        self.busiest.draw(now, self.rate, wait, dt, cap, rng);
+    }
+    fn on_step_cut(&mut self, _fraction: f64, _rng: &mut SimRng) {
+        self.busiest.clear();
     }
     fn on_request(&mut self, now: SimTime, rng: &mut SimRng) {
         if !rng.random_bool(self.spec.sampling.clamp(0.0, 1.0)) {

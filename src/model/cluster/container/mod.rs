@@ -290,7 +290,7 @@ impl Container {
             self.load.arrivals = count as f64 / dt;
             for law in &mut self.laws {
                 law.set_load(&self.load);
-                law.on_arrivals(count, dt, &mut self.rng);
+                law.on_arrivals(now, count, dt, &mut self.rng);
             }
         } else {
             for law in &mut self.laws {
