@@ -74,3 +74,45 @@ fn scraping_does_not_change_the_outcome() {
     assert_eq!(with.containers, without.containers);
     assert_eq!(with.requests, without.requests);
 }
+
+/// Regression: a container whose idle size alone is above its pod's limit started above
+/// the pod cgroup's limit — containers.csv gave a 200Mi peak and the kill message "pod
+/// cgroup out of memory (200Mi of 100Mi)". The kernel refuses the charge that would
+/// cross the pod's limit: the pod holds 100Mi when the OOM killer picks its victim, and
+/// no container's working set is ever above it.
+#[test]
+fn a_container_larger_than_its_pod_limit_is_killed_at_the_pod_limit() {
+    let s = inline(
+        r#"
+name: above-pod-limit
+duration: 5m
+nodes: [{name: n, capacity: 4Gi}]
+workloads:
+  - name: app
+    resources: {limits: {memory: 100Mi}}
+    containers:
+      - name: app
+        memory:
+          baseline: {size: 200Mi}
+traffic:
+  - service: app
+    rps: 1
+"#,
+    );
+    let (out, rec) = run(&s, 0, 0);
+    let mib = 1048576.0;
+    assert_eq!(out.containers[0].peak_bytes, 100.0 * mib);
+    let kills: Vec<_> = rec
+        .events
+        .iter()
+        .filter(|e| e.kind == EventKind::OomKilled)
+        .collect();
+    assert!(kills.len() > 1, "killed and restarted, then killed again");
+    for k in kills {
+        assert!(
+            k.message.contains("(100Mi of 100Mi)") && k.message.contains("(100Mi resident"),
+            "{}",
+            k.message
+        );
+    }
+}

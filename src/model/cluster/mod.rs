@@ -222,6 +222,7 @@ impl Cluster {
                 let stream = format!("pod/{wname}/{ordinal}/{}", spec.name);
                 let step = (cfg.fidelity == Fidelity::Fluid).then_some(cfg.fluid_step);
                 Container::new(spec.clone(), cfg.backoff, streams.stream(&stream), step)
+                    .in_pod_limited_to(template.memory_limit.map(|b| b.as_f64()))
             })
             .collect();
         self.pods[slot as usize] = Some(Pod {

@@ -446,12 +446,13 @@ impl Kernel {
         } else {
             "node"
         };
+        // The charge that would cross the limit is refused: the cgroup holds its limit.
         let message = format!(
             "{scope} out of memory ({} of {}): killed process {} ({} resident, oom_score_adj {}); fastest growing: {}",
-            Bytes(usage as u64),
+            Bytes(usage.min(total) as u64),
             Bytes(total as u64),
             v.process,
-            Bytes(v.rss as u64),
+            Bytes(v.rss.min(total) as u64),
             v.adj,
             if grew.is_empty() { "none" } else { &grew },
         );

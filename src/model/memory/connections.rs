@@ -6,6 +6,14 @@
 //! `plain_bytes` without. REFERENCE.md gives Istio's sizing — a sidecar needs about
 //! 40–60 MB per 1000 rps — which the defaults reproduce; the split into connections ×
 //! bytes is UNCONFIRMED.
+//!
+//! The pool follows the request rate at both fidelities — it does not move with each
+//! arrival — so fluid and per-request fidelity agree on it by construction. Left out:
+//! Envoy opens an upstream connection when every pooled one is busy and closes it after
+//! `common_http_protocol_options.idle_timeout` (1 h by default, envoy
+//! `api/envoy/config/core/v3/protocol.proto`), so a real pool tracks the peak
+//! concurrency of the last hour rather than the mean rate; a spike's connections
+//! outlive the spike.
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};

@@ -94,6 +94,9 @@ pub struct Container {
     laws: Vec<Component>,
     updated: SimTime,
     limit: f64,
+    /// The pod cgroup's limit (infinite without one): the working set of no container in
+    /// it is ever above that either.
+    pod_limit: f64,
     load: Load,
     /// Fluid fidelity: arrivals drawn a step at a time (None: per request).
     arrivals: Option<ArrivalSteps>,
@@ -143,6 +146,7 @@ impl Container {
             timer: None,
             updated: SimTime::ZERO,
             limit,
+            pod_limit: f64::INFINITY,
             load: Load::IDLE,
             jvm,
             oom_score_adj: 0,
@@ -191,6 +195,12 @@ impl Container {
     /// `true` when running and its readiness probe passes.
     pub fn is_ready(&self) -> bool {
         matches!(self.state, ContainerState::Running { ready: true, .. })
+    }
+
+    /// The container inside a pod cgroup limited to `bytes` (a pod-level limit).
+    pub(crate) fn in_pod_limited_to(mut self, bytes: Option<f64>) -> Self {
+        self.pod_limit = bytes.unwrap_or(f64::INFINITY);
+        self
     }
 
     /// The cgroup memory limit in bytes (infinite when unset).

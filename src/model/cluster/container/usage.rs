@@ -26,13 +26,16 @@ impl Container {
     }
 
     /// Working set at the last update, in bytes (zero when not running). Never above
-    /// the limit: the charge that would cross it is refused and the kernel kills the
-    /// container at that instant (docs/reference.md "Linux OOM killer and memcg").
+    /// the limit, nor the pod cgroup's: the charge that would cross either is refused
+    /// and the kernel kills at that instant (docs/reference.md "Linux OOM killer and
+    /// memcg").
     pub fn usage(&self) -> f64 {
         if !self.is_running() {
             return 0.0;
         }
-        self.resident(self.held()).min(self.limit)
+        self.resident(self.held())
+            .min(self.limit)
+            .min(self.pod_limit)
     }
 
     /// What the laws would charge at the last update, past the limit if a jump asks for
@@ -63,7 +66,7 @@ impl Container {
         }
         let dt = now.since(self.updated).as_secs_f64();
         let held: f64 = self.laws.iter().map(|l| l.bytes() + l.slope() * dt).sum();
-        self.resident(held).min(self.limit)
+        self.resident(held).min(self.limit).min(self.pod_limit)
     }
 
     /// Resident memory of the largest process and its name (the OOM killer's view).
