@@ -156,6 +156,7 @@ pub fn run_scenario(
         dir.parts(),
         names,
         scenario.timeseries_replicas,
+        scenario.pod_timeseries,
         sweep_points,
         buckets,
     );
@@ -171,8 +172,13 @@ pub fn run_scenario(
         for (file, header, part) in [
             (
                 "timeseries.csv",
-                report::TIMESERIES_HEADER,
+                report::WORKLOAD_SERIES_HEADER,
                 CsvSinks::timeseries_part as fn(&CsvSinks, usize, u32) -> PathBuf,
+            ),
+            (
+                "pod-timeseries.csv",
+                report::POD_TIMESERIES_HEADER,
+                CsvSinks::pod_timeseries_part,
             ),
             ("slo.csv", report::SLO_HEADER, CsvSinks::slo_part),
             ("redis.csv", report::REDIS_HEADER, CsvSinks::redis_part),

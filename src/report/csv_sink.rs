@@ -6,12 +6,13 @@ use std::path::PathBuf;
 
 use super::format::{burn, count, counts_503};
 use super::memory_buckets::MemoryBuckets;
+use super::workload_series::{SeriesRow, WorkloadSeries};
 use crate::engine::SimDuration;
 use crate::model::{DbSample, EventRecord, Recorder, RedisSample, Sample, SloSample};
 use crate::runner::SinkFactory;
 
-/// Column headers of `timeseries.csv`.
-pub const TIMESERIES_HEADER: &str =
+/// Column headers of `pod-timeseries.csv`.
+pub const POD_TIMESERIES_HEADER: &str =
     "variant,replica,time_s,pod,container,working_set_bytes,limit_bytes";
 /// Column headers of `events.csv`.
 pub const EVENTS_HEADER: &str =
@@ -31,6 +32,7 @@ pub struct CsvSinks {
     parts: PathBuf,
     variants: Vec<String>,
     timeseries_replicas: u32,
+    pod_series: bool,
     sweep_points: Vec<bool>,
     buckets: Vec<(SimDuration, SimDuration)>,
 }
@@ -40,11 +42,12 @@ impl CsvSinks {
     /// first `timeseries_replicas` replicas of each variant that is not a sweep point
     /// (`sweep_points[v]`): sweeps are read from their summaries. Every replica of the
     /// other variants keeps its chart buckets (`memory.csv`), of `buckets[v]` =
-    /// (run duration, bucket width).
+    /// (run duration, bucket width). `pod_series` also keeps a row per pod and scrape.
     pub fn new(
         parts: PathBuf,
         variants: Vec<String>,
         timeseries_replicas: u32,
+        pod_series: bool,
         sweep_points: Vec<bool>,
         buckets: Vec<(SimDuration, SimDuration)>,
     ) -> Self {
@@ -52,14 +55,21 @@ impl CsvSinks {
             parts,
             variants,
             timeseries_replicas,
+            pod_series,
             sweep_points,
             buckets,
         }
     }
 
-    /// The part file of one run's time series.
+    /// The part file of one run's time series (per workload).
     pub fn timeseries_part(&self, variant: usize, replica: u32) -> PathBuf {
         self.parts.join(format!("ts-{variant:04}-{replica:07}.csv"))
+    }
+
+    /// The part file of one run's per-pod time series.
+    pub fn pod_timeseries_part(&self, variant: usize, replica: u32) -> PathBuf {
+        self.parts
+            .join(format!("pts-{variant:04}-{replica:07}.csv"))
     }
 
     /// The part file of one run's traffic and burn.
@@ -91,6 +101,27 @@ impl CsvSinks {
     }
 }
 
+/// Writes one row of `timeseries.csv`.
+fn write_series_row(
+    w: &mut csv::Writer<BufWriter<File>>,
+    variant: &str,
+    replica: &str,
+    r: SeriesRow<'_>,
+) -> csv::Result<()> {
+    let limit = r.limit.map(|l| l.to_string()).unwrap_or_default();
+    w.write_record([
+        variant,
+        replica,
+        &r.time.secs_millis().to_string(),
+        r.workload,
+        r.container,
+        &r.pods.to_string(),
+        &r.mean.to_string(),
+        &r.max.to_string(),
+        &limit,
+    ])
+}
+
 fn writer(path: PathBuf) -> io::Result<csv::Writer<BufWriter<File>>> {
     let file = BufWriter::with_capacity(1 << 16, File::create(path)?);
     Ok(csv::WriterBuilder::new()
@@ -102,7 +133,8 @@ fn writer(path: PathBuf) -> io::Result<csv::Writer<BufWriter<File>>> {
 pub struct CsvSink {
     variant: String,
     replica: String,
-    timeseries: Option<csv::Writer<BufWriter<File>>>,
+    timeseries: Option<(WorkloadSeries, csv::Writer<BufWriter<File>>)>,
+    pod_timeseries: Option<csv::Writer<BufWriter<File>>>,
     slo: Option<csv::Writer<BufWriter<File>>>,
     redis: Option<csv::Writer<BufWriter<File>>>,
     db: Option<csv::Writer<BufWriter<File>>>,
@@ -151,11 +183,19 @@ impl SinkFactory for CsvSinks {
         let series = replica < self.timeseries_replicas && !self.sweep_points[variant];
         let (timeseries, slo) = if series {
             (
-                Some(writer(self.timeseries_part(variant, replica))?),
+                Some((
+                    WorkloadSeries::default(),
+                    writer(self.timeseries_part(variant, replica))?,
+                )),
                 Some(writer(self.slo_part(variant, replica))?),
             )
         } else {
             (None, None)
+        };
+        let pod_timeseries = if series && self.pod_series {
+            Some(writer(self.pod_timeseries_part(variant, replica))?)
+        } else {
+            None
         };
         // Opened lazily: most scenarios have no Redis or database.
         let (redis, db) = (None, None);
@@ -170,6 +210,7 @@ impl SinkFactory for CsvSinks {
             variant: self.variants[variant].clone(),
             replica: replica.to_string(),
             timeseries,
+            pod_timeseries,
             slo,
             redis,
             db,
@@ -186,11 +227,21 @@ impl SinkFactory for CsvSinks {
         })
     }
 
-    fn close(&self, sink: CsvSink) -> io::Result<()> {
+    fn close(&self, mut sink: CsvSink) -> io::Result<()> {
+        if let Some((mut series, mut w)) = sink.timeseries.take() {
+            let mut result = Ok(());
+            series.flush(|r| {
+                if result.is_ok() {
+                    result = write_series_row(&mut w, &sink.variant, &sink.replica, r);
+                }
+            });
+            sink.keep(result);
+            w.flush()?;
+        }
         if let Some(e) = sink.error {
             return Err(e);
         }
-        for mut w in [sink.timeseries, sink.slo, sink.redis, sink.db]
+        for mut w in [sink.pod_timeseries, sink.slo, sink.redis, sink.db]
             .into_iter()
             .flatten()
         {
@@ -217,7 +268,16 @@ impl Recorder for CsvSink {
         if let Some((m, _)) = self.memory.as_mut() {
             m.sample(s);
         }
-        let Some(w) = self.timeseries.as_mut() else {
+        if let Some((series, w)) = self.timeseries.as_mut() {
+            let mut result = Ok(());
+            series.sample(s, |r| {
+                if result.is_ok() {
+                    result = write_series_row(w, &self.variant, &self.replica, r);
+                }
+            });
+            self.keep(result);
+        }
+        let Some(w) = self.pod_timeseries.as_mut() else {
             return;
         };
         use std::fmt::Write;

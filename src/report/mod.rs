@@ -27,10 +27,11 @@ mod plan;
 pub mod shards;
 mod summary;
 mod table;
+mod workload_series;
 
 pub use analysis::{Analysis, analyse};
 pub use csv_sink::{
-    CsvSinks, DB_HEADER, EVENTS_HEADER, REDIS_HEADER, SLO_HEADER, TIMESERIES_HEADER,
+    CsvSinks, DB_HEADER, EVENTS_HEADER, POD_TIMESERIES_HEADER, REDIS_HEADER, SLO_HEADER,
 };
 pub use dependencies::{Dependencies, dependencies};
 pub use format::human_time;
@@ -42,3 +43,4 @@ pub use output_dir::{OutputDir, abandon_all};
 pub use plan::{PLAN_HEADER, PlanQuestion, plan_csv, plan_text};
 pub use summary::{containers_csv, summary_csv};
 pub use table::table;
+pub use workload_series::{SeriesRow, WORKLOAD_SERIES_HEADER, WorkloadSeries};

@@ -15,8 +15,9 @@ use super::output_dir::sha256_file;
 use crate::scenario::names;
 
 /// The CSV files a shard holds, merged in (variant, replica) order.
-pub const MERGED: [&str; 8] = [
+pub const MERGED: [&str; 9] = [
     "timeseries.csv",
+    "pod-timeseries.csv",
     "slo.csv",
     "redis.csv",
     "db.csv",

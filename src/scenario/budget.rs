@@ -362,10 +362,17 @@ pub fn run_cost(spec: &yaml::ScenarioFile) -> RunCost {
         .map(|c| f64::from(c.events))
         .sum();
     let ts_rows = secs / scrape + 1.0;
+    // timeseries.csv: a row per workload and container; pod-timeseries.csv, when asked
+    // for, a row per container.
+    let pod_rows = if spec.output.pod_timeseries == Some(true) {
+        containers
+    } else {
+        0.0
+    };
     RunCost {
         events: per_s * secs + churn,
         scrape_share: scrapes / per_s,
-        series_bytes: ts_rows * (containers * 90.0 + 110.0),
+        series_bytes: ts_rows * ((kinds + pod_rows) * 90.0 + 110.0),
         replica_bytes: CHART_BUCKETS.min(ts_rows) * kinds * 80.0 + 400.0 + kinds * 100.0,
     }
 }

@@ -77,6 +77,8 @@ pub struct Scenario {
     pub replicas: u32,
     /// Replicas per variant whose time series are written.
     pub timeseries_replicas: u32,
+    /// Whether those replicas also write a row per pod and scrape.
+    pub pod_timeseries: bool,
     /// The baseline first, then each variant.
     pub variants: Vec<Variant>,
     /// What running it would cost (of the shard, when loaded for one).
@@ -257,6 +259,7 @@ pub fn parse_with(
         seed: options.seed.unwrap_or(spec.seed),
         replicas,
         timeseries_replicas,
+        pod_timeseries: spec.output.pod_timeseries.unwrap_or(false),
         variants,
         estimate,
     })

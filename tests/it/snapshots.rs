@@ -83,6 +83,7 @@ fn streamed_csv_files_begin_as_they_did() {
         out.parts(),
         vec!["baseline".into()],
         s.timeseries_replicas,
+        true,
         vec![false],
         buckets,
     );
@@ -96,6 +97,7 @@ fn streamed_csv_files_begin_as_they_did() {
         t.lines().take(12).collect::<Vec<_>>().join("\n")
     };
     insta::assert_snapshot!("timeseries_part", head(sinks.timeseries_part(0, 1)));
+    insta::assert_snapshot!("pod_timeseries_part", head(sinks.pod_timeseries_part(0, 1)));
     insta::assert_snapshot!("slo_part", head(sinks.slo_part(0, 1)));
     insta::assert_snapshot!("events_part", head(sinks.events_part(0, 1)));
     insta::assert_snapshot!("memory_part", head(sinks.memory_part(0, 1)));

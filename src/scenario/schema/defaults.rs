@@ -195,6 +195,7 @@ pub const DEFAULTS: &[Default] = &[
     d("timeline.configChurn.fullShare", "0.1", "share", OWN),
     d("alerts.for", "0s", "", "Prometheus"),
     d("output.timeseriesReplicas", "3", "replicas", OWN),
+    d("output.podTimeseries", "false", "", OWN),
 ];
 
 /// The default of the key at `path`, if the table has one.

@@ -295,4 +295,8 @@ pub struct Output {
     /// events cover every replica).
     #[serde(default)]
     pub timeseries_replicas: Option<u32>,
+    /// Also write a row per pod and scrape to `pod-timeseries.csv` (default false:
+    /// `timeseries.csv` has a row per workload and container, bounded in pods).
+    #[serde(default)]
+    pub pod_timeseries: Option<bool>,
 }
