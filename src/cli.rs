@@ -166,6 +166,10 @@ pub struct PlanArgs {
     /// Most runs per candidate.
     #[arg(long, default_value_t = 1600)]
     pub max_runs: u32,
+    /// Run every candidate as it is, even where one set of runs with the limit lifted
+    /// answers them all (same answer, slower: a check of the fast path).
+    #[arg(long)]
+    pub search_only: bool,
     /// Output folder: the plan goes to OUT/SCENARIO/ (SCENARIO: its name).
     #[arg(long, default_value = "output")]
     pub out: PathBuf,

@@ -61,6 +61,7 @@ pub fn plan(args: &PlanArgs) -> Result<String, AppError> {
         step: args.step,
         min_runs: args.min_runs,
         max_runs: args.max_runs.max(args.min_runs),
+        search_only: args.search_only,
     };
     let bar = spinner(args);
     // The planner runs on rayon's pool: a pool of its own honours --threads.

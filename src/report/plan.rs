@@ -101,6 +101,21 @@ pub fn plan_text(q: &PlanQuestion<'_>, within: &str, p: &Plan) -> String {
     if let Some(c) = p.current {
         let _ = writeln!(out, "  current limit         {c}");
     }
+    match (p.lifted_runs, p.feedback) {
+        (Some(n), _) => {
+            let _ = writeln!(
+                out,
+                "  judged from           {n} runs with the limit lifted (nothing reads it before the first kill)"
+            );
+        }
+        (None, Some(why)) => {
+            let _ = writeln!(
+                out,
+                "  judged by             running each candidate ({why})"
+            );
+        }
+        (None, None) => {}
+    }
     let rec = &p.recommendation;
     let verdict = if rec.verdict == Verdict::Pass {
         "meets the risk"

@@ -9,6 +9,16 @@
 //! of a step; a bisection finds the smallest that passes, assuming P(OOM) falls as the
 //! limit rises.
 //!
+//! Where the limit cannot change what happens before the container's first OOM kill —
+//! nothing reads it but the cgroup (see [`feedback`]) — one set of runs with the limit
+//! lifted answers every candidate at once: a run is killed under limit L exactly when
+//! its peak working set within the horizon reaches L, so P(OOM at L) is the share of
+//! those runs whose peak reaches L. The candidates are judged on the same replicas and
+//! by the same rules as the search, so the answer is the same, from one set of runs
+//! instead of one per candidate. Where something reads the limit (a JVM sizing its heap
+//! from the cgroup, a pod-level limit, a VPA, requests above a candidate, an alert that
+//! acts, node pressure choosing a victim by QoS), each candidate is run as it is.
+//!
 //! For comparison, a VPA-style recommendation: the 90th percentile of the container's
 //! peak usage in runs without a limit, plus 15 % (at least 250 MB), and its own P(OOM).
 
@@ -18,7 +28,7 @@ use rayon::prelude::*;
 
 use crate::engine::{RngStreams, SimDuration};
 use crate::model::autoscaling::vpa;
-use crate::model::config::Action;
+use crate::model::config::{Action, Trigger};
 use crate::model::pod::PodTemplate;
 use crate::model::units::Bytes;
 use crate::model::{Discard, SimConfig, World};
@@ -45,6 +55,8 @@ pub struct PlanRequest {
     pub min_runs: u32,
     /// Most runs per candidate.
     pub max_runs: u32,
+    /// Run every candidate as it is, never reading them off runs with the limit lifted.
+    pub search_only: bool,
 }
 
 /// A candidate's verdict.
@@ -82,6 +94,11 @@ pub struct Plan {
     pub below: Option<PlanPoint>,
     /// Every candidate judged, by limit.
     pub points: Vec<PlanPoint>,
+    /// Runs with the limit lifted that judged the candidates (None: each candidate was
+    /// run as it is, for the reason in `feedback`).
+    pub lifted_runs: Option<u32>,
+    /// What reads the limit before the first kill, if anything.
+    pub feedback: Option<&'static str>,
     /// VPA-style recommendation and its judgement.
     pub recommendation: PlanPoint,
     /// The workload's replicas (for the node-memory cost).
@@ -141,6 +158,33 @@ fn with_limit(
     out
 }
 
+/// Why `container` of workload `w`'s limit could change a run before that container's
+/// first OOM kill; `None` when only its cgroup reads it.
+pub fn feedback(cfg: &SimConfig, w: usize, container: &str) -> Option<&'static str> {
+    let template = &cfg.workloads[w].template;
+    let spec = template.containers.iter().find(|c| c.name == container)?;
+    if spec.jvm.is_some() {
+        return Some("a JVM sizes its heap from the limit");
+    }
+    if template.memory_limit.is_some() {
+        return Some("a pod-level limit: the OOM killer ranks the pod's processes by QoS");
+    }
+    if cfg.vpa.iter().any(|v| v.workload == w) {
+        return Some("a VPA reads and rewrites the limit");
+    }
+    if cfg.hpa.iter().any(|h| h.workload == w) {
+        return Some("an HPA scales on utilisation of requests, which a limit caps");
+    }
+    if cfg
+        .actions
+        .iter()
+        .any(|a| matches!(a.trigger, Some(Trigger::AlertFiring(_))))
+    {
+        return Some("an alert on memory can trigger an action");
+    }
+    None
+}
+
 /// Runs replicas `from..to` of `cfg`; per run, the container's OOM and its peak (bytes).
 fn runs(cfg: &SimConfig, seed: u64, from: u32, to: u32, w: &str, c: &str) -> Vec<(bool, f64)> {
     (from..to)
@@ -153,18 +197,87 @@ fn runs(cfg: &SimConfig, seed: u64, from: u32, to: u32, w: &str, c: &str) -> Vec
         .collect()
 }
 
-/// Judges one candidate, adding runs while undecided.
-fn judge(req: &PlanRequest, w: usize, limit: Bytes) -> PlanPoint {
-    let cfg = with_limit(&req.config, w, &req.container, Some(limit), req.within);
+/// Runs with the limit lifted, shared by every candidate of the fast path: per replica,
+/// the container's peak within the horizon, and whether anything but its own cgroup
+/// killed a process (node pressure, a pod cgroup: the limit's QoS would matter).
+struct Lifted {
+    cfg: SimConfig,
+    peaks: Vec<f64>,
+    pressure: bool,
+}
+
+impl Lifted {
+    fn new(req: &PlanRequest, w: usize) -> Self {
+        Lifted {
+            cfg: with_limit(&req.config, w, &req.container, None, req.within),
+            peaks: Vec::new(),
+            pressure: false,
+        }
+    }
+
+    /// Extends the runs to replicas `0..n`.
+    fn extend_to(&mut self, req: &PlanRequest, n: u32) {
+        let from = self.peaks.len() as u32;
+        if n <= from {
+            return;
+        }
+        let more: Vec<(f64, bool)> = (from..n)
+            .into_par_iter()
+            .map(|r| {
+                let (o, _) =
+                    World::new(&self.cfg, RngStreams::new(req.seed, u64::from(r)), Discard).run();
+                let peak = o
+                    .container(&req.workload, &req.container)
+                    .map_or(0.0, |t| t.peak_bytes);
+                let outside = o.containers.iter().any(|t| t.oom_kills_outside > 0);
+                (peak, outside)
+            })
+            .collect();
+        for (peak, outside) in more {
+            self.peaks.push(peak);
+            self.pressure |= outside;
+        }
+    }
+}
+
+/// How a candidate's runs are had.
+enum Runs<'a> {
+    /// Read off the runs with the limit lifted.
+    Lifted(&'a mut Lifted),
+    /// The candidate run as it is.
+    Run(SimConfig),
+}
+
+/// Judges one candidate, adding runs while undecided: from the lifted runs when given
+/// (a run fails at `limit` when its peak reaches it, as the kernel's check does), else by
+/// running the candidate.
+fn judge(req: &PlanRequest, w: usize, limit: Bytes, lifted: Option<&mut Lifted>) -> PlanPoint {
+    let mut how = match lifted {
+        Some(l) => Runs::Lifted(l),
+        None => Runs::Run(with_limit(
+            &req.config,
+            w,
+            &req.container,
+            Some(limit),
+            req.within,
+        )),
+    };
     let mut ooms: Vec<bool> = Vec::new();
     let mut n = req.min_runs.max(1);
     loop {
         let from = ooms.len() as u32;
-        ooms.extend(
-            runs(&cfg, req.seed, from, n, &req.workload, &req.container)
-                .into_iter()
-                .map(|r| r.0),
-        );
+        match &mut how {
+            Runs::Lifted(l) => {
+                l.extend_to(req, n);
+                let peaks = &l.peaks[from as usize..n as usize];
+                ooms.extend(peaks.iter().map(|&p| p + 0.5 >= limit.as_f64()));
+            }
+            Runs::Run(cfg) => ooms.extend(
+                runs(cfg, req.seed, from, n, &req.workload, &req.container)
+                    .into_iter()
+                    .map(|r| r.0),
+            ),
+        }
         let k = ooms.iter().filter(|&&o| o).count();
         let p = wilson(k, ooms.len());
         let verdict = if p.hi <= req.risk {
@@ -187,46 +300,26 @@ fn judge(req: &PlanRequest, w: usize, limit: Bytes) -> PlanPoint {
     }
 }
 
-/// Finds the smallest limit that meets the risk.
-pub fn plan(req: &PlanRequest) -> Result<Plan, PlanError> {
-    let w = workload_index(&req.config, &req.workload)
-        .ok_or_else(|| PlanError::NotFound(format!("no workload `{}`", req.workload)))?;
-    let spec = req.config.workloads[w]
-        .template
-        .containers
-        .iter()
-        .find(|c| c.name == req.container);
-    let spec = spec.ok_or_else(|| {
-        PlanError::NotFound(format!(
-            "workload `{}` has no container `{}`",
-            req.workload, req.container
-        ))
-    })?;
-    let current = spec.resources.limits.memory;
-    let step = req.step.0.max(1);
-    // Without a limit: how high the container goes, and what a VPA would recommend.
-    let free = with_limit(&req.config, w, &req.container, None, req.within);
-    let mut peaks: Vec<f64> = runs(
-        &free,
-        req.seed,
-        0,
-        req.min_runs.max(1),
-        &req.workload,
-        &req.container,
-    )
-    .into_iter()
-    .map(|r| r.1)
-    .collect();
-    peaks.sort_by(f64::total_cmp);
-    let p90 = peaks[((peaks.len() as f64 * 0.9).ceil() as usize).clamp(1, peaks.len()) - 1];
-    let recommended = Bytes(((p90 * (1.0 + vpa::SAFETY_MARGIN)).max(vpa::POD_MIN_MEMORY)) as u64);
-    let top = peaks.last().copied().unwrap_or(0.0);
-    let mut points = Vec::new();
-    let judged = |k: u64, points: &mut Vec<PlanPoint>| -> PlanPoint {
-        if let Some(p) = points.iter().find(|p: &&PlanPoint| p.limit.0 == k * step) {
+/// The bisection over multiples of `step`, from a bracket just above `top` (the highest
+/// unlimited peak): every judged candidate by limit, and the smallest passing multiple if
+/// any. Candidates at or above `request` (below it a limit caps the request, which the
+/// scheduler reads) are read off `lifted` when given.
+fn search(
+    req: &PlanRequest,
+    w: usize,
+    step: u64,
+    top: f64,
+    request: u64,
+    mut lifted: Option<&mut Lifted>,
+) -> (Vec<PlanPoint>, Option<u64>) {
+    let mut points: Vec<PlanPoint> = Vec::new();
+    let mut judged = |k: u64, points: &mut Vec<PlanPoint>| -> PlanPoint {
+        if let Some(p) = points.iter().find(|p| p.limit.0 == k * step) {
             return *p;
         }
-        let p = judge(req, w, Bytes(k * step));
+        let limit = Bytes(k * step);
+        let from_lifted = lifted.as_deref_mut().filter(|_| limit.0 >= request);
+        let p = judge(req, w, limit, from_lifted);
         points.push(p);
         p
     };
@@ -254,8 +347,60 @@ pub fn plan(req: &PlanRequest) -> Result<Plan, PlanError> {
             judged(lo, &mut points);
         }
     }
-    let rec = judge(req, w, recommended);
     points.sort_by_key(|p| p.limit);
+    (points, found.then_some(hi))
+}
+
+/// Finds the smallest limit that meets the risk.
+pub fn plan(req: &PlanRequest) -> Result<Plan, PlanError> {
+    let w = workload_index(&req.config, &req.workload)
+        .ok_or_else(|| PlanError::NotFound(format!("no workload `{}`", req.workload)))?;
+    let spec = req.config.workloads[w]
+        .template
+        .containers
+        .iter()
+        .find(|c| c.name == req.container);
+    let spec = spec.ok_or_else(|| {
+        PlanError::NotFound(format!(
+            "workload `{}` has no container `{}`",
+            req.workload, req.container
+        ))
+    })?;
+    let current = spec.resources.limits.memory;
+    let request = spec.resources.requests.memory.map_or(0, |b| b.0);
+    let step = req.step.0.max(1);
+    // Without a limit: how high the container goes, and what a VPA would recommend.
+    let mut lifted = Lifted::new(req, w);
+    lifted.extend_to(req, req.min_runs.max(1));
+    let mut peaks = lifted.peaks.clone();
+    peaks.sort_by(f64::total_cmp);
+    let p90 = peaks[((peaks.len() as f64 * 0.9).ceil() as usize).clamp(1, peaks.len()) - 1];
+    let recommended = Bytes(((p90 * (1.0 + vpa::SAFETY_MARGIN)).max(vpa::POD_MIN_MEMORY)) as u64);
+    let top = peaks.last().copied().unwrap_or(0.0);
+    let mut feedback = if req.search_only {
+        Some("--search-only")
+    } else {
+        feedback(&req.config, w, &req.container)
+    };
+    let mut found = search(
+        req,
+        w,
+        step,
+        top,
+        request,
+        feedback.is_none().then_some(&mut lifted),
+    );
+    if feedback.is_none() && lifted.pressure {
+        // Some run killed by node or pod-cgroup pressure: the victim depends on QoS,
+        // which the limit sets. Judge every candidate as it is.
+        feedback = Some("node or pod-cgroup pressure chose a victim: QoS reads the limit");
+        found = search(req, w, step, top, request, None);
+    }
+    let (points, hi) = found;
+    let found = hi.is_some();
+    let hi = hi.unwrap_or(0);
+    let fast = feedback.is_none() && recommended.0 >= request;
+    let rec = judge(req, w, recommended, fast.then_some(&mut lifted));
     // The bisection judged `hi` last when it found a limit.
     let limit = found
         .then(|| points.iter().find(|p| p.limit.0 == hi * step).copied())
@@ -272,6 +417,8 @@ pub fn plan(req: &PlanRequest) -> Result<Plan, PlanError> {
         limit,
         below,
         points,
+        lifted_runs: feedback.is_none().then_some(lifted.peaks.len() as u32),
+        feedback,
         recommendation: rec,
         replicas: req.config.workloads[w].replicas,
         current,

@@ -272,6 +272,7 @@ fn plan_gives_the_same_limit_at_both_fidelities() {
             step: Bytes::mib(2),
             min_runs: 100,
             max_runs: 800,
+            search_only: false,
         };
         let p = plan(&req).unwrap();
         let l = p.limit.expect("a limit");

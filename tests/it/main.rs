@@ -29,6 +29,7 @@ mod names;
 mod oom_kill;
 mod oom_killer;
 mod per_pod_spread;
+mod plan_lifted;
 mod properties;
 mod qos;
 mod redis_eviction;

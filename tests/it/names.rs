@@ -69,7 +69,12 @@ fn a_variant_name_with_a_comma_runs_and_every_csv_quotes_it() {
         // The data tier's files are written (header only) when the scenario has no
         // Redis, database or service calls, as this one, and the per-pod series when it
         // does not ask for them: they have no row to quote.
-        let optional = ["redis.csv", "db.csv", "dependencies.csv", "pod-timeseries.csv"];
+        let optional = [
+            "redis.csv",
+            "db.csv",
+            "dependencies.csv",
+            "pod-timeseries.csv",
+        ];
         if rows == 0 && optional.contains(&f.as_str()) {
             continue;
         }

@@ -106,6 +106,7 @@ fn the_planned_limit_meets_the_risk_and_one_step_below_does_not() {
         step: Bytes::mib(4),
         min_runs: 100,
         max_runs: 800,
+        search_only: false,
     };
     let p = plan(&req).unwrap();
     let limit = p.limit.expect("a limit");

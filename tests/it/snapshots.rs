@@ -124,6 +124,8 @@ fn the_plan_csv_and_text() {
             point(256, 400, 30, Verdict::Fail),
             point(264, 200, 1, Verdict::Pass),
         ],
+        lifted_runs: Some(400),
+        feedback: None,
         recommendation: point(300, 100, 0, Verdict::Pass),
         replicas: 3,
         current: Some(meshmem::model::Bytes::mib(256)),

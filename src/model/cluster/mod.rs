@@ -257,7 +257,16 @@ impl Cluster {
     }
 
     /// Folds every live pod's totals in (at the end of a run).
-    pub(crate) fn fold_live(&mut self, cfg: &SimConfig) {
+    pub(crate) fn fold_live(&mut self, cfg: &SimConfig, end: SimTime) {
+        // What each container holds at the end counts toward its peak: it may have grown
+        // since its last wake-up (a limit it would have crossed by then would have
+        // woken it).
+        for pod in self.pods.iter_mut().flatten() {
+            for c in &mut pod.containers {
+                c.advance(end);
+                c.note_peak();
+            }
+        }
         for pod in self.pods.iter().flatten() {
             self.tallies.fold(&cfg.workloads[pod.workload].name, pod);
         }

@@ -491,7 +491,7 @@ impl<'c, R: Recorder> World<'c, R> {
             &mut self.data,
             &cx,
         );
-        self.cluster.fold_live(self.cfg);
+        self.cluster.fold_live(self.cfg, end);
         let containers = std::mem::take(&mut self.cluster.tallies.0);
         let after_kills = containers.iter().map(|t| t.oom_kills_after).sum();
         let outcome = RunOutcome {
