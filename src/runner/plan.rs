@@ -245,7 +245,7 @@ enum Runs<'a> {
     /// Read off the runs with the limit lifted.
     Lifted(&'a mut Lifted),
     /// The candidate run as it is.
-    Run(SimConfig),
+    Run(Box<SimConfig>),
 }
 
 /// Judges one candidate, adding runs while undecided: from the lifted runs when given
@@ -254,13 +254,13 @@ enum Runs<'a> {
 fn judge(req: &PlanRequest, w: usize, limit: Bytes, lifted: Option<&mut Lifted>) -> PlanPoint {
     let mut how = match lifted {
         Some(l) => Runs::Lifted(l),
-        None => Runs::Run(with_limit(
+        None => Runs::Run(Box::new(with_limit(
             &req.config,
             w,
             &req.container,
             Some(limit),
             req.within,
-        )),
+        ))),
     };
     let mut ooms: Vec<bool> = Vec::new();
     let mut n = req.min_runs.max(1);
