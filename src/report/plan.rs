@@ -90,8 +90,10 @@ pub fn plan_text(q: &PlanQuestion<'_>, within: &str, p: &Plan) -> String {
             let total = Bytes(l.limit.0 * u64::from(p.replicas));
             let _ = writeln!(
                 out,
-                "  node memory           {} replicas × {} = {total} (reserved if requests are set to the limit)",
-                p.replicas, l.limit
+                "  node memory           {} replica{} × {} = {total} (reserved if requests are set to the limit)",
+                p.replicas,
+                if p.replicas == 1 { "" } else { "s" },
+                l.limit
             );
         }
         (None, _) => {
