@@ -229,13 +229,8 @@ impl SinkFactory for CsvSinks {
 
     fn close(&self, mut sink: CsvSink) -> io::Result<()> {
         if let Some((mut series, mut w)) = sink.timeseries.take() {
-            let mut result = Ok(());
-            series.flush(|r| {
-                if result.is_ok() {
-                    result = write_series_row(&mut w, &sink.variant, &sink.replica, r);
-                }
-            });
-            sink.keep(result);
+            let r = series.flush(|r| write_series_row(&mut w, &sink.variant, &sink.replica, r));
+            sink.keep(r);
             w.flush()?;
         }
         if let Some(e) = sink.error {
@@ -269,13 +264,8 @@ impl Recorder for CsvSink {
             m.sample(s);
         }
         if let Some((series, w)) = self.timeseries.as_mut() {
-            let mut result = Ok(());
-            series.sample(s, |r| {
-                if result.is_ok() {
-                    result = write_series_row(w, &self.variant, &self.replica, r);
-                }
-            });
-            self.keep(result);
+            let r = series.sample(s, |r| write_series_row(w, &self.variant, &self.replica, r));
+            self.keep(r);
         }
         let Some(w) = self.pod_timeseries.as_mut() else {
             return;

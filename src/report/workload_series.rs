@@ -34,10 +34,14 @@ pub struct WorkloadSeries {
 
 impl WorkloadSeries {
     /// Adds one container's scrape; a scrape at a new instant first hands the finished
-    /// one's rows to `emit` (time, workload, container, pods, mean, max, limit).
-    pub fn sample(&mut self, s: &Sample<'_>, emit: impl FnMut(SeriesRow<'_>)) {
+    /// one's rows to `emit` (stopping at its first error).
+    pub fn sample<E>(
+        &mut self,
+        s: &Sample<'_>,
+        emit: impl FnMut(SeriesRow<'_>) -> Result<(), E>,
+    ) -> Result<(), E> {
         if self.time != Some(s.time) {
-            self.flush(emit);
+            self.flush(emit)?;
             self.time = Some(s.time);
         }
         let i = match self
@@ -63,11 +67,18 @@ impl WorkloadSeries {
         r.sum += u128::from(s.working_set);
         r.max = r.max.max(s.working_set);
         r.limit = r.limit.max(s.limit);
+        Ok(())
     }
 
-    /// Hands the current scrape's rows to `emit`, in the order first seen.
-    pub fn flush(&mut self, mut emit: impl FnMut(SeriesRow<'_>)) {
-        let Some(time) = self.time.take() else { return };
+    /// Hands the current scrape's rows to `emit`, in the order first seen (stopping at
+    /// its first error).
+    pub fn flush<E>(
+        &mut self,
+        mut emit: impl FnMut(SeriesRow<'_>) -> Result<(), E>,
+    ) -> Result<(), E> {
+        let Some(time) = self.time.take() else {
+            return Ok(());
+        };
         for r in self.rows.drain(..) {
             emit(SeriesRow {
                 time,
@@ -77,8 +88,9 @@ impl WorkloadSeries {
                 mean: (r.sum / u128::from(r.pods.max(1))) as u64,
                 max: r.max,
                 limit: r.limit,
-            });
+            })?;
         }
+        Ok(())
     }
 }
 
@@ -121,14 +133,19 @@ mod tests {
     fn one_row_per_scrape_and_workload() {
         let mut series = WorkloadSeries::default();
         let mut out = Vec::new();
-        let mut emit = |r: SeriesRow<'_>| {
+        let mut emit = |r: SeriesRow<'_>| -> Result<(), ()> {
             out.push((r.time, r.workload.to_string(), r.pods, r.mean, r.max));
+            Ok(())
         };
-        series.sample(&s(0, "a", "a-1", 10), &mut emit);
-        series.sample(&s(0, "a", "a-2", 31), &mut emit);
-        series.sample(&s(0, "b", "b-1", 5), &mut emit);
-        series.sample(&s(15, "a", "a-1", 20), &mut emit);
-        series.flush(&mut emit);
+        for x in [
+            s(0, "a", "a-1", 10),
+            s(0, "a", "a-2", 31),
+            s(0, "b", "b-1", 5),
+            s(15, "a", "a-1", 20),
+        ] {
+            series.sample(&x, &mut emit).unwrap();
+        }
+        series.flush(&mut emit).unwrap();
         let t = |x| SimTime::ZERO + SimDuration::from_secs(x);
         assert_eq!(
             out,

@@ -185,14 +185,29 @@ pub fn feedback(cfg: &SimConfig, w: usize, container: &str) -> Option<&'static s
     None
 }
 
-/// Runs replicas `from..to` of `cfg`; per run, the container's OOM and its peak (bytes).
-fn runs(cfg: &SimConfig, seed: u64, from: u32, to: u32, w: &str, c: &str) -> Vec<(bool, f64)> {
+/// One run, as the planner reads it.
+#[derive(Copy, Clone, Debug)]
+struct RunResult {
+    /// The container was OOM-killed.
+    oom: bool,
+    /// Its peak working set within the horizon (bytes).
+    peak: f64,
+    /// Something other than a container's own cgroup killed a process (node pressure,
+    /// a pod cgroup).
+    outside: bool,
+}
+
+/// Runs replicas `from..to` of `req`'s scenario as `cfg`, reading its container.
+fn runs(cfg: &SimConfig, req: &PlanRequest, from: u32, to: u32) -> Vec<RunResult> {
     (from..to)
         .into_par_iter()
         .map(|r| {
-            let (o, _) = World::new(cfg, RngStreams::new(seed, u64::from(r)), Discard).run();
-            o.container(w, c)
-                .map_or((false, 0.0), |t| (t.oom_kills > 0, t.peak_bytes))
+            let (o, _) = World::new(cfg, RngStreams::new(req.seed, u64::from(r)), Discard).run();
+            let (oom, peak) = o
+                .container(&req.workload, &req.container)
+                .map_or((false, 0.0), |t| (t.oom_kills > 0, t.peak_bytes));
+            let outside = o.containers.iter().any(|t| t.oom_kills_outside > 0);
+            RunResult { oom, peak, outside }
         })
         .collect()
 }
@@ -221,21 +236,9 @@ impl Lifted {
         if n <= from {
             return;
         }
-        let more: Vec<(f64, bool)> = (from..n)
-            .into_par_iter()
-            .map(|r| {
-                let (o, _) =
-                    World::new(&self.cfg, RngStreams::new(req.seed, u64::from(r)), Discard).run();
-                let peak = o
-                    .container(&req.workload, &req.container)
-                    .map_or(0.0, |t| t.peak_bytes);
-                let outside = o.containers.iter().any(|t| t.oom_kills_outside > 0);
-                (peak, outside)
-            })
-            .collect();
-        for (peak, outside) in more {
-            self.peaks.push(peak);
-            self.pressure |= outside;
+        for run in runs(&self.cfg, req, from, n) {
+            self.peaks.push(run.peak);
+            self.pressure |= run.outside;
         }
     }
 }
@@ -272,11 +275,7 @@ fn judge(req: &PlanRequest, w: usize, limit: Bytes, lifted: Option<&mut Lifted>)
                 let peaks = &l.peaks[from as usize..n as usize];
                 ooms.extend(peaks.iter().map(|&p| p + 0.5 >= limit.as_f64()));
             }
-            Runs::Run(cfg) => ooms.extend(
-                runs(cfg, req.seed, from, n, &req.workload, &req.container)
-                    .into_iter()
-                    .map(|r| r.0),
-            ),
+            Runs::Run(cfg) => ooms.extend(runs(cfg, req, from, n).into_iter().map(|r| r.oom)),
         }
         let k = ooms.iter().filter(|&&o| o).count();
         let p = wilson(k, ooms.len());

@@ -266,8 +266,6 @@ impl Cluster {
                 c.advance(end);
                 c.note_peak();
             }
-        }
-        for pod in self.pods.iter().flatten() {
             self.tallies.fold(&cfg.workloads[pod.workload].name, pod);
         }
     }

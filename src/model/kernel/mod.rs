@@ -22,7 +22,7 @@ pub(crate) mod oom_killer;
 
 use crate::engine::{SimDuration, SimTime};
 use crate::model::cluster::ContainerRef;
-use crate::model::cluster::container::{ContainerState, Termination};
+use crate::model::cluster::container::{Container, ContainerState, Termination};
 use crate::model::cluster::pod::PodKey;
 use crate::model::memory::Knob;
 use crate::model::units::Bytes;
@@ -233,26 +233,35 @@ impl Kernel {
         }
     }
 
-    /// istiod's xDS memory in pod `key` is now `bytes`.
-    pub(crate) fn set_xds_server(&mut self, cx: &mut Cx<'_>, key: PodKey, bytes: f64) {
+    /// Resizes the container of pod `key` that `pick` selects, at now: what it held and
+    /// what it holds after `set` both count toward its peak. Returns it (None: no such
+    /// container).
+    fn resize(
+        cx: &mut Cx<'_>,
+        key: PodKey,
+        pick: impl Fn(&Container) -> bool,
+        set: impl FnOnce(&mut Container),
+    ) -> Option<ContainerRef> {
         let now = cx.now;
-        let idx = cx.cluster.pod(key).and_then(|p| {
-            p.containers
-                .iter()
-                .position(|c| c.spec.memory.xds_server.is_some() && c.is_running())
-        });
-        let Some(idx) = idx else { return };
+        let idx = cx.cluster.pod(key)?.containers.iter().position(pick)?;
         let c = ContainerRef {
             pod: key,
             idx: idx as u16,
         };
-        if let Some(container) = cx.cluster.container_mut(c) {
-            container.advance(now);
-            container.note_peak();
-            container.set_xds_server(bytes);
-            container.note_peak();
+        let container = cx.cluster.container_mut(c)?;
+        container.advance(now);
+        container.note_peak();
+        set(container);
+        container.note_peak();
+        Some(c)
+    }
+
+    /// istiod's xDS memory in pod `key` is now `bytes`.
+    pub(crate) fn set_xds_server(&mut self, cx: &mut Cx<'_>, key: PodKey, bytes: f64) {
+        let pick = |c: &Container| c.spec.memory.xds_server.is_some() && c.is_running();
+        if let Some(c) = Self::resize(cx, key, pick, |c| c.set_xds_server(bytes)) {
+            self.rewake(cx, c);
         }
-        self.rewake(cx, c);
     }
 
     /// Requests of pod `key` now wait `secs` on the services they call: every running
@@ -284,25 +293,13 @@ impl Kernel {
         bytes: f64,
         slope: f64,
     ) {
-        let now = cx.now;
-        let idx = cx.cluster.pod(key).and_then(|p| {
-            p.containers.iter().position(|c| {
-                c.spec.memory.external.is_some()
-                    && matches!(c.state, ContainerState::Running { since: s, .. } if s == since)
-            })
-        });
-        let Some(idx) = idx else { return };
-        let c = ContainerRef {
-            pod: key,
-            idx: idx as u16,
+        let pick = |c: &Container| {
+            c.spec.memory.external.is_some()
+                && matches!(c.state, ContainerState::Running { since: s, .. } if s == since)
         };
-        if let Some(container) = cx.cluster.container_mut(c) {
-            container.advance(now);
-            container.note_peak();
-            container.set_external(bytes, slope);
-            container.note_peak();
-        }
-        if !self.check_limits(cx, c) {
+        if let Some(c) = Self::resize(cx, key, pick, |c| c.set_external(bytes, slope))
+            && !self.check_limits(cx, c)
+        {
             self.rewake(cx, c);
         }
     }
