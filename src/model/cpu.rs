@@ -51,6 +51,18 @@ pub struct Load {
     pub fluid: bool,
     /// Cores the main thread gets for its background work now (at most 1).
     pub spare_cores: f64,
+    /// Cores the main thread gets while its background work runs (at most 1): what
+    /// `spare_cores` is during that work.
+    pub busy_cores: f64,
+    /// `capacity` while the main thread's background work runs.
+    pub busy_capacity: f64,
+    /// `stretch` while the main thread's background work runs.
+    pub busy_stretch: f64,
+    /// `true` when the container draws the main thread's periodic work in closed form
+    /// (a ripple, `memory/ripple.rs`) rather than as events: fluid fidelity, and the
+    /// arrivals fit the capacity left while it runs, so it changes levels, not slopes.
+    /// Set by the container.
+    pub background_in_closed_form: bool,
     /// Requests per second the workers can complete now (infinite without a CPU need).
     pub capacity: f64,
     /// Factor by which a request's CPU time is stretched by sharing (≥ 1).
@@ -66,6 +78,10 @@ impl Load {
         arrivals: 0.0,
         fluid: true,
         spare_cores: 1.0,
+        busy_cores: 1.0,
+        busy_capacity: f64::INFINITY,
+        busy_stretch: 1.0,
+        background_in_closed_form: false,
         capacity: f64::INFINITY,
         stretch: 1.0,
         per_request: 0.0,
@@ -84,39 +100,56 @@ impl Load {
         let threads = cpu.threads.map_or(f64::INFINITY, f64::from);
         let per_request = cpu.per_request.as_secs_f64();
         let demand = per_request * rps;
-        // While the main thread works, the workers can take at most what its fair share
-        // leaves; it uses whatever they do not.
-        let main_floor = if main_busy {
-            main_thread_fair_share(quota, threads, cpu.main_thread_min_share)
-        } else {
-            0.0
+        // Workers' capacity and stretch, and the main thread's cores, with the main
+        // thread busy or not.
+        let split = |busy: bool| {
+            // While the main thread works, the workers can take at most what its fair
+            // share leaves; it uses whatever they do not.
+            let main_floor = if busy {
+                main_thread_fair_share(quota, threads, cpu.main_thread_min_share)
+            } else {
+                0.0
+            };
+            let workers = threads.min(quota - main_floor).max(0.0);
+            let spare = (quota - demand.min(workers))
+                .max(main_floor)
+                .clamp(0.0, 1.0);
+            let capacity = if per_request > 0.0 {
+                workers / per_request
+            } else {
+                f64::INFINITY
+            };
+            let rho = if workers > 0.0 { demand / workers } else { 1.0 };
+            // At and above saturation the queue is the backlog's (`memory/in_flight.rs`):
+            // a request waits there, then gets its CPU time unshared. Stretching it as
+            // well counted the queue twice (≈ 99 × the workers' requests at the cap).
+            let stretch = if rho >= 1.0 {
+                1.0
+            } else {
+                1.0 / (1.0 - rho.min(MAX_STABLE_UTILISATION))
+            };
+            (spare, capacity, stretch)
         };
-        let workers = threads.min(quota - main_floor).max(0.0);
-        let capacity = if per_request > 0.0 {
-            workers / per_request
-        } else {
-            f64::INFINITY
-        };
-        let rho = if workers > 0.0 { demand / workers } else { 1.0 };
-        let spare = (quota - demand.min(workers))
-            .max(main_floor)
-            .clamp(0.0, 1.0);
+        let (spare_cores, capacity, stretch) = split(main_busy);
+        let (busy_cores, busy_capacity, busy_stretch) = split(true);
         Load {
             rps,
             arrivals: rps,
             fluid,
-            spare_cores: spare,
+            spare_cores,
+            busy_cores,
+            busy_capacity,
+            busy_stretch,
+            background_in_closed_form: false,
             capacity,
-            // At and above saturation the queue is the backlog's (`memory/in_flight.rs`):
-            // a request waits there, then gets its CPU time unshared. Stretching it as
-            // well counted the queue twice (≈ 99 × the workers' requests at the cap).
-            stretch: if rho >= 1.0 {
-                1.0
-            } else {
-                1.0 / (1.0 - rho.min(MAX_STABLE_UTILISATION))
-            },
+            stretch,
             per_request,
         }
+    }
+
+    /// `latency` while the main thread's background work runs.
+    pub fn busy_latency(&self, latency: f64) -> f64 {
+        latency + self.per_request * (self.busy_stretch - 1.0)
     }
 
     /// Time a request spends in the container: `latency` (which includes its CPU time

@@ -287,3 +287,80 @@ fn plan_gives_the_same_limit_at_both_fidelities() {
         assert!((150.0..=158.0).contains(&l), "{l}Mi");
     }
 }
+
+/// Envoy's stats flush with nothing else moving: a proxy that leaks 16Ki a second and
+/// holds a 10,000 × 1Ki snapshot (~9.8Mi) for each 0.2 s flush, every 1 s after the
+/// last one ended. Without the snapshot the proxy would reach its 64Mi limit after the
+/// run; with it, the kill comes at the first flush that starts once the trend is within
+/// one snapshot of the limit. Fluid fidelity draws the flush as a ripple in closed form,
+/// per-request fidelity as events: the kill is the same instant in every run (to a few
+/// nanoseconds of float rounding), and so is the peak.
+const STATS_FLUSH: &str = r#"
+name: law
+duration: 20m
+nodes: [{name: n, capacity: 4Gi}]
+mesh:
+  proxy:
+    memory:
+      baseline: {size: 40Mi}
+      leak: {perSecond: 16Ki}
+    stats: {base: 10000, perCluster: 0, bytesPerStat: 100, snapshotBytesPerStat: 1Ki, cpuPerStat: 20us}
+workloads:
+  - name: app
+    annotations:
+      sidecar.istio.io/proxyMemory: 32Mi
+      sidecar.istio.io/proxyMemoryLimit: 64Mi
+      sidecar.istio.io/statsFlushInterval: 1s
+    containers:
+      - name: app
+        resources: {limits: {memory: 64Mi}}
+        memory: {baseline: {size: 10Mi}}
+"#;
+
+#[test]
+fn stats_flush_kills_at_the_same_instant_as_events() {
+    let (fluid, exact) = both(STATS_FLUSH);
+    let proxy = |o: &meshmem::model::outcome::RunOutcome| {
+        o.containers
+            .iter()
+            .find(|c| c.container == "istio-proxy")
+            .expect("a sidecar")
+            .clone()
+    };
+    for r in 0..20 {
+        let (f, e) = (run(&fluid, 0, r).0, run(&exact, 0, r).0);
+        let (fp, ep) = (proxy(&f), proxy(&e));
+        let (ft, et) = (
+            secs(fp.first_oom.expect("fluid: the snapshot kills")),
+            secs(ep.first_oom.expect("per request: the snapshot kills")),
+        );
+        assert!(
+            (ft - et).abs() < 1e-6,
+            "replica {r}: fluid {ft} s, events {et} s"
+        );
+        // Between the trend reaching limit − snapshot and one flush cycle later.
+        assert!((600.0..1200.0).contains(&ft), "replica {r}: {ft} s");
+        assert_eq!(fp.oom_kills, ep.oom_kills, "replica {r}");
+        assert!(
+            (fp.peak_bytes - ep.peak_bytes).abs() < 1.0,
+            "replica {r}: peaks {} vs {}",
+            fp.peak_bytes,
+            ep.peak_bytes
+        );
+    }
+    // Under a limit it never reaches, the peak is the last flush's: ~70Mi.
+    let (fluid, exact) =
+        both(&STATS_FLUSH.replace("proxyMemoryLimit: 64Mi", "proxyMemoryLimit: 256Mi"));
+    for r in 0..5 {
+        let (fp, ep) = (proxy(&run(&fluid, 0, r).0), proxy(&run(&exact, 0, r).0));
+        assert_eq!((fp.oom_kills, ep.oom_kills), (0, 0));
+        let mib = fp.peak_bytes / 1048576.0;
+        assert!((68.0..72.0).contains(&mib), "replica {r}: peak {mib:.2}Mi");
+        assert!(
+            (fp.peak_bytes - ep.peak_bytes).abs() < 1.0,
+            "replica {r}: peaks {} vs {}",
+            fp.peak_bytes,
+            ep.peak_bytes
+        );
+    }
+}

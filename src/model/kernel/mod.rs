@@ -304,17 +304,27 @@ impl Kernel {
         }
     }
 
-    /// Working set and its growth (bytes, bytes/s) of `pods` now.
-    fn load_of(cx: &Cx<'_>, pods: &[PodKey]) -> (f64, f64) {
-        let mut usage = 0.0;
-        let mut slope = 0.0;
+    /// Working set of `pods` now, how it grows, and the ripples on it.
+    fn load_of(cx: &Cx<'_>, pods: &[PodKey]) -> GroupLoad {
+        let mut g = GroupLoad {
+            next_edge: SimTime::NEVER,
+            ..GroupLoad::default()
+        };
         for p in pods.iter().filter_map(|&k| cx.cluster.pod(k)) {
             for c in &p.containers {
-                usage += c.usage_at(cx.now);
-                slope += c.slope();
+                g.usage += c.usage_at(cx.now);
+                g.slope += c.slope();
+                let height = c.ripple_height();
+                if height > 0.0 {
+                    g.ripples += height;
+                    if c.ripple_high_at(cx.now) {
+                        g.open += height;
+                    }
+                    g.next_edge = g.next_edge.min(c.ripple_next_edge(cx.now));
+                }
             }
         }
-        (usage, slope)
+        g
     }
 
     /// When `usage` growing at `slope` reaches `limit`.
@@ -335,8 +345,7 @@ impl Kernel {
         };
         let node = pod.node;
         if let Some(limit) = pod.template.memory_limit {
-            let (usage, slope) = Self::load_of(cx, &[key]);
-            let at = Self::crossing(cx.now, usage, slope, limit.as_f64());
+            let at = Self::load_of(cx, &[key]).reaches(cx.now, limit.as_f64());
             if let Some(k) = cx.cluster.pod_mut(key).and_then(|p| p.cgroup_wake.take()) {
                 cx.cancel(k);
             }
@@ -379,10 +388,10 @@ impl Kernel {
             return;
         }
         let pods = cx.cluster.nodes[n].pods.clone();
-        let (usage, slope) = Self::load_of(cx, &pods);
+        let mut load = Self::load_of(cx, &pods);
         let spec = &cx.cluster.nodes[n].spec;
-        let usage = usage + spec.background_usage.as_f64();
-        let at = Self::crossing(cx.now, usage, slope, spec.capacity.as_f64());
+        load.usage += spec.background_usage.as_f64();
+        let at = load.reaches(cx.now, spec.capacity.as_f64());
         let node = &mut cx.cluster.nodes[n];
         if at == node.wake_at && node.wake.is_some() {
             return;
@@ -401,7 +410,7 @@ impl Kernel {
         let Some(limit) = pod.template.memory_limit else {
             return;
         };
-        let (usage, _) = Self::load_of(cx, &[key]);
+        let usage = Self::load_of(cx, &[key]).usage;
         if usage + 0.5 < limit.as_f64() {
             self.pressure_changed(cx, key);
             return;
@@ -414,8 +423,8 @@ impl Kernel {
         node.wake = None;
         node.wake_at = SimTime::NEVER;
         let pods = node.pods.clone();
-        let (usage, _) = Self::load_of(cx, &pods);
-        let usage = usage + cx.cluster.nodes[n].spec.background_usage.as_f64();
+        let usage =
+            Self::load_of(cx, &pods).usage + cx.cluster.nodes[n].spec.background_usage.as_f64();
         let capacity = cx.cluster.nodes[n].spec.capacity.as_f64();
         if usage + 0.5 < capacity {
             self.repredict_node(cx, n);
@@ -460,5 +469,40 @@ impl Kernel {
             grew,
             message,
         });
+    }
+}
+
+/// What a group of containers (a pod cgroup, a node) holds now and how it moves.
+#[derive(Default)]
+struct GroupLoad {
+    /// Working set now, open ripple windows included.
+    usage: f64,
+    /// Growth of the trend, bytes per second.
+    slope: f64,
+    /// Bytes of every ripple's windows, open or not.
+    ripples: f64,
+    /// Bytes of the ripple windows open now.
+    open: f64,
+    /// The next instant any ripple window opens or closes.
+    next_edge: SimTime,
+}
+
+impl GroupLoad {
+    /// The next instant to look at the group against `limit`: when it reaches it, or
+    /// where it might. Without ripples that is the trend's crossing. With them: when the
+    /// trend plus every window could reach it, and from then on each window edge until
+    /// one does (the windows' phases differ from container to container).
+    fn reaches(&self, now: SimTime, limit: f64) -> SimTime {
+        let open = Kernel::crossing(now, self.usage, self.slope, limit);
+        if self.ripples <= 0.0 || open == now {
+            return open;
+        }
+        let all = self.usage - self.open + self.ripples;
+        let could = Kernel::crossing(now, all, self.slope, limit);
+        if could > now {
+            could.min(open)
+        } else {
+            open.min(self.next_edge)
+        }
     }
 }

@@ -332,7 +332,7 @@ impl MemoryLaw for Cache {
         }
         self.new_step(now);
     }
-    fn set_load(&mut self, load: &Load) {
+    fn set_load(&mut self, _now: SimTime, load: &Load) {
         self.lookups = load.rps * self.spec.lookups_per_request;
         if self.history > 0.0 && self.lookups > 0.0 {
             // A warm start: the cache has seen this load for as long as the pod has run.

@@ -20,6 +20,7 @@ use serde::{Deserialize, Serialize};
 
 use super::input::Memory;
 use super::{Law, MemoryLaw};
+use crate::engine::SimTime;
 use crate::model::cpu::Load;
 use crate::model::units::Bytes;
 
@@ -118,7 +119,7 @@ impl MemoryLaw for Connections {
         };
         self.spec.per_rps * self.rps * per.as_f64()
     }
-    fn set_load(&mut self, load: &Load) {
+    fn set_load(&mut self, _now: SimTime, load: &Load) {
         self.rps = load.rps;
     }
 }

@@ -189,7 +189,7 @@ impl MemoryLaw for InFlight {
             self.departures.pop_front();
         }
     }
-    fn set_load(&mut self, load: &Load) {
+    fn set_load(&mut self, _now: SimTime, load: &Load) {
         self.load = *load;
     }
     fn on_arrivals(&mut self, now: SimTime, count: u64, dt: f64, rng: &mut SimRng) {
@@ -222,6 +222,19 @@ impl MemoryLaw for InFlight {
         // Departures stay in order: a request served later also leaves later.
         let departs = departs.max(self.departures.back().copied().unwrap_or(departs));
         self.departures.push_back(departs);
+    }
+    fn busy_extra(&self) -> f64 {
+        if !self.load.background_in_closed_form {
+            return 0.0;
+        }
+        // The workers keep up during the main thread's work (the container checked):
+        // the same requests, each held for its stretched time (Little's law).
+        let busy = self.load.rps.min(self.load.busy_capacity)
+            * (self.load.busy_latency(self.spec.latency.as_secs_f64()) + self.wait);
+        (busy - self.serving()).max(0.0) * self.spec.per_request.as_f64()
+    }
+    fn holds_backlog(&self) -> bool {
+        self.backlog > 0.0
     }
     fn uses_arrivals(&self) -> bool {
         // A CPU-bound container can fall behind and build a backlog; any container's

@@ -94,7 +94,7 @@ impl MemoryLaw for Leak {
     fn advance(&mut self, dt: f64) {
         self.bytes += self.slope() * dt;
     }
-    fn set_load(&mut self, load: &Load) {
+    fn set_load(&mut self, _now: SimTime, load: &Load) {
         self.arrivals = if load.fluid { load.arrivals } else { 0.0 };
         // A warm start: what leaked while the pod ran before the scenario (its mean).
         self.bytes += (self.spec.per_second.as_f64() + self.spec.per_request.as_f64() * load.rps)

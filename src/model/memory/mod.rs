@@ -34,6 +34,7 @@ mod external;
 mod in_flight;
 mod input;
 mod leak;
+mod ripple;
 mod stats;
 mod trace_buffer;
 mod xds_config;
@@ -70,6 +71,7 @@ use input::Problem;
 pub(crate) use leak::Leak;
 pub use registry::LawYaml;
 pub(crate) use registry::{Law, Registered};
+pub(crate) use ripple::Ripple;
 pub(crate) use stats::Stats;
 pub(crate) use trace_buffer::TraceBuffer;
 pub(crate) use xds_config::XdsConfig;
@@ -153,9 +155,25 @@ pub(crate) trait MemoryLaw {
     }
     /// Applies whatever change is due at `now` (default: none is ever due).
     fn on_change(&mut self, _now: SimTime) {}
-    /// The container's load changed (rate, CPU left over, throttling); by default the law
-    /// does not depend on load.
-    fn set_load(&mut self, _load: &Load) {}
+    /// The container's load changed at `now` (rate, CPU left over, throttling); by
+    /// default the law does not depend on load.
+    fn set_load(&mut self, _now: SimTime, _load: &Load) {}
+    /// The law's periodic part in closed form, if it has one now: bytes held in
+    /// windows that repeat until the next load change, on top of [`MemoryLaw::bytes`]
+    /// and never announced by [`MemoryLaw::next_change`] (default: none).
+    fn ripple(&self) -> Option<Ripple> {
+        None
+    }
+    /// Bytes the law holds on top of [`MemoryLaw::bytes`] while the main thread's
+    /// background work runs, when that work is drawn as a ripple (default: none).
+    fn busy_extra(&self) -> f64 {
+        0.0
+    }
+    /// `true` while the law holds a backlog of requests the workers have not caught up
+    /// with (default: never).
+    fn holds_backlog(&self) -> bool {
+        false
+    }
     /// Per-request fidelity: one request arrives at `now` (default: requests leave no
     /// trace in this law).
     fn on_request(&mut self, _now: SimTime, _rng: &mut SimRng) {}

@@ -177,8 +177,17 @@ macro_rules! registry {
             fn on_change(&mut self, now: SimTime) {
                 registry!(@match self, [$( ($(#[cfg($cfg)])?) $law )*], law => law.on_change(now))
             }
-            fn set_load(&mut self, load: &Load) {
-                registry!(@match self, [$( ($(#[cfg($cfg)])?) $law )*], law => law.set_load(load))
+            fn set_load(&mut self, now: SimTime, load: &Load) {
+                registry!(@match self, [$( ($(#[cfg($cfg)])?) $law )*], law => law.set_load(now, load))
+            }
+            fn ripple(&self) -> Option<$crate::model::memory::Ripple> {
+                registry!(@match self, [$( ($(#[cfg($cfg)])?) $law )*], law => law.ripple())
+            }
+            fn busy_extra(&self) -> f64 {
+                registry!(@match self, [$( ($(#[cfg($cfg)])?) $law )*], law => law.busy_extra())
+            }
+            fn holds_backlog(&self) -> bool {
+                registry!(@match self, [$( ($(#[cfg($cfg)])?) $law )*], law => law.holds_backlog())
             }
             fn on_request(&mut self, now: SimTime, rng: &mut SimRng) {
                 registry!(@match self, [$( ($(#[cfg($cfg)])?) $law )*], law => law.on_request(now, rng))

@@ -16,6 +16,13 @@
 //! not memory — is what a 1 s flush interval costs a busy proxy; the memory follows from
 //! the requests held longer (`inFlight`).
 //!
+//! When the workers keep up with the arrivals even while a flush runs (fluid fidelity:
+//! `Load::background_in_closed_form`), a flush changes levels — its snapshot, and the
+//! requests held a little longer (`InFlight::busy_extra`) — but no slope: the timer
+//! then runs as a [`Ripple`], the same flush instants to the nanosecond drawn in closed
+//! form until the load changes, instead of two wake-ups a flush. Otherwise each start
+//! and end is an event and the CPU split follows it (a backlog builds during flushes).
+//!
 //! Per-stat memory and CPU figures are not published (UNCONFIRMED); the shipped seed-000
 //! scenario fits the CPU per stat to the seed's 280 ms flush.
 
@@ -23,7 +30,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::input::{Duration, Memory};
-use super::{Law, MemoryLaw, first_tick};
+use super::{Law, MemoryLaw, Ripple, first_tick};
 use crate::engine::{SimDuration, SimRng, SimTime};
 use crate::model::cpu::Load;
 use crate::model::units::Bytes;
@@ -137,8 +144,13 @@ pub(crate) struct Stats {
     next_flush: SimTime,
     /// Wall time of the last completed flush.
     last_duration: Option<SimDuration>,
-    /// Flushes completed since the process started.
+    /// Flushes completed since the process started (events only).
     flushes: u64,
+    /// The timer in closed form, while the flush steals nothing from the workers (then
+    /// `flushing` and `next_flush` are as of when it was drawn).
+    cycle: Option<Ripple>,
+    /// Cores a flush gets in the cycle.
+    cycle_cores: f64,
 }
 
 impl Law for Stats {
@@ -159,7 +171,61 @@ impl Stats {
             next_flush: SimTime::NEVER,
             last_duration: None,
             flushes: 0,
+            cycle: None,
+            cycle_cores: 1.0,
         }
+    }
+
+    /// Memory of the stats themselves, without a snapshot.
+    fn stat_bytes(&self) -> f64 {
+        self.spec.count as f64 * self.spec.bytes_per_stat.as_f64()
+    }
+
+    /// Memory of a flush's snapshot.
+    fn snapshot_bytes(&self) -> f64 {
+        self.spec.count as f64 * self.spec.snapshot_bytes_per_stat.as_f64()
+    }
+
+    /// Leaves the cycle at `now`: the timer's state there, as events.
+    fn leave_cycle(&mut self, now: SimTime) {
+        let Some(r) = self.cycle.take() else {
+            return;
+        };
+        self.last_duration = r.last_closed(now).or(self.last_duration);
+        if let Some(since) = r.open_since(now) {
+            self.flushing = Some(since);
+            self.progress = (now - since).as_secs_f64() * self.cycle_cores;
+            self.next_flush = SimTime::NEVER;
+        } else {
+            self.flushing = None;
+            self.progress = 0.0;
+            self.next_flush = r.next_high(now);
+        }
+    }
+
+    /// Draws the timer as a cycle from `now`, flushes getting `cores`; `None` when a
+    /// flush would never end.
+    fn cycle_from(&self, now: SimTime, cores: f64) -> Option<Ripple> {
+        let work = self.spec.flush_work();
+        if cores <= 0.0 || work <= 0.0 || self.spec.flush_interval.is_zero() {
+            return None;
+        }
+        let high = SimDuration::from_secs_f64_ceil(work / cores);
+        let (open, first) = match self.flushing {
+            Some(since) => {
+                let left = (work - self.progress).max(0.0);
+                let until = now + SimDuration::from_secs_f64_ceil(left / cores);
+                (Some((since, until)), until + self.spec.flush_interval)
+            }
+            None => (None, self.next_flush),
+        };
+        Some(Ripple {
+            height: self.snapshot_bytes(),
+            open,
+            first,
+            high,
+            period: high + self.spec.flush_interval,
+        })
     }
 
     /// `true` while a flush runs on the main thread.
@@ -167,9 +233,11 @@ impl Stats {
         self.flushing.is_some()
     }
 
-    /// Wall time of the last completed flush.
-    pub(crate) fn last_duration(&self) -> Option<SimDuration> {
-        self.last_duration
+    /// Wall time of the last flush completed by `now` (the last update or later).
+    pub(crate) fn last_duration(&self, now: SimTime) -> Option<SimDuration> {
+        self.cycle
+            .and_then(|r| r.last_closed(now))
+            .or(self.last_duration)
     }
 }
 
@@ -178,24 +246,26 @@ impl MemoryLaw for Stats {
         self.flushing = None;
         self.progress = 0.0;
         self.flushes = 0;
+        self.cycle = None;
         // The timer's phase depends on when the process happened to start.
         self.next_flush = now + first_tick(self.spec.flush_interval, rng);
     }
     fn bytes(&self) -> f64 {
-        let snapshot = if self.flushing() {
-            self.spec.snapshot_bytes_per_stat.as_f64()
+        if self.flushing() && self.cycle.is_none() {
+            self.stat_bytes() + self.snapshot_bytes()
         } else {
-            0.0
-        };
-        self.spec.count as f64 * (self.spec.bytes_per_stat.as_f64() + snapshot)
+            self.stat_bytes()
+        }
     }
     fn advance(&mut self, dt: f64) {
-        if self.flushing() {
+        if self.flushing() && self.cycle.is_none() {
             self.progress += self.cores * dt;
         }
     }
     fn next_change(&self, now: SimTime) -> SimTime {
-        if self.flushing() {
+        if self.cycle.is_some() {
+            SimTime::NEVER
+        } else if self.flushing() {
             if self.cores <= 0.0 {
                 return SimTime::NEVER;
             }
@@ -206,6 +276,9 @@ impl MemoryLaw for Stats {
         }
     }
     fn on_change(&mut self, now: SimTime) {
+        if self.cycle.is_some() {
+            return;
+        }
         match self.flushing {
             // Relative tolerance: the completion instant is rounded up to a nanosecond.
             Some(since) if self.progress >= self.spec.flush_work() * (1.0 - 1e-9) => {
@@ -223,11 +296,19 @@ impl MemoryLaw for Stats {
             None => {}
         }
     }
-    fn set_load(&mut self, load: &Load) {
+    fn set_load(&mut self, now: SimTime, load: &Load) {
+        self.leave_cycle(now);
         self.cores = load.spare_cores;
+        if load.background_in_closed_form {
+            self.cycle = self.cycle_from(now, load.busy_cores);
+            self.cycle_cores = load.busy_cores;
+        }
+    }
+    fn ripple(&self) -> Option<Ripple> {
+        self.cycle
     }
     fn main_thread_busy(&self) -> bool {
-        self.flushing()
+        self.flushing() && self.cycle.is_none()
     }
 }
 
@@ -281,5 +362,118 @@ mod tests {
         // 84 ms at a whole core: a cycle of 1.084 s.
         let (flushes, _) = run(Stats::new(spec(1)), 1.0, SimTime::from_secs(600));
         assert!((552..=554).contains(&flushes), "{flushes} flushes");
+    }
+
+    /// The load of a container whose flushes get `cores` and steal nothing.
+    fn cycling(cores: f64) -> Load {
+        Load {
+            spare_cores: cores,
+            busy_cores: cores,
+            background_in_closed_form: true,
+            ..Load::IDLE
+        }
+    }
+
+    /// The flush windows `[start, end)` the events give until `end`.
+    fn windows_by_events(mut s: Stats, cores: f64, end: SimTime) -> Vec<(SimTime, SimTime)> {
+        s.cores = cores;
+        let (mut now, mut out, mut since) = (SimTime::ZERO, Vec::new(), None);
+        loop {
+            let next = s.next_change(now);
+            if next > end {
+                return out;
+            }
+            s.advance((next - now).as_secs_f64());
+            now = next;
+            s.on_change(now);
+            match (since, s.flushing()) {
+                (None, true) => since = Some(now),
+                (Some(from), false) => {
+                    out.push((from, now));
+                    since = None;
+                }
+                _ => {}
+            }
+        }
+    }
+
+    fn started(interval_s: u64) -> Stats {
+        let mut s = Stats::new(spec(interval_s));
+        s.start(
+            SimTime::ZERO,
+            Some(SimDuration::ZERO),
+            &mut crate::engine::RngStreams::new(7, 0).stream("t"),
+        );
+        s
+    }
+
+    #[test]
+    fn the_cycle_opens_and_closes_at_the_instants_the_events_do() {
+        let end = SimTime::from_secs(600);
+        let before = |t: SimTime| SimTime::from_nanos(t.as_nanos() - 1);
+        for cores in [1.0, 0.3, 0.06] {
+            let windows = windows_by_events(started(1), cores, end);
+            assert!(windows.len() > 200, "{} flushes", windows.len());
+            let mut s = started(1);
+            s.set_load(SimTime::ZERO, &cycling(cores));
+            let r = s.ripple().expect("a cycle");
+            assert_eq!(r.height, 60_000.0 * 24.0);
+            assert_eq!(s.next_change(SimTime::ZERO), SimTime::NEVER);
+            for &(from, to) in &windows {
+                assert!(r.is_high(from) && r.is_high(before(to)), "{from:?}..{to:?}");
+                assert!(
+                    !r.is_high(to) && !r.is_high(before(from)),
+                    "{from:?}..{to:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn leaving_and_entering_the_cycle_mid_flush_keeps_the_flush() {
+        // Events, then a cycle from halfway through the 9th flush, then events again from
+        // halfway through the 17th: the windows are those of events all along.
+        let end = SimTime::from_secs(60);
+        let want = windows_by_events(started(1), 0.3, end);
+        let mut s = started(1);
+        s.cores = 0.3;
+        let mut now = SimTime::ZERO;
+        let mut high = Vec::new();
+        // Each switch halfway through a flush.
+        let middle =
+            |(a, b): (SimTime, SimTime)| a + SimDuration::from_nanos((b - a).as_nanos() / 2);
+        let switch = [(middle(want[8]), true), (middle(want[16]), false)];
+        let mut switches = switch.iter().peekable();
+        let step = SimDuration::from_millis(1);
+        while now < end {
+            let next = (now + step).min(s.next_change(now));
+            if let Some(&&(at, cycle)) = switches.peek()
+                && next >= at
+            {
+                s.advance((at - now).as_secs_f64());
+                now = at;
+                let load = if cycle {
+                    cycling(0.3)
+                } else {
+                    Load {
+                        spare_cores: 0.3,
+                        ..Load::IDLE
+                    }
+                };
+                s.set_load(now, &load);
+                switches.next();
+                continue;
+            }
+            s.advance((next - now).as_secs_f64());
+            now = next;
+            s.on_change(now);
+            let flushing =
+                (s.flushing() && s.cycle.is_none()) || s.ripple().is_some_and(|r| r.is_high(now));
+            high.push((now, flushing));
+        }
+        for (t, flushing) in high {
+            let expected = want.iter().any(|&(a, b)| a <= t && t < b);
+            assert_eq!(flushing, expected, "at {t:?}");
+        }
     }
 }

@@ -195,7 +195,7 @@ impl MemoryLaw for TraceBuffer {
             self.reports.pop_front();
         }
     }
-    fn set_load(&mut self, load: &Load) {
+    fn set_load(&mut self, _now: SimTime, load: &Load) {
         self.mean_rate = load.rps * self.spec.sampling;
         self.rate = if load.fluid {
             load.rps * self.spec.sampling

@@ -128,7 +128,7 @@ fn container_snapshot(now: SimTime, pod: &Pod, c: &Container) -> ContainerSnapsh
     let stats = c.spec.memory.stats;
     let proxy = (c.spec.process == "envoy").then(|| ProxySnapshot {
         stats_flush_interval: stats.map(|s| s.flush_interval),
-        stats_flush_duration: c.last_stats_flush(),
+        stats_flush_duration: c.last_stats_flush(now),
         dropped_stat_flushes: 0,
         trace_sampling: c.spec.memory.trace_buffer.map(|t| t.sampling * 100.0),
         buffered_spans: c.buffered_spans().unwrap_or(0),

@@ -241,11 +241,13 @@ impl Container {
         };
     }
 
-    /// Moves every law forward to `now` (no-op when not running).
+    /// Moves every law forward to `now` (no-op when not running), noting in the peak
+    /// the highest point a ripple reached on the way.
     pub(crate) fn advance(&mut self, now: SimTime) {
         if !self.is_running() || now <= self.updated {
             return;
         }
+        self.note_ripple_peak(now);
         let dt = (now - self.updated).as_secs_f64();
         for law in &mut self.laws {
             law.advance(dt);
@@ -293,40 +295,56 @@ impl Container {
     /// laws.
     fn begin_step(&mut self, now: SimTime) {
         let wanted = self.load.fluid && self.laws.iter().any(MemoryLaw::uses_arrivals);
-        if let Some(a) = &mut self.arrivals
-            && wanted
-        {
-            let (count, dt) = a.begin(now, self.load.rps, &mut self.rng);
+        let drawn = match &mut self.arrivals {
+            Some(a) if wanted => Some(a.begin(now, self.load.rps, &mut self.rng)),
+            _ => None,
+        };
+        if let Some((count, dt)) = drawn {
             self.load.arrivals = count as f64 / dt;
-            for law in &mut self.laws {
-                law.set_load(&self.load);
+        }
+        self.load.background_in_closed_form = self.background_in_closed_form();
+        for law in &mut self.laws {
+            law.set_load(now, &self.load);
+            if let Some((count, dt)) = drawn {
                 law.on_arrivals(now, count, dt, &mut self.rng);
             }
-        } else {
-            for law in &mut self.laws {
-                law.set_load(&self.load);
-            }
         }
+        self.main_thread_changed();
+    }
+
+    /// `true` when the main thread's periodic work can be drawn in closed form: in fluid
+    /// fidelity, with no backlog, and arrivals the workers keep up with even while it
+    /// runs (it then changes levels, not slopes: `Load::background_in_closed_form`).
+    fn background_in_closed_form(&self) -> bool {
+        self.load.fluid
+            && self.load.arrivals < self.load.busy_capacity
+            && !self.laws.iter().any(MemoryLaw::holds_backlog)
     }
 
     /// The main thread started or finished background work: the CPU split changes.
     fn main_thread_changed(&mut self) {
-        let busy = self.laws.iter().any(MemoryLaw::main_thread_busy);
-        if busy == self.main_busy {
-            return;
-        }
-        self.main_busy = busy;
-        let arrivals = self.load.arrivals;
-        self.load = Load::new(
-            &self.spec.cpu,
-            self.spec.cpu_limit_cores(),
-            self.load.rps,
-            self.load.fluid,
-            busy,
-        );
-        self.load.arrivals = arrivals;
-        for law in &mut self.laws {
-            law.set_load(&self.load);
+        // Handing the laws a new load can put the work in closed form or take it out
+        // (a flush running becomes an event): settle on a split that stays.
+        loop {
+            let busy = self.laws.iter().any(MemoryLaw::main_thread_busy);
+            if busy == self.main_busy {
+                return;
+            }
+            self.main_busy = busy;
+            let arrivals = self.load.arrivals;
+            self.load = Load::new(
+                &self.spec.cpu,
+                self.spec.cpu_limit_cores(),
+                self.load.rps,
+                self.load.fluid,
+                busy,
+            );
+            self.load.arrivals = arrivals;
+            self.load.background_in_closed_form = self.background_in_closed_form();
+            let now = self.updated;
+            for law in &mut self.laws {
+                law.set_load(now, &self.load);
+            }
         }
     }
 
@@ -395,12 +413,12 @@ impl Container {
         }
     }
 
-    /// Wall time of the last stats flush, if the container flushes stats.
-    pub fn last_stats_flush(&self) -> Option<SimDuration> {
+    /// Wall time of the last stats flush by `now`, if the container flushes stats.
+    pub fn last_stats_flush(&self, now: SimTime) -> Option<SimDuration> {
         self.laws
             .iter()
             .find_map(Component::get::<Stats>)
-            .and_then(Stats::last_duration)
+            .and_then(|s| s.last_duration(now))
     }
 
     /// Per-request fidelity: a request arrives at `now` (after [`Container::advance`]).
@@ -422,10 +440,21 @@ impl Container {
             return Vec::new();
         }
         let dt = now.since(self.updated).as_secs_f64();
+        let high = self.ripple_high_at(now);
         let mut parts: Vec<(&'static str, u64)> = self
             .laws
             .iter()
-            .map(|l| (l.name(), (l.bytes() + l.slope() * dt).max(0.0) as u64))
+            .map(|l| {
+                let ripple = if high {
+                    l.ripple().map_or(0.0, |r| r.height) + l.busy_extra()
+                } else {
+                    0.0
+                };
+                (
+                    l.name(),
+                    (l.bytes() + l.slope() * dt + ripple).max(0.0) as u64,
+                )
+            })
             .collect();
         parts.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
         parts
@@ -441,9 +470,17 @@ impl Container {
 
     /// The law holding the most memory now, with its bytes (for OOM messages).
     pub(crate) fn largest_law(&self) -> Option<(&'static str, f64)> {
+        let high = self.ripple_high_at(self.updated);
         self.laws
             .iter()
-            .map(|l| (l.name(), l.bytes()))
+            .map(|l| {
+                let ripple = if high {
+                    l.ripple().map_or(0.0, |r| r.height) + l.busy_extra()
+                } else {
+                    0.0
+                };
+                (l.name(), l.bytes() + ripple)
+            })
             .max_by(|a, b| a.1.total_cmp(&b.1))
     }
 }

@@ -4,12 +4,55 @@
 
 use super::{ArrivalSteps, Container};
 use crate::engine::{SimDuration, SimTime};
-use crate::model::memory::MemoryLaw;
+use crate::model::memory::{MemoryLaw, Ripple};
 
 impl Container {
+    /// The laws' periodic part in closed form, if one has it (only Envoy's stats flush
+    /// does, and a container has one stats law), with what the other laws hold on top
+    /// while it runs.
+    fn ripple(&self) -> Option<Ripple> {
+        let mut r = self.laws.iter().find_map(MemoryLaw::ripple)?;
+        r.height += self.laws.iter().map(MemoryLaw::busy_extra).sum::<f64>();
+        Some(r)
+    }
+
+    /// Bytes the ripple holds while its windows are open (0 without one, or when not
+    /// running).
+    pub fn ripple_height(&self) -> f64 {
+        if !self.is_running() {
+            return 0.0;
+        }
+        self.ripple().map_or(0.0, |r| r.height)
+    }
+
+    /// The first instant after `now` at which a ripple window opens or closes
+    /// ([`SimTime::NEVER`] without one).
+    pub fn ripple_next_edge(&self, now: SimTime) -> SimTime {
+        if !self.is_running() {
+            return SimTime::NEVER;
+        }
+        self.laws
+            .iter()
+            .find_map(MemoryLaw::ripple)
+            .map_or(SimTime::NEVER, |r| r.next_edge(now))
+    }
+
+    /// `true` when the ripple's window is open at `t`.
+    pub fn ripple_high_at(&self, t: SimTime) -> bool {
+        self.laws
+            .iter()
+            .find_map(MemoryLaw::ripple)
+            .is_some_and(|r| r.is_high(t))
+    }
+
+    /// Bytes the laws hold at the last update, without their ripple.
+    fn trend(&self) -> f64 {
+        self.laws.iter().map(MemoryLaw::bytes).sum()
+    }
+
     /// Bytes the laws hold (the heap, for a JVM) at the last update.
     fn held(&self) -> f64 {
-        self.laws.iter().map(MemoryLaw::bytes).sum()
+        self.trend() + self.ripple().map_or(0.0, |r| r.at(self.updated))
     }
 
     /// Growth of what the laws hold, bytes per second.
@@ -66,7 +109,30 @@ impl Container {
         }
         let dt = now.since(self.updated).as_secs_f64();
         let held: f64 = self.laws.iter().map(|l| l.bytes() + l.slope() * dt).sum();
-        self.resident(held).min(self.limit).min(self.pod_limit)
+        let ripple = self.ripple().map_or(0.0, |r| r.at(now));
+        self.resident(held + ripple)
+            .min(self.limit)
+            .min(self.pod_limit)
+    }
+
+    /// Notes in the peak the highest point a ripple reached between the last update
+    /// and `now` (before advancing to `now`): the trend is linear, so on a rising trend
+    /// that is the last instant a window was open, on a falling one the first.
+    pub(super) fn note_ripple_peak(&mut self, now: SimTime) {
+        let Some(r) = self.ripple() else {
+            return;
+        };
+        let slope = self.held_slope();
+        let at = if slope >= 0.0 {
+            r.last_high_in(self.updated, now)
+        } else {
+            r.first_high_in(self.updated, now)
+        };
+        if let Some(at) = at {
+            let held = self.trend() + slope * at.since(self.updated).as_secs_f64() + r.height;
+            let usage = self.resident(held).min(self.limit).min(self.pod_limit);
+            self.stats.peak_bytes = self.stats.peak_bytes.max(usage);
+        }
     }
 
     /// Resident memory of the largest process and its name (the OOM killer's view).
@@ -101,19 +167,43 @@ impl Container {
         }
     }
 
-    /// The instant what the laws hold reaches `level` (now if it already has).
+    /// The instant what the laws hold reaches `level` (now if it already has), their
+    /// ripple included.
     fn held_reaches(&self, level: f64) -> SimTime {
-        let (held, slope) = (self.held(), self.held_slope());
         if !level.is_finite() {
             return SimTime::NEVER;
         }
-        if held + 0.5 >= level {
+        let (trend, slope) = (self.trend(), self.held_slope());
+        // The trend alone reaches `level`.
+        let reaches = |level: f64| {
+            if trend + 0.5 >= level {
+                self.updated
+            } else if slope <= 0.0 {
+                SimTime::NEVER
+            } else {
+                self.updated + SimDuration::from_secs_f64_ceil((level - trend) / slope)
+            }
+        };
+        let Some(r) = self.ripple() else {
+            return reaches(level);
+        };
+        if self.held() + 0.5 >= level {
             return self.updated;
         }
-        if slope <= 0.0 {
-            return SimTime::NEVER;
+        // With a window open the trend needs only `level − height`: the first window
+        // open once it is there (a falling trend: the first window, if high enough).
+        let alone = reaches(level);
+        let lowered = reaches(level - r.height);
+        if lowered == SimTime::NEVER {
+            return alone;
         }
-        self.updated + SimDuration::from_secs_f64_ceil((level - held) / slope)
+        let window = r.next_high(lowered);
+        let at_window = trend + slope * window.since(self.updated).as_secs_f64() + r.height;
+        if window < alone && at_window + 0.5 >= level {
+            window
+        } else {
+            alone
+        }
     }
 
     /// The next instant this container needs attention: a law's own change, the moment
