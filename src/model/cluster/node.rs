@@ -36,6 +36,8 @@ pub struct Node {
     /// Pending node-level OOM (the kernel's) and its instant.
     pub(crate) wake: Option<EventKey>,
     pub(crate) wake_at: SimTime,
+    /// A re-prediction of `wake_at` is scheduled for the end of this instant.
+    pub(crate) repredict_pending: bool,
     /// Whether the node's pods could, at their limits, bring it near its capacity.
     /// When not, its memory needs no watching at all.
     pub(crate) at_risk: bool,
@@ -53,6 +55,7 @@ impl Node {
             pressure_until: SimTime::ZERO,
             wake: None,
             wake_at: SimTime::NEVER,
+            repredict_pending: false,
             at_risk: false,
             workload_pods: Vec::new(),
         }

@@ -37,6 +37,9 @@ pub(crate) enum Event {
     PodCgroupFull(PodKey),
     /// A node runs out of memory.
     NodeFull(usize),
+    /// Pods of a node changed at this instant: re-predict when it runs out of memory
+    /// once, after all of them (a traffic change moves every pod at the same instant).
+    NodeChanged(usize),
 }
 
 /// The kernel. Its per-container state (next wake-up) lives with the containers in the
@@ -51,6 +54,10 @@ impl Kernel {
             Event::Wake(c) => self.on_wake(cx, c),
             Event::PodCgroupFull(key) => self.on_pod_cgroup_full(cx, key),
             Event::NodeFull(n) => self.on_node_full(cx, n),
+            Event::NodeChanged(n) => {
+                cx.cluster.nodes[n].repredict_pending = false;
+                self.repredict_node(cx, n);
+            }
         }
     }
 
@@ -356,8 +363,12 @@ impl Kernel {
                 }
             }
         }
-        if let Some(n) = node {
-            self.repredict_node(cx, n);
+        if let Some(n) = node
+            && cx.cluster.nodes[n].at_risk
+            && !cx.cluster.nodes[n].repredict_pending
+        {
+            cx.cluster.nodes[n].repredict_pending = true;
+            cx.schedule(cx.now, Event::NodeChanged(n));
         }
     }
 

@@ -15,6 +15,7 @@
 mod spec;
 mod usage;
 
+use std::cell::Cell;
 use std::sync::Arc;
 
 pub use spec::{
@@ -29,6 +30,7 @@ use crate::model::kubelet::backoff::{BackoffPolicy, RestartBackoff};
 use crate::model::memory::{
     Component, Connections, External, InFlight, Knob, MemoryLaw, Stats, TraceBuffer, XdsServer,
 };
+use usage::Summary;
 
 /// JVM sizes resolved against the container's actual limit.
 #[derive(Copy, Clone, Debug, PartialEq)]
@@ -92,6 +94,9 @@ pub struct Container {
     /// Pending start (back-off expiry) or readiness event.
     pub(crate) timer: Option<EventKey>,
     laws: Vec<Component>,
+    /// What the laws add up to, computed once between changes (cleared wherever a law
+    /// changes).
+    summary: Cell<Option<Summary>>,
     updated: SimTime,
     limit: f64,
     /// The pod cgroup's limit (infinite without one): the working set of no container in
@@ -135,6 +140,7 @@ impl Container {
             arrivals: fluid_step.map(ArrivalSteps::new),
             main_busy: false,
             laws: spec.memory.laws(),
+            summary: Cell::new(None),
             spec,
             state: ContainerState::Waiting,
             restart_count: 0,
@@ -179,6 +185,7 @@ impl Container {
     pub(crate) fn respec(&mut self, spec: Arc<ContainerSpec>) {
         (self.limit, self.jvm) = Self::sizes(&spec);
         self.laws = spec.memory.laws();
+        self.summary.set(None);
         self.spec = spec;
     }
 
@@ -216,6 +223,7 @@ impl Container {
         if let Some(a) = &mut self.arrivals {
             a.stop();
         }
+        self.summary.set(None);
         for law in &mut self.laws {
             law.start(now, warm, &mut self.rng);
         }
@@ -249,6 +257,7 @@ impl Container {
         }
         self.note_ripple_peak(now);
         let dt = (now - self.updated).as_secs_f64();
+        self.summary.set(None);
         for law in &mut self.laws {
             law.advance(dt);
         }
@@ -258,6 +267,7 @@ impl Container {
     /// Applies whatever the laws have due at `now` (after [`Container::advance`]): their
     /// own changes, a new step of arrivals, a change of the CPU split.
     pub(crate) fn apply_due_changes(&mut self, now: SimTime) {
+        self.summary.set(None);
         for law in &mut self.laws {
             if law.next_change(self.updated) <= now {
                 law.on_change(now);
@@ -276,6 +286,7 @@ impl Container {
         if let Some(a) = &self.arrivals {
             let f = a.elapsed(now);
             if f > 0.0 {
+                self.summary.set(None);
                 for law in &mut self.laws {
                     law.on_step_cut(f, &mut self.rng);
                 }
@@ -303,6 +314,7 @@ impl Container {
             self.load.arrivals = count as f64 / dt;
         }
         self.load.background_in_closed_form = self.background_in_closed_form();
+        self.summary.set(None);
         for law in &mut self.laws {
             law.set_load(now, &self.load);
             if let Some((count, dt)) = drawn {
@@ -342,6 +354,7 @@ impl Container {
             self.load.arrivals = arrivals;
             self.load.background_in_closed_form = self.background_in_closed_form();
             let now = self.updated;
+            self.summary.set(None);
             for law in &mut self.laws {
                 law.set_load(now, &self.load);
             }
@@ -356,6 +369,7 @@ impl Container {
     /// Requests now wait `secs` on the services they call (after [`Container::advance`]).
     pub(crate) fn set_wait(&mut self, secs: f64) {
         self.dependency_wait = secs;
+        self.summary.set(None);
         for in_flight in self
             .laws
             .iter_mut()
@@ -368,6 +382,7 @@ impl Container {
     /// Sets the externally sized law (Redis, CoreDNS) to `bytes` growing at `slope`
     /// bytes per second (after [`Container::advance`]).
     pub(crate) fn set_external(&mut self, bytes: f64, slope: f64) {
+        self.summary.set(None);
         for external in self
             .laws
             .iter_mut()
@@ -393,6 +408,7 @@ impl Container {
     /// Applies a runtime configuration change (after [`Container::advance`]).
     pub(crate) fn reconfigure(&mut self, knob: Knob) {
         let Knob::Mtls(on) = knob;
+        self.summary.set(None);
         for connections in self
             .laws
             .iter_mut()
@@ -404,6 +420,7 @@ impl Container {
 
     /// Sets istiod's xDS memory (after [`Container::advance`]).
     pub(crate) fn set_xds_server(&mut self, bytes: f64) {
+        self.summary.set(None);
         for xds in self
             .laws
             .iter_mut()
@@ -423,6 +440,7 @@ impl Container {
 
     /// Per-request fidelity: a request arrives at `now` (after [`Container::advance`]).
     pub(crate) fn on_request(&mut self, now: SimTime) {
+        self.summary.set(None);
         for law in &mut self.laws {
             law.on_request(now, &mut self.rng);
         }

@@ -6,14 +6,41 @@ use super::{ArrivalSteps, Container};
 use crate::engine::{SimDuration, SimTime};
 use crate::model::memory::{MemoryLaw, Ripple};
 
+/// What a container's laws add up to at their last update.
+#[derive(Copy, Clone, Debug)]
+pub(crate) struct Summary {
+    /// Bytes held, without the ripple.
+    trend: f64,
+    /// Growth of `trend`, bytes per second.
+    slope: f64,
+    /// The ripple on top, with what the other laws hold extra while its windows are open.
+    ripple: Option<Ripple>,
+}
+
 impl Container {
+    /// What the laws add up to now (computed once between changes).
+    fn summary(&self) -> Summary {
+        if let Some(s) = self.summary.get() {
+            return s;
+        }
+        let ripple = self.laws.iter().find_map(MemoryLaw::ripple).map(|mut r| {
+            r.height += self.laws.iter().map(MemoryLaw::busy_extra).sum::<f64>();
+            r
+        });
+        let s = Summary {
+            trend: self.laws.iter().map(MemoryLaw::bytes).sum(),
+            slope: self.laws.iter().map(MemoryLaw::slope).sum(),
+            ripple,
+        };
+        self.summary.set(Some(s));
+        s
+    }
+
     /// The laws' periodic part in closed form, if one has it (only Envoy's stats flush
     /// does, and a container has one stats law), with what the other laws hold on top
     /// while it runs.
     fn ripple(&self) -> Option<Ripple> {
-        let mut r = self.laws.iter().find_map(MemoryLaw::ripple)?;
-        r.height += self.laws.iter().map(MemoryLaw::busy_extra).sum::<f64>();
-        Some(r)
+        self.summary().ripple
     }
 
     /// Bytes the ripple holds while its windows are open (0 without one, or when not
@@ -31,23 +58,17 @@ impl Container {
         if !self.is_running() {
             return SimTime::NEVER;
         }
-        self.laws
-            .iter()
-            .find_map(MemoryLaw::ripple)
-            .map_or(SimTime::NEVER, |r| r.next_edge(now))
+        self.ripple().map_or(SimTime::NEVER, |r| r.next_edge(now))
     }
 
     /// `true` when the ripple's window is open at `t`.
     pub fn ripple_high_at(&self, t: SimTime) -> bool {
-        self.laws
-            .iter()
-            .find_map(MemoryLaw::ripple)
-            .is_some_and(|r| r.is_high(t))
+        self.ripple().is_some_and(|r| r.is_high(t))
     }
 
     /// Bytes the laws hold at the last update, without their ripple.
     fn trend(&self) -> f64 {
-        self.laws.iter().map(MemoryLaw::bytes).sum()
+        self.summary().trend
     }
 
     /// Bytes the laws hold (the heap, for a JVM) at the last update.
@@ -57,7 +78,7 @@ impl Container {
 
     /// Growth of what the laws hold, bytes per second.
     fn held_slope(&self) -> f64 {
-        self.laws.iter().map(MemoryLaw::slope).sum()
+        self.summary().slope
     }
 
     /// Resident memory for `held` bytes of laws.
@@ -108,7 +129,7 @@ impl Container {
             return 0.0;
         }
         let dt = now.since(self.updated).as_secs_f64();
-        let held: f64 = self.laws.iter().map(|l| l.bytes() + l.slope() * dt).sum();
+        let held = self.trend() + self.held_slope() * dt;
         let ripple = self.ripple().map_or(0.0, |r| r.at(now));
         self.resident(held + ripple)
             .min(self.limit)
