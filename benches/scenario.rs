@@ -133,6 +133,33 @@ fn replicas(c: &mut Criterion) {
     g.finish();
 }
 
+/// Row 7: `meshmem plan` on seed 001's proxy, scaled to take seconds: P(OOM within
+/// 6 h) ≤ 5 %, 20 to 80 runs per candidate (the README's question is 1 % within 24 h,
+/// which needs 800 runs of a day).
+fn plan(c: &mut Criterion) {
+    use meshmem::model::units::Bytes;
+    use meshmem::runner::plan::{PlanRequest, plan};
+    let s = seed_001("24h");
+    let req = PlanRequest {
+        config: s.variants[0].config.clone(),
+        seed: s.seed,
+        workload: "payment-service".into(),
+        container: "istio-proxy".into(),
+        risk: 0.05,
+        within: meshmem::engine::SimDuration::from_secs(6 * 3600),
+        step: Bytes(8 << 20),
+        min_runs: 20,
+        max_runs: 80,
+        search_only: false,
+    };
+    let mut g = c.benchmark_group("plan_seed_001");
+    g.sample_size(10);
+    g.bench_function("5pct_within_6h", |b| {
+        b.iter(|| plan(black_box(&req)).unwrap().lifted_runs)
+    });
+    g.finish();
+}
+
 criterion_group!(
     benches,
     fluid,
@@ -140,6 +167,7 @@ criterion_group!(
     pods_trend,
     startup,
     days,
-    replicas
+    replicas,
+    plan
 );
 criterion_main!(benches);

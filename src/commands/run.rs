@@ -40,9 +40,10 @@ pub fn execute(args: &RunArgs, out: &mut dyn Write) -> Result<(), AppError> {
             report::human_time(crate::engine::SimTime::ZERO + s.variants[0].config.duration);
         let _ = writeln!(
             out,
-            "{} — {} replicas × {duration}, seed {} → {}",
+            "{} — {} replica{} × {duration}, seed {} → {}",
             s.name,
             s.replicas,
+            if s.replicas == 1 { "" } else { "s" },
             s.seed,
             done.dir.display()
         );
