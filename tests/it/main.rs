@@ -18,6 +18,7 @@ mod determinism;
 mod drill;
 mod fidelity;
 mod fidelity_laws;
+mod fidelity_scale;
 mod fuzz;
 mod hpa;
 mod import;
