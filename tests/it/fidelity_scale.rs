@@ -9,7 +9,7 @@
 //! both fidelities (means within 2 %, SD ratio within [0.8, 1.25], KS not rejected at
 //! 1 %).
 
-use crate::support::{inline, run, secs};
+use crate::support::{first_oom_by_pod, inline, run};
 use crate::twosample::Agreement;
 
 const MESH: &str = r#"
@@ -46,11 +46,7 @@ fn first_ooms(yaml: &str, replicas: u32) -> Vec<f64> {
     let s = inline(yaml);
     let mut all = Vec::new();
     for r in 0..replicas {
-        let (_, rec) = run(&s, 0, r);
-        let mut first = std::collections::BTreeMap::new();
-        for e in rec.events.iter().filter(|e| e.reason == "OOMKilled") {
-            first.entry(e.pod.clone()).or_insert(secs(e.time));
-        }
+        let first = first_oom_by_pod(&run(&s, 0, r).1);
         assert_eq!(first.len(), 100, "replica {r}: every app is killed");
         all.extend(first.into_values());
     }

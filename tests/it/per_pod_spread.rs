@@ -16,7 +16,7 @@
 //! (10,240 − 10 + k)th of the service: all 10 kills within ~10 arrivals, a spread of ~9 s
 //! (≈ 0.3 σ): the test below would fail it by far.
 
-use crate::support::{inline, run, secs};
+use crate::support::{first_oom_by_pod, inline, run};
 
 const PODS: &str = r#"
 name: pods
@@ -53,11 +53,7 @@ fn first_ooms_by_pod(yaml: &str) -> Vec<Vec<f64>> {
     let s = inline(yaml);
     (0..replicas())
         .map(|r| {
-            let (_, rec) = run(&s, 0, r);
-            let mut first = std::collections::BTreeMap::new();
-            for e in rec.events.iter().filter(|e| e.reason == "OOMKilled") {
-                first.entry(e.pod.clone()).or_insert(secs(e.time));
-            }
+            let first = first_oom_by_pod(&run(&s, 0, r).1);
             assert_eq!(first.len(), 10, "run {r}: every pod is killed");
             first.into_values().collect()
         })

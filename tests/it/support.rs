@@ -120,6 +120,15 @@ pub fn secs(t: SimTime) -> f64 {
     t.as_secs_f64()
 }
 
+/// Each pod's first OOM kill in a run's events (seconds), by pod name.
+pub fn first_oom_by_pod(rec: &Collect) -> std::collections::BTreeMap<String, f64> {
+    let mut first = std::collections::BTreeMap::new();
+    for e in rec.events.iter().filter(|e| e.reason == "OOMKilled") {
+        first.entry(e.pod.clone()).or_insert(secs(e.time));
+    }
+    first
+}
+
 /// Every file under `dir`, by path relative to it, with its bytes.
 pub fn tree(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
     fn walk(root: &Path, dir: &Path, out: &mut std::collections::BTreeMap<String, Vec<u8>>) {
