@@ -130,6 +130,31 @@ pub enum Knob {
     Mtls(bool),
 }
 
+/// A container's laws added up (see [`MemoryLaw::add_to`]).
+#[derive(Copy, Clone, Debug)]
+pub(crate) struct Sums {
+    /// Bytes held at the last update.
+    pub bytes: f64,
+    /// Growth in bytes per second.
+    pub slope: f64,
+    /// The first law's periodic part in closed form, if any.
+    pub ripple: Option<Ripple>,
+    /// Bytes held on top while the main thread's background work runs.
+    pub busy_extra: f64,
+}
+
+impl Default for Sums {
+    /// Nothing yet: the sums start from -0.0, as `Iterator::sum` does.
+    fn default() -> Self {
+        Sums {
+            bytes: -0.0,
+            slope: -0.0,
+            ripple: None,
+            busy_extra: -0.0,
+        }
+    }
+}
+
 /// A growth law: bytes held, and how they change between breakpoints.
 pub(crate) trait MemoryLaw {
     /// The process (re)starts at `now` with nothing allocated; `warm` says it has in fact
@@ -168,6 +193,18 @@ pub(crate) trait MemoryLaw {
     /// background work runs, when that work is drawn as a ripple (default: none).
     fn busy_extra(&self) -> f64 {
         0.0
+    }
+    /// Adds the law to its container's sums in one call: [`MemoryLaw::bytes`],
+    /// [`MemoryLaw::slope`] and [`MemoryLaw::busy_extra`], and [`MemoryLaw::ripple`] if
+    /// none came before. The container adds these up after every change (per request,
+    /// in per-request fidelity): one dispatch per law instead of four.
+    fn add_to(&self, sums: &mut Sums) {
+        sums.bytes += self.bytes();
+        sums.slope += self.slope();
+        sums.busy_extra += self.busy_extra();
+        if sums.ripple.is_none() {
+            sums.ripple = self.ripple();
+        }
     }
     /// `true` while the law holds a backlog of requests the workers have not caught up
     /// with (default: never).

@@ -186,6 +186,9 @@ macro_rules! registry {
             fn busy_extra(&self) -> f64 {
                 registry!(@match self, [$( ($(#[cfg($cfg)])?) $law )*], law => law.busy_extra())
             }
+            fn add_to(&self, sums: &mut $crate::model::memory::Sums) {
+                registry!(@match self, [$( ($(#[cfg($cfg)])?) $law )*], law => law.add_to(sums))
+            }
             fn holds_backlog(&self) -> bool {
                 registry!(@match self, [$( ($(#[cfg($cfg)])?) $law )*], law => law.holds_backlog())
             }

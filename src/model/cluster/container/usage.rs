@@ -4,7 +4,7 @@
 
 use super::{ArrivalSteps, Container};
 use crate::engine::{SimDuration, SimTime};
-use crate::model::memory::{MemoryLaw, Ripple};
+use crate::model::memory::{MemoryLaw, Ripple, Sums};
 
 /// What a container's laws add up to at their last update.
 #[derive(Copy, Clone, Debug)]
@@ -23,14 +23,17 @@ impl Container {
         if let Some(s) = self.summary.get() {
             return s;
         }
-        let ripple = self.laws.iter().find_map(MemoryLaw::ripple).map(|mut r| {
-            r.height += self.laws.iter().map(MemoryLaw::busy_extra).sum::<f64>();
-            r
-        });
+        let mut sums = Sums::default();
+        for law in &self.laws {
+            law.add_to(&mut sums);
+        }
         let s = Summary {
-            trend: self.laws.iter().map(MemoryLaw::bytes).sum(),
-            slope: self.laws.iter().map(MemoryLaw::slope).sum(),
-            ripple,
+            trend: sums.bytes,
+            slope: sums.slope,
+            ripple: sums.ripple.map(|mut r| {
+                r.height += sums.busy_extra;
+                r
+            }),
         };
         self.summary.set(Some(s));
         s
