@@ -35,6 +35,11 @@ struct ScanLaw {
     lo: u64,
     /// P(S ≤ lo + i), non-decreasing.
     cdf: Vec<f64>,
+    /// A guide to `cdf` (Chen & Asau, 1974): entry `j` is the first index whose
+    /// probability reaches `j / guide.len()`, so a draw starts its search at the right
+    /// place and steps at most a few entries (instead of a binary search that misses
+    /// the cache at every step).
+    guide: Vec<u32>,
 }
 
 /// ln k!, exact below 32 and by Stirling's series above (relative error < 1e-12).
@@ -79,12 +84,44 @@ impl ScanLaw {
         for i in (0..cdf.len().saturating_sub(1)).rev() {
             cdf[i] = cdf[i].min(cdf[i + 1]);
         }
-        ScanLaw { psi, lo, cdf }
+        let g = cdf.len();
+        let mut i = 0;
+        let guide = (0..g)
+            .map(|j| {
+                let level = j as f64 / g as f64;
+                while i < g - 1 && cdf[i] < level {
+                    i += 1;
+                }
+                i as u32
+            })
+            .collect();
+        ScanLaw {
+            psi,
+            lo,
+            cdf,
+            guide,
+        }
     }
 
+    /// A draw: the inverse of `cdf` at a uniform draw.
     fn draw(&self, rng: &mut SimRng) -> u64 {
-        let u: f64 = rng.random();
-        self.lo + self.cdf.partition_point(|&c| c < u).min(self.cdf.len() - 1) as u64
+        self.inverse(rng.random())
+    }
+
+    /// The first count whose probability reaches `u` (the last when none does).
+    fn inverse(&self, u: f64) -> u64 {
+        let last = self.cdf.len() - 1;
+        let j = ((u * self.guide.len() as f64) as usize).min(self.guide.len() - 1);
+        let mut i = self.guide[j] as usize;
+        // The guide's level is at most u up to rounding: step back past any entry that
+        // already reaches u, then forward to the first that does.
+        while i > 0 && self.cdf[i - 1] >= u {
+            i -= 1;
+        }
+        while i < last && self.cdf[i] < u {
+            i += 1;
+        }
+        self.lo + i as u64
     }
 }
 
@@ -99,22 +136,50 @@ const GRID: f64 = 0.01;
 /// Most tables a thread keeps (a table is a few thousand numbers at most).
 const CACHED_TABLES: usize = 256;
 
+/// Hashes a grid key (two small integers) with one multiplication: the table cache is
+/// looked up on every fluid step of every law that draws.
+#[derive(Default)]
+struct GridHasher(u64);
+
+impl std::hash::Hasher for GridHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write_u64(u64::from(b));
+        }
+    }
+    fn write_i64(&mut self, n: i64) {
+        self.0 = (self.0.rotate_left(29) ^ n as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+}
+
+type Tables = std::collections::HashMap<
+    (i64, i64),
+    std::rc::Rc<ScanLaw>,
+    std::hash::BuildHasherDefault<GridHasher>,
+>;
+
 thread_local! {
     /// Tables by grid point: pure functions of their key, so sharing them keeps runs
     /// deterministic at any thread count.
-    static TABLES: std::cell::RefCell<std::collections::HashMap<(i64, i64), std::rc::Rc<ScanLaw>>> =
-        std::cell::RefCell::new(std::collections::HashMap::new());
+    static TABLES: std::cell::RefCell<Tables> = std::cell::RefCell::new(Tables::default());
 }
 
-/// The grid point of `x` (> 0) and its value.
-fn grid(x: f64) -> (i64, f64) {
-    let i = (x.ln() / GRID.ln_1p()).round() as i64;
-    (i, (i as f64 * GRID.ln_1p()).exp())
+/// The grid point of `x` (> 0).
+fn grid(x: f64) -> i64 {
+    (x.ln() / GRID.ln_1p()).round() as i64
+}
+
+/// The value at grid point `i`.
+fn grid_value(i: i64) -> f64 {
+    (i as f64 * GRID.ln_1p()).exp()
 }
 
 /// The table for mean ψ and `windows` = step / hold, from the thread's cache.
 fn table(psi: f64, windows: f64) -> std::rc::Rc<ScanLaw> {
-    let ((ip, psi), (iw, windows)) = (grid(psi), grid(windows));
+    let (ip, iw) = (grid(psi), grid(windows));
     TABLES.with(|t| {
         let mut t = t.borrow_mut();
         if let Some(law) = t.get(&(ip, iw)) {
@@ -123,6 +188,7 @@ fn table(psi: f64, windows: f64) -> std::rc::Rc<ScanLaw> {
         if t.len() >= CACHED_TABLES {
             t.clear();
         }
+        let (psi, windows) = (grid_value(ip), grid_value(iw));
         let law = std::rc::Rc::new(ScanLaw::new(psi, psi * windows, disjoint(windows, 1.0)));
         t.insert((ip, iw), law.clone());
         law
@@ -286,6 +352,24 @@ mod tests {
                     a.abs_diff(*b) as f64 <= 1.0 + tolerance * sd,
                     "rate {rate} hold {hold} span {span}: simulated {s:?}, drawn {d:?}"
                 );
+            }
+        }
+    }
+
+    /// The guided draw is the inverse CDF a binary search finds, for every table shape
+    /// and at every level (including the levels the guide itself starts from).
+    #[test]
+    fn the_guided_draw_is_the_binary_search() {
+        for (psi, looks, d) in [(0.05, 3.0, 601), (3.2, 96.0, 7), (750.0, 4500.0, 7)] {
+            let law = ScanLaw::new(psi, looks, d);
+            let g = law.guide.len() as f64;
+            let levels = (0..law.cdf.len() * 4).map(|k| k as f64 / (4.0 * g));
+            let levels = levels
+                .chain(law.cdf.iter().copied())
+                .chain([0.0, 1.0 - 1e-16]);
+            for u in levels.filter(|u| (0.0..1.0).contains(u)) {
+                let searched = law.cdf.partition_point(|&c| c < u).min(law.cdf.len() - 1);
+                assert_eq!(law.inverse(u), law.lo + searched as u64, "psi {psi} u {u}");
             }
         }
     }
