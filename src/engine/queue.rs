@@ -68,8 +68,6 @@ pub struct EventQueue<E> {
     slots: Vec<Slot<E>>,
     /// Slots holding no event, to reuse.
     free: Vec<u32>,
-    /// Heap entries whose scheduling was cancelled or moved.
-    stale: usize,
     next_seq: u64,
     now: SimTime,
 }
@@ -87,7 +85,6 @@ impl<E> EventQueue<E> {
             heap: BinaryHeap::new(),
             slots: Vec::new(),
             free: Vec::new(),
-            stale: 0,
             next_seq: 0,
             now: SimTime::ZERO,
         }
@@ -133,12 +130,11 @@ impl<E> EventQueue<E> {
         if self.release(key).is_none() {
             return;
         }
-        self.stale += 1;
-        if self.stale > MIN_REBUILD && 2 * self.stale > self.heap.len() {
+        let stale = self.stale();
+        if stale > MIN_REBUILD && 2 * stale > self.heap.len() {
             let slots = &self.slots;
             self.heap
                 .retain(|e| slots[e.key.slot as usize].generation == e.key.generation);
-            self.stale = 0;
         }
     }
 
@@ -161,7 +157,6 @@ impl<E> EventQueue<E> {
             }
             let Entry { time, key, .. } = self.heap.pop()?;
             let Some(event) = self.release(key) else {
-                self.stale -= 1;
                 continue;
             };
             self.now = time;
@@ -182,6 +177,12 @@ impl<E> EventQueue<E> {
     /// `true` when nothing is held.
     pub fn is_empty(&self) -> bool {
         self.heap.is_empty()
+    }
+
+    /// Heap entries whose scheduling was cancelled or moved: every entry but one per
+    /// slot in use.
+    fn stale(&self) -> usize {
+        self.heap.len() - (self.slots.len() - self.free.len())
     }
 
     /// Ends `key`'s scheduling if it is current: takes its event and frees its slot.
@@ -343,7 +344,7 @@ mod tests {
                         }
                         _ => {}
                     }
-                    prop_assert_eq!(q.len() - q.stale, model.len());
+                    prop_assert_eq!(q.len() - q.stale(), model.len());
                 }
                 Ok(())
             })
