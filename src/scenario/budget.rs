@@ -3,10 +3,11 @@
 //! stopped in milliseconds with the estimate in the message.
 //!
 //! The estimate counts what drives the engine's work, per run: scrapes and traffic
-//! buckets (every scrape interval), each service's noise grid and the laws it wakes
-//! (every resample, 10 s by default), each proxy's stats and trace flushes (every 5 s),
-//! each node's eviction check (every 10 s), and one event per request in the
-//! per-request fidelity. It is good to a small factor (a test holds it to the events the
+//! buckets (every scrape interval), each service's noise grid (every resample, 10 s by
+//! default; the containers follow the rate without events of their own), each node's
+//! eviction check (every 10 s), and one event per request in the per-request fidelity.
+//! Envoy's stats flush and the busiest moments of fluid steps are drawn in closed form
+//! and cost no events (a flush that takes the workers' CPU does: not counted). It is good to a small factor (a test holds it to the events the
 //! model counts for the shipped scenarios); the limits are far enough above any real
 //! study that the factor does not matter. Output bytes count the files whose size is
 //! known beforehand (time series, traffic, chart buckets, summaries); events.csv grows
@@ -306,10 +307,8 @@ pub struct RunCost {
     pub replica_bytes: f64,
 }
 
-/// Engine constants the estimate mirrors: Envoy's stats flush (5 s), the Zipkin tracer's
-/// flush (5 s), the kubelet's eviction check (10 s), the traffic noise grid (10 s), the
-/// chart buckets per run (300).
-const FLUSH_S: f64 = 5.0;
+/// Engine constants the estimate mirrors: the kubelet's eviction check (10 s), the
+/// traffic noise grid (10 s), the chart buckets per run (300).
 const EVICTION_S: f64 = 10.0;
 const RESAMPLE_S: f64 = 10.0;
 const CHART_BUCKETS: f64 = 300.0;
@@ -320,16 +319,12 @@ pub fn run_cost(spec: &yaml::ScenarioFile) -> RunCost {
     let scrape = spec.scrape_interval.value.0.as_secs_f64().max(1e-9);
     let mesh = spec.mesh.as_ref();
     let mut containers = 0.0;
-    let mut proxies = 0.0;
     let mut kinds = 0.0;
     for w in &spec.workloads {
         let injected = super::istio::injected(mesh, w);
         let per_pod = w.containers.len() as f64 + f64::from(u8::from(injected));
         containers += f64::from(w.replicas) * per_pod;
         kinds += per_pod;
-        if injected {
-            proxies += f64::from(w.replicas);
-        }
     }
     let nodes: f64 = spec.nodes.iter().map(|g| f64::from(g.count.value)).sum();
     let mut traffic = 0.0;
@@ -340,17 +335,13 @@ pub fn run_cost(spec: &yaml::ScenarioFile) -> RunCost {
             .resample
             .as_ref()
             .map_or(RESAMPLE_S, |r| r.value.0.as_secs_f64().max(1e-9));
-        let pods = spec
-            .workloads
-            .iter()
-            .find(|w| w.name.value == t.service.value)
-            .map_or(1.0, |w| f64::from(w.replicas));
-        // A grid point, and a wake of every container whose laws follow the rate.
-        traffic += (1.0 + pods * 2.0) / resample;
+        // A grid point: every pod's containers follow the rate at once, without events
+        // of their own.
+        traffic += 1.0 / resample;
         requests += t.rps.value;
     }
     let scrapes = 2.0 / scrape;
-    let mut per_s = scrapes + traffic + nodes / EVICTION_S + proxies * 2.0 / FLUSH_S;
+    let mut per_s = scrapes + traffic + nodes / EVICTION_S;
     if spec.fidelity == yaml::Fidelity::PerRequest {
         per_s += requests;
     }

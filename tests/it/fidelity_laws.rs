@@ -249,6 +249,28 @@ fn in_flight_level_and_peak() {
     assert!((110.0..125.0).contains(&peak.exact.0), "{peak:?}");
 }
 
+/// The same requests in flight under a limit between their level (82Mi) and their median
+/// peak (~113Mi): fluid fidelity must kill as often as per-request fidelity does. Fluid
+/// holds the mean and reaches this limit only at a step's busiest moment, which it holds
+/// in closed form (`model/memory/pulse.rs`): the limit's instant must read it, or fluid
+/// would never kill here.
+#[test]
+fn in_flight_kills_at_its_busiest_moment() {
+    let yaml = IN_FLIGHT.replace("limits: {memory: 4Gi}", "limits: {memory: 113Mi}");
+    let (fluid, exact) = both(&yaml);
+    let killed = |s: &Scenario| {
+        let n = (0..replicas())
+            .filter(|&r| run(s, 0, r).0.first_oom().is_some())
+            .count();
+        n as f64 / f64::from(replicas())
+    };
+    let (f, e) = (killed(&fluid), killed(&exact));
+    eprintln!("in flight under 113Mi: P(OOM within 10 min) fluid {f:.3}, per-request {e:.3}");
+    assert!((0.2..0.8).contains(&e), "per-request {e}");
+    // Two proportions of 200 runs near one half: SD of the gap 0.05.
+    assert!((f - e).abs() < 0.15, "fluid {f}, per-request {e}");
+}
+
 /// `meshmem plan` on the leak: the smallest limit with P(OOM within 30 min) ≤ 1 %, in
 /// steps of 2Mi. The fill after 30 minutes is N(1800) requests, SD √1800 ≈ 42 (2.6Mi),
 /// so the answer sits about three SDs above the mean fill: 32Mi + 64Ki × ~1,930 ≈ 153Mi.

@@ -329,6 +329,14 @@ impl Kernel {
                     }
                     g.next_edge = g.next_edge.min(c.ripple_next_edge(cx.now));
                 }
+                // A pulse counts like a ripple's window: what it could add until it is
+                // over, and its edges.
+                let (ahead, open, edge) = c.pulses_ahead(cx.now);
+                if ahead > 0.0 {
+                    g.ripples += ahead;
+                    g.open += open;
+                    g.next_edge = g.next_edge.min(edge);
+                }
             }
         }
         g
@@ -486,15 +494,15 @@ impl Kernel {
 /// What a group of containers (a pod cgroup, a node) holds now and how it moves.
 #[derive(Default)]
 struct GroupLoad {
-    /// Working set now, open ripple windows included.
+    /// Working set now, open ripple windows and running pulses included.
     usage: f64,
     /// Growth of the trend, bytes per second.
     slope: f64,
-    /// Bytes of every ripple's windows, open or not.
+    /// Bytes of every ripple's windows, open or not, and of every pulse not over.
     ripples: f64,
-    /// Bytes of the ripple windows open now.
+    /// Bytes of the ripple windows open and the pulses running now.
     open: f64,
-    /// The next instant any ripple window opens or closes.
+    /// The next instant any ripple window or pulse starts or ends.
     next_edge: SimTime,
 }
 

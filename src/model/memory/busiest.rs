@@ -25,6 +25,7 @@
 
 use rand::RngExt;
 
+use super::pulse::Pulse;
 use crate::engine::{SimDuration, SimRng, SimTime};
 
 /// The distribution of the step's highest count, for one (ψ, λ(T − hold)).
@@ -195,7 +196,8 @@ fn table(psi: f64, windows: f64) -> std::rc::Rc<ScanLaw> {
     })
 }
 
-/// A law's excursions above its fluid mean: one per arrival step.
+/// A law's excursions above its fluid mean: one per arrival step, held as a
+/// [`Pulse`] (in closed form: no wake-up at its edges).
 #[derive(Clone, Debug)]
 pub(crate) struct Busiest {
     /// When the step's highest count starts, and when it is over.
@@ -203,7 +205,6 @@ pub(crate) struct Busiest {
     until: SimTime,
     /// Items above the mean while it lasts.
     above: f64,
-    active: bool,
 }
 
 impl Default for Busiest {
@@ -212,7 +213,6 @@ impl Default for Busiest {
             at: SimTime::NEVER,
             until: SimTime::NEVER,
             above: 0.0,
-            active: false,
         }
     }
 }
@@ -251,31 +251,28 @@ impl Busiest {
         self.above = highest - mean;
     }
 
-    /// Forgets any excursion (the step was cut, the process restarted).
+    /// Forgets any excursion (the step was cut, the process restarted); one running is
+    /// over at once.
     pub(crate) fn clear(&mut self) {
-        self.at = SimTime::NEVER;
-        self.until = SimTime::NEVER;
-        self.above = 0.0;
-        self.active = false;
+        *self = Busiest::default();
     }
 
-    /// Items above the mean now.
-    pub(crate) fn above(&self) -> f64 {
-        if self.active { self.above } else { 0.0 }
-    }
-
-    /// When the excursion next starts or ends.
-    pub(crate) fn next_change(&self) -> SimTime {
-        if self.active { self.until } else { self.at }
-    }
-
-    /// Applies a start or end due at `now`.
-    pub(crate) fn on_change(&mut self, now: SimTime) {
-        if self.active && self.until <= now {
-            self.clear();
-        } else if !self.active && self.at <= now {
-            self.active = true;
+    /// Items above the mean at `t`.
+    pub(crate) fn above_at(&self, t: SimTime) -> f64 {
+        if self.at <= t && t < self.until {
+            self.above
+        } else {
+            0.0
         }
+    }
+
+    /// The excursion as a pulse of `per_item` bytes an item, if one is drawn.
+    pub(crate) fn pulse(&self, per_item: f64) -> Option<Pulse> {
+        (self.above > 0.0 && self.until != SimTime::NEVER).then_some(Pulse {
+            at: self.at,
+            until: self.until,
+            bytes: self.above * per_item,
+        })
     }
 }
 
@@ -402,7 +399,7 @@ mod tests {
         let mut rng = RngStreams::new(1, 0).stream("t");
         let mut b = Busiest::default();
         b.draw(SimTime::ZERO, 0.0, 5.0, 30.0, 100.0, &mut rng);
-        assert_eq!(b.next_change(), SimTime::NEVER);
-        assert_eq!(b.above(), 0.0);
+        assert_eq!(b.pulse(1.0), None);
+        assert_eq!(b.above_at(SimTime::ZERO), 0.0);
     }
 }

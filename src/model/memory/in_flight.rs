@@ -35,6 +35,7 @@ use serde::{Deserialize, Serialize};
 
 use super::busiest::Busiest;
 use super::input::{Duration, Memory, Problem};
+use super::pulse::Pulse;
 use super::{Law, LawYaml, MemoryLaw};
 use crate::engine::{SimDuration, SimRng, SimTime};
 use crate::model::cpu::Load;
@@ -152,7 +153,7 @@ impl MemoryLaw for InFlight {
     }
     fn bytes(&self) -> f64 {
         let fluid = if self.load.fluid {
-            self.serving() + self.busiest.above() + self.backlog
+            self.serving() + self.backlog
         } else {
             0.0
         };
@@ -178,10 +179,9 @@ impl MemoryLaw for InFlight {
             _ => SimTime::NEVER,
         };
         let departs = self.departures.front().copied().unwrap_or(SimTime::NEVER);
-        drained.min(departs).min(self.busiest.next_change())
+        drained.min(departs)
     }
     fn on_change(&mut self, now: SimTime) {
-        self.busiest.on_change(now);
         if self.backlog < 1e-9 {
             self.backlog = 0.0;
         }
@@ -233,6 +233,12 @@ impl MemoryLaw for InFlight {
             * (self.load.busy_latency(self.spec.latency.as_secs_f64()) + self.wait);
         (busy - self.serving()).max(0.0) * self.spec.per_request.as_f64()
     }
+    fn pulse(&self) -> Option<Pulse> {
+        if !self.load.fluid {
+            return None;
+        }
+        self.busiest.pulse(self.spec.per_request.as_f64())
+    }
     fn holds_backlog(&self) -> bool {
         self.backlog > 0.0
     }
@@ -241,10 +247,10 @@ impl MemoryLaw for InFlight {
         // requests in flight rise above their mean at its busiest moments.
         self.spec.per_request.as_f64() > 0.0 || self.load.capacity.is_finite()
     }
-    fn requests_held(&self, dt: f64) -> f64 {
+    fn requests_held(&self, now: SimTime, dt: f64) -> f64 {
         let fluid = if self.load.fluid {
             self.serving()
-                + self.busiest.above()
+                + self.busiest.above_at(now)
                 + (self.backlog + self.backlog_slope() * dt).max(0.0)
         } else {
             0.0

@@ -34,6 +34,7 @@ mod external;
 mod in_flight;
 mod input;
 mod leak;
+mod pulse;
 mod ripple;
 mod stats;
 mod trace_buffer;
@@ -69,6 +70,7 @@ pub(crate) use external::External;
 pub(crate) use in_flight::InFlight;
 use input::Problem;
 pub(crate) use leak::Leak;
+pub(crate) use pulse::{Pulse, Pulses};
 pub use registry::LawYaml;
 pub(crate) use registry::{Law, Registered};
 pub(crate) use ripple::Ripple;
@@ -141,6 +143,8 @@ pub(crate) struct Sums {
     pub ripple: Option<Ripple>,
     /// Bytes held on top while the main thread's background work runs.
     pub busy_extra: f64,
+    /// The laws' excursions above their means.
+    pub pulses: Pulses,
 }
 
 impl Default for Sums {
@@ -151,6 +155,7 @@ impl Default for Sums {
             slope: -0.0,
             ripple: None,
             busy_extra: -0.0,
+            pulses: Pulses::default(),
         }
     }
 }
@@ -194,6 +199,12 @@ pub(crate) trait MemoryLaw {
     fn busy_extra(&self) -> f64 {
         0.0
     }
+    /// The law's excursion above its mean in closed form, if it has one now: bytes held
+    /// on top of [`MemoryLaw::bytes`] during one window, never announced by
+    /// [`MemoryLaw::next_change`] (default: none).
+    fn pulse(&self) -> Option<Pulse> {
+        None
+    }
     /// Adds the law to its container's sums in one call: [`MemoryLaw::bytes`],
     /// [`MemoryLaw::slope`] and [`MemoryLaw::busy_extra`], and [`MemoryLaw::ripple`] if
     /// none came before. The container adds these up after every change (per request,
@@ -204,6 +215,9 @@ pub(crate) trait MemoryLaw {
         sums.busy_extra += self.busy_extra();
         if sums.ripple.is_none() {
             sums.ripple = self.ripple();
+        }
+        if let Some(p) = self.pulse() {
+            sums.pulses.push(p);
         }
     }
     /// `true` while the law holds a backlog of requests the workers have not caught up
@@ -224,9 +238,9 @@ pub(crate) trait MemoryLaw {
     /// The law moved along the mean of its draw; it corrects to what in fact arrived so
     /// far, drawn given the step's count (default: nothing to correct).
     fn on_step_cut(&mut self, _fraction: f64, _rng: &mut SimRng) {}
-    /// Requests the law holds `dt` seconds after its last update (those a kill would
-    /// fail; default none).
-    fn requests_held(&self, _dt: f64) -> f64 {
+    /// Requests the law holds at `now`, `dt` seconds after its last update (those a
+    /// kill would fail; default none).
+    fn requests_held(&self, _now: SimTime, _dt: f64) -> f64 {
         0.0
     }
     /// `true` when the law accumulates per request in fluid fidelity, so the container

@@ -186,6 +186,9 @@ macro_rules! registry {
             fn busy_extra(&self) -> f64 {
                 registry!(@match self, [$( ($(#[cfg($cfg)])?) $law )*], law => law.busy_extra())
             }
+            fn pulse(&self) -> Option<$crate::model::memory::Pulse> {
+                registry!(@match self, [$( ($(#[cfg($cfg)])?) $law )*], law => law.pulse())
+            }
             fn add_to(&self, sums: &mut $crate::model::memory::Sums) {
                 registry!(@match self, [$( ($(#[cfg($cfg)])?) $law )*], law => law.add_to(sums))
             }
@@ -201,8 +204,8 @@ macro_rules! registry {
             fn on_step_cut(&mut self, fraction: f64, rng: &mut SimRng) {
                 registry!(@match self, [$( ($(#[cfg($cfg)])?) $law )*], law => law.on_step_cut(fraction, rng))
             }
-            fn requests_held(&self, dt: f64) -> f64 {
-                registry!(@match self, [$( ($(#[cfg($cfg)])?) $law )*], law => law.requests_held(dt))
+            fn requests_held(&self, now: SimTime, dt: f64) -> f64 {
+                registry!(@match self, [$( ($(#[cfg($cfg)])?) $law )*], law => law.requests_held(now, dt))
             }
             fn uses_arrivals(&self) -> bool {
                 registry!(@match self, [$( ($(#[cfg($cfg)])?) $law )*], law => law.uses_arrivals())

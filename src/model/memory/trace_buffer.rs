@@ -32,6 +32,7 @@ use serde::{Deserialize, Serialize};
 
 use super::busiest::Busiest;
 use super::input::{Duration, Memory, Problem, Spanned, non_negative, percent, positive_or};
+use super::pulse::Pulse;
 use super::{Law, LawYaml, MemoryLaw};
 use crate::engine::{SimDuration, SimRng, SimTime};
 use crate::model::cpu::Load;
@@ -158,9 +159,9 @@ impl TraceBuffer {
         }
     }
 
-    /// Spans held now (whole spans).
-    pub(crate) fn spans(&self) -> u64 {
-        self.held().max(0.0) as u64
+    /// Spans held at `now` (whole spans), the step's busiest moment included.
+    pub(crate) fn spans_at(&self, now: SimTime) -> u64 {
+        (self.held() + self.busiest.above_at(now)).max(0.0) as u64
     }
 
     fn held(&self) -> f64 {
@@ -172,7 +173,7 @@ impl TraceBuffer {
         } else {
             0.0
         };
-        fluid + self.busiest.above() + self.buffered + self.reports.len() as f64 * MIN_FLUSH_SPANS
+        fluid + self.buffered + self.reports.len() as f64 * MIN_FLUSH_SPANS
     }
 }
 
@@ -186,11 +187,9 @@ impl MemoryLaw for TraceBuffer {
         self.held() * self.spec.span_size.as_f64()
     }
     fn next_change(&self, _now: SimTime) -> SimTime {
-        let report = self.reports.front().copied().unwrap_or(SimTime::NEVER);
-        report.min(self.busiest.next_change())
+        self.reports.front().copied().unwrap_or(SimTime::NEVER)
     }
     fn on_change(&mut self, now: SimTime) {
-        self.busiest.on_change(now);
         while self.reports.front().is_some_and(|&t| t <= now) {
             self.reports.pop_front();
         }
@@ -202,6 +201,9 @@ impl MemoryLaw for TraceBuffer {
         } else {
             0.0
         };
+    }
+    fn pulse(&self) -> Option<Pulse> {
+        self.busiest.pulse(self.spec.span_size.as_f64())
     }
     fn uses_arrivals(&self) -> bool {
         self.spec.sampling > 0.0

@@ -131,7 +131,7 @@ fn container_snapshot(now: SimTime, pod: &Pod, c: &Container) -> ContainerSnapsh
         stats_flush_duration: c.last_stats_flush(now),
         dropped_stat_flushes: 0,
         trace_sampling: c.spec.memory.trace_buffer.map(|t| t.sampling * 100.0),
-        buffered_spans: c.buffered_spans().unwrap_or(0),
+        buffered_spans: c.buffered_spans(now).unwrap_or(0),
         clusters: c.spec.memory.xds_config.map(|x| x.clusters),
         hosts: c.spec.memory.xds_config.map(|x| x.hosts),
         concurrency: c.spec.cpu.threads,

@@ -250,12 +250,12 @@ impl Container {
     }
 
     /// Moves every law forward to `now` (no-op when not running), noting in the peak
-    /// the highest point a ripple reached on the way.
+    /// the highest point a ripple or a pulse reached on the way.
     pub(crate) fn advance(&mut self, now: SimTime) {
         if !self.is_running() || now <= self.updated {
             return;
         }
-        self.note_ripple_peak(now);
+        self.note_peak_between(now);
         let dt = (now - self.updated).as_secs_f64();
         self.summary.set(None);
         for law in &mut self.laws {
@@ -401,7 +401,7 @@ impl Container {
         let dt = now.since(self.updated).as_secs_f64();
         self.laws
             .iter()
-            .map(|l| l.requests_held(dt))
+            .map(|l| l.requests_held(now, dt))
             .fold(0.0, f64::max)
     }
 
@@ -468,9 +468,10 @@ impl Container {
                 } else {
                     0.0
                 };
+                let pulse = l.pulse().map_or(0.0, |p| p.at(now));
                 (
                     l.name(),
-                    (l.bytes() + l.slope() * dt + ripple).max(0.0) as u64,
+                    (l.bytes() + l.slope() * dt + ripple + pulse).max(0.0) as u64,
                 )
             })
             .collect();
@@ -478,12 +479,12 @@ impl Container {
         parts
     }
 
-    /// Spans waiting in the tracer buffer, if the container has one.
-    pub fn buffered_spans(&self) -> Option<u64> {
+    /// Spans waiting in the tracer buffer at `now`, if the container has one.
+    pub fn buffered_spans(&self, now: SimTime) -> Option<u64> {
         self.laws
             .iter()
             .find_map(Component::get::<TraceBuffer>)
-            .map(TraceBuffer::spans)
+            .map(|t| t.spans_at(now))
     }
 
     /// The law holding the most memory now, with its bytes (for OOM messages).
@@ -497,7 +498,8 @@ impl Container {
                 } else {
                     0.0
                 };
-                (l.name(), l.bytes() + ripple)
+                let pulse = l.pulse().map_or(0.0, |p| p.at(self.updated));
+                (l.name(), l.bytes() + ripple + pulse)
             })
             .max_by(|a, b| a.1.total_cmp(&b.1))
     }

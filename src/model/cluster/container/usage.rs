@@ -4,7 +4,7 @@
 
 use super::{ArrivalSteps, Container};
 use crate::engine::{SimDuration, SimTime};
-use crate::model::memory::{MemoryLaw, Ripple, Sums};
+use crate::model::memory::{MemoryLaw, Pulses, Ripple, Sums};
 
 /// What a container's laws add up to at their last update.
 #[derive(Copy, Clone, Debug)]
@@ -15,6 +15,8 @@ pub(crate) struct Summary {
     slope: f64,
     /// The ripple on top, with what the other laws hold extra while its windows are open.
     ripple: Option<Ripple>,
+    /// The laws' excursions on top.
+    pulses: Pulses,
 }
 
 impl Container {
@@ -34,6 +36,7 @@ impl Container {
                 r.height += sums.busy_extra;
                 r
             }),
+            pulses: sums.pulses,
         };
         self.summary.set(Some(s));
         s
@@ -69,14 +72,20 @@ impl Container {
         self.ripple().is_some_and(|r| r.is_high(t))
     }
 
-    /// Bytes the laws hold at the last update, without their ripple.
-    fn trend(&self) -> f64 {
-        self.summary().trend
-    }
-
     /// Bytes the laws hold (the heap, for a JVM) at the last update.
     fn held(&self) -> f64 {
-        self.trend() + self.ripple().map_or(0.0, |r| r.at(self.updated))
+        let s = self.summary();
+        s.trend + s.ripple.map_or(0.0, |r| r.at(self.updated)) + s.pulses.at(self.updated)
+    }
+
+    /// Bytes of the pulses not over at `now` (running or to come) and of those running
+    /// now, and the next instant one starts or ends (none when not running).
+    pub fn pulses_ahead(&self, now: SimTime) -> (f64, f64, SimTime) {
+        if !self.is_running() {
+            return (0.0, 0.0, SimTime::NEVER);
+        }
+        let p = self.summary().pulses;
+        (p.ahead(now), p.at(now), p.next_edge(now))
     }
 
     /// Growth of what the laws hold, bytes per second.
@@ -131,30 +140,51 @@ impl Container {
         if !self.is_running() {
             return 0.0;
         }
+        let s = self.summary();
         let dt = now.since(self.updated).as_secs_f64();
-        let held = self.trend() + self.held_slope() * dt;
-        let ripple = self.ripple().map_or(0.0, |r| r.at(now));
-        self.resident(held + ripple)
+        let held = s.trend + s.slope * dt;
+        let ripple = s.ripple.map_or(0.0, |r| r.at(now));
+        self.resident(held + ripple + s.pulses.at(now))
             .min(self.limit)
             .min(self.pod_limit)
     }
 
-    /// Notes in the peak the highest point a ripple reached between the last update
-    /// and `now` (before advancing to `now`): the trend is linear, so on a rising trend
-    /// that is the last instant a window was open, on a falling one the first.
-    pub(super) fn note_ripple_peak(&mut self, now: SimTime) {
-        let Some(r) = self.ripple() else {
+    /// Notes in the peak the highest point reached between the last update and `now`
+    /// (before advancing to `now`) by a ripple window or a pulse on the trend: the trend
+    /// is linear and the pulses constant between their edges, so in each stretch between
+    /// pulse edges that is the last instant a ripple window was open on a rising trend
+    /// (the first on a falling one) or, while a pulse runs, the stretch's end (start).
+    pub(super) fn note_peak_between(&mut self, now: SimTime) {
+        let s = self.summary();
+        if s.ripple.is_none() && s.pulses.is_empty() {
             return;
-        };
-        let slope = self.held_slope();
-        let at = if slope >= 0.0 {
-            r.last_high_in(self.updated, now)
-        } else {
-            r.first_high_in(self.updated, now)
-        };
-        if let Some(at) = at {
-            let held = self.trend() + slope * at.since(self.updated).as_secs_f64() + r.height;
-            let usage = self.resident(held).min(self.limit).min(self.pod_limit);
+        }
+        let from = self.updated;
+        let held_at = |t: SimTime| s.trend + s.slope * t.since(from).as_secs_f64();
+        let rising = s.slope >= 0.0;
+        let mut peak = f64::NEG_INFINITY;
+        let mut a = from;
+        while a < now {
+            let b = s.pulses.next_edge(a).min(now);
+            let pulses = s.pulses.at(a);
+            if let Some(r) = s.ripple {
+                let at = if rising {
+                    r.last_high_in(a, b)
+                } else {
+                    r.first_high_in(a, b)
+                };
+                if let Some(at) = at {
+                    peak = peak.max(held_at(at) + r.height + pulses);
+                }
+            }
+            if pulses > 0.0 {
+                let at = if rising { b } else { a };
+                peak = peak.max(held_at(at) + s.ripple.map_or(0.0, |r| r.at(at)) + pulses);
+            }
+            a = b;
+        }
+        if peak > f64::NEG_INFINITY {
+            let usage = self.resident(peak).min(self.limit).min(self.pod_limit);
             self.stats.peak_bytes = self.stats.peak_bytes.max(usage);
         }
     }
@@ -192,27 +222,45 @@ impl Container {
     }
 
     /// The instant what the laws hold reaches `level` (now if it already has), their
-    /// ripple included.
+    /// ripple and pulses included: the first stretch between pulse edges in which the
+    /// trend and ripple reach `level` less the pulses running then.
     fn held_reaches(&self, level: f64) -> SimTime {
         if !level.is_finite() {
             return SimTime::NEVER;
         }
-        let (trend, slope) = (self.trend(), self.held_slope());
+        let pulses = self.summary().pulses;
+        let mut from = self.updated;
+        loop {
+            let end = pulses.next_edge(from);
+            let at = self.trend_reaches(from, level - pulses.at(from));
+            if at < end || end == SimTime::NEVER {
+                return at;
+            }
+            from = end;
+        }
+    }
+
+    /// The first instant at or after `from` (not before the last update) at which the
+    /// trend and its ripple reach `level`.
+    fn trend_reaches(&self, from: SimTime, level: f64) -> SimTime {
+        let s = self.summary();
+        let (slope, updated) = (s.slope, self.updated);
+        let trend = s.trend + slope * from.since(updated).as_secs_f64();
         // The trend alone reaches `level`.
         let reaches = |level: f64| {
             if trend + 0.5 >= level {
-                self.updated
+                from
             } else if slope <= 0.0 {
                 SimTime::NEVER
             } else {
-                self.updated + SimDuration::from_secs_f64_ceil((level - trend) / slope)
+                from + SimDuration::from_secs_f64_ceil((level - trend) / slope)
             }
         };
-        let Some(r) = self.ripple() else {
+        let Some(r) = s.ripple else {
             return reaches(level);
         };
-        if self.held() + 0.5 >= level {
-            return self.updated;
+        if trend + r.at(from) + 0.5 >= level {
+            return from;
         }
         // With a window open the trend needs only `level − height`: the first window
         // open once it is there (a falling trend: the first window, if high enough).
@@ -222,7 +270,7 @@ impl Container {
             return alone;
         }
         let window = r.next_high(lowered);
-        let at_window = trend + slope * window.since(self.updated).as_secs_f64() + r.height;
+        let at_window = trend + slope * window.since(from).as_secs_f64() + r.height;
         if window < alone && at_window + 0.5 >= level {
             window
         } else {
