@@ -164,6 +164,19 @@ impl<E> EventQueue<E> {
         }
     }
 
+    /// When the next live event is due, if any (stale entries on top are dropped on the
+    /// way): lets a caller finish an instant once nothing else happens in it.
+    pub fn next_time(&mut self) -> Option<SimTime> {
+        loop {
+            let top = self.heap.peek()?;
+            let slot = &self.slots[top.key.slot as usize];
+            if slot.generation == top.key.generation {
+                return Some(top.time);
+            }
+            self.heap.pop();
+        }
+    }
+
     /// Takes the next live event, however far ahead.
     pub fn pop(&mut self) -> Option<(SimTime, E)> {
         self.pop_until(SimTime::NEVER)
@@ -212,6 +225,18 @@ mod tests {
         q.schedule(SimTime::from_secs(1), 99);
         let order: Vec<_> = std::iter::from_fn(|| q.pop()).map(|(_, e)| e).collect();
         assert_eq!(order, vec![99, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    }
+
+    #[test]
+    fn the_next_time_skips_cancelled_events() {
+        let mut q = EventQueue::new();
+        assert_eq!(q.next_time(), None);
+        let k = q.schedule(SimTime::from_secs(2), "moved");
+        q.schedule(SimTime::from_secs(4), "scrape");
+        q.cancel(k);
+        assert_eq!(q.next_time(), Some(SimTime::from_secs(4)));
+        assert_eq!(q.pop(), Some((SimTime::from_secs(4), "scrape")));
+        assert_eq!(q.next_time(), None);
     }
 
     #[test]

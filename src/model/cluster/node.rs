@@ -36,7 +36,7 @@ pub struct Node {
     /// Pending node-level OOM (the kernel's) and its instant.
     pub(crate) wake: Option<EventKey>,
     pub(crate) wake_at: SimTime,
-    /// A re-prediction of `wake_at` is scheduled for the end of this instant.
+    /// A re-prediction of `wake_at` is due at the end of this instant.
     pub(crate) repredict_pending: bool,
     /// Whether the node's pods could, at their limits, bring it near its capacity.
     /// When not, its memory needs no watching at all.

@@ -37,15 +37,16 @@ pub(crate) enum Event {
     PodCgroupFull(PodKey),
     /// A node runs out of memory.
     NodeFull(usize),
-    /// Pods of a node changed at this instant: re-predict when it runs out of memory
-    /// once, after all of them (a traffic change moves every pod at the same instant).
-    NodeChanged(usize),
 }
 
 /// The kernel. Its per-container state (next wake-up) lives with the containers in the
 /// cluster; per-node predictions with the nodes.
 #[derive(Default)]
-pub(crate) struct Kernel;
+pub(crate) struct Kernel {
+    /// Nodes whose pods changed at this instant, to re-predict once at its end, after
+    /// all of them (a traffic change moves every pod at the same instant).
+    changed: Vec<usize>,
+}
 
 impl Kernel {
     /// Handles one of the kernel's timers.
@@ -54,10 +55,25 @@ impl Kernel {
             Event::Wake(c) => self.on_wake(cx, c),
             Event::PodCgroupFull(key) => self.on_pod_cgroup_full(cx, key),
             Event::NodeFull(n) => self.on_node_full(cx, n),
-            Event::NodeChanged(n) => {
-                cx.cluster.nodes[n].repredict_pending = false;
-                self.repredict_node(cx, n);
-            }
+        }
+    }
+
+    /// `true` while some node waits for its re-prediction at the end of the instant.
+    pub(crate) fn has_changed_nodes(&self) -> bool {
+        !self.changed.is_empty()
+    }
+
+    /// The instant is over (nothing else happens in it): re-predicts each node whose
+    /// pods changed in it, once, in the order they changed.
+    pub(crate) fn end_of_instant(&mut self, cx: &mut Cx<'_>) {
+        let mut changed = std::mem::take(&mut self.changed);
+        for &n in &changed {
+            cx.cluster.nodes[n].repredict_pending = false;
+            self.repredict_node(cx, n);
+        }
+        changed.clear();
+        if self.changed.is_empty() {
+            self.changed = changed;
         }
     }
 
@@ -376,7 +392,7 @@ impl Kernel {
             && !cx.cluster.nodes[n].repredict_pending
         {
             cx.cluster.nodes[n].repredict_pending = true;
-            cx.schedule(cx.now, Event::NodeChanged(n));
+            self.changed.push(n);
         }
     }
 

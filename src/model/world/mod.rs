@@ -158,7 +158,7 @@ impl<'c, R: Recorder> World<'c, R> {
             cluster: Cluster::new(cfg),
             signals: VecDeque::new(),
             warm: None,
-            kernel: Kernel,
+            kernel: Kernel::default(),
             kubelet: Kubelet,
             eviction: EvictionManager,
             deployments: Deployments,
@@ -213,6 +213,7 @@ impl<'c, R: Recorder> World<'c, R> {
             self.events_processed += 1;
             self.handle(now, event);
             self.drain(now);
+            self.end_of_instant(now);
             if stop(&self.rec) {
                 self.reached = now;
                 return now;
@@ -269,6 +270,16 @@ impl<'c, R: Recorder> World<'c, R> {
         self.autoscaling.start(&mut cx!(self, now));
         self.data.start(&mut cx!(self, now));
         self.drain(now);
+        self.end_of_instant(now);
+    }
+
+    /// After an event, once nothing else is due at `now`: the kernel re-predicts the
+    /// nodes whose pods changed in the instant.
+    fn end_of_instant(&mut self, now: SimTime) {
+        while self.kernel.has_changed_nodes() && self.queue.next_time() != Some(now) {
+            self.kernel.end_of_instant(&mut cx!(self, now));
+            self.drain(now);
+        }
     }
 
     fn handle(&mut self, now: SimTime, event: Event) {
