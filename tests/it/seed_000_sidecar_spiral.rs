@@ -71,7 +71,16 @@ fn b_before_the_spike_prevents_what_b_after_the_page_only_limits() {
         |r: &[RunOutcome]| r.iter().filter(|o| o.oom_kills() > 0).count() as f64 / r.len() as f64;
     assert!(p_oom(&before) <= 0.25, "P(OOM) {}", p_oom(&before));
     assert!(p_oom(&after) >= 0.75);
-    assert!(
-        mean(&before, |o| o.requests.total_503()) < 0.05 * mean(&after, |o| o.requests.total_503())
-    );
+    // In the typical run (the median: P(OOM) ≤ 25 % before), B before the spike leaves
+    // a sliver of the 503s B after the page does. The means are not compared: the
+    // rare run that OOMs anyway (10 % of them) carries most of its 503s, so a mean over
+    // 12 runs says whether one of them did.
+    let median_503 = |r: &[RunOutcome]| {
+        let mut e: Vec<f64> = r.iter().map(|o| o.requests.total_503()).collect();
+        e.sort_by(f64::total_cmp);
+        e[e.len() / 2]
+    };
+    let (b, a) = (median_503(&before), median_503(&after));
+    eprintln!("median 503s: B before the spike {b}, after the page {a}");
+    assert!(b < 0.05 * a, "median 503s: before {b}, after {a}");
 }

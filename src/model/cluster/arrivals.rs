@@ -6,9 +6,12 @@
 //! whose standard deviation is about √n / λ, not zero. So each container's arrivals are
 //! drawn a step at a time: the number in the next `step` seconds is Poisson(λ × step),
 //! and laws that accumulate per request move at that count's rate over the step (exact
-//! at every step's end, linear in between). When the rate changes mid-step, the step is
-//! cut: what in fact arrived so far is Binomial(count, elapsed / step) — the exact law of
-//! a Poisson process's arrivals given their number — and laws correct to it.
+//! at every step's end, linear in between). A step ends no later than the pod's next
+//! known load change (the traffic noise's next resample, a profile breakpoint), where the
+//! new load starts the next step: no wake-up of its own, and nothing to undo. When the
+//! rate changes mid-step anyway (endpoints come and go), the step is cut: what in fact
+//! arrived so far is Binomial(count, elapsed / step) — the exact law of a Poisson
+//! process's arrivals given their number — and laws correct to it.
 
 use rand_distr::{Distribution, Poisson};
 
@@ -21,6 +24,8 @@ pub(crate) struct ArrivalSteps {
     start: SimTime,
     end: SimTime,
     count: u64,
+    /// The step ends at the load's next known change, which starts the next one.
+    at_change: bool,
 }
 
 impl ArrivalSteps {
@@ -31,6 +36,7 @@ impl ArrivalSteps {
             start: SimTime::ZERO,
             end: SimTime::NEVER,
             count: 0,
+            at_change: false,
         }
     }
 
@@ -39,20 +45,43 @@ impl ArrivalSteps {
         self.end
     }
 
-    /// Starts a step at `now` at `rate` requests per second: returns its count and
-    /// length in seconds.
-    pub(crate) fn begin(&mut self, now: SimTime, rate: f64, rng: &mut SimRng) -> (u64, f64) {
+    /// Starts a step at `now` at `rate` requests per second, ending no later than
+    /// `change`, the load's next known change: returns its count and length in seconds.
+    pub(crate) fn begin(
+        &mut self,
+        now: SimTime,
+        rate: f64,
+        change: SimTime,
+        rng: &mut SimRng,
+    ) -> (u64, f64) {
         self.start = now;
-        let dt = self.step.as_secs_f64();
+        self.at_change = change > now && change.since(now) <= self.step;
+        let len = if self.at_change {
+            change.since(now)
+        } else {
+            self.step
+        };
+        let dt = len.as_secs_f64();
         let mean = rate * dt;
         if mean.is_nan() || mean <= 0.0 || !mean.is_finite() {
             self.end = SimTime::NEVER;
             self.count = 0;
+            self.at_change = false;
             return (0, dt);
         }
         self.count = Poisson::new(mean).map_or(0.0, |p| p.sample(rng)) as u64;
-        self.end = now + self.step;
+        self.end = now + len;
         (self.count, dt)
+    }
+
+    /// When the step needs a wake-up to end: never when it ends at the load's next
+    /// known change, which starts the next step.
+    pub(crate) fn wake(&self) -> SimTime {
+        if self.at_change {
+            SimTime::NEVER
+        } else {
+            self.end
+        }
     }
 
     /// The share of the current step elapsed at `now` (0 when there is none).
@@ -60,13 +89,14 @@ impl ArrivalSteps {
         if self.end == SimTime::NEVER || now >= self.end {
             return 0.0;
         }
-        now.since(self.start).as_secs_f64() / self.step.as_secs_f64()
+        now.since(self.start).as_secs_f64() / self.end.since(self.start).as_secs_f64()
     }
 
     /// Stops drawing (the container stopped, or the rate is zero).
     pub(crate) fn stop(&mut self) {
         self.end = SimTime::NEVER;
         self.count = 0;
+        self.at_change = false;
     }
 }
 
@@ -81,7 +111,7 @@ mod tests {
         let mut steps = ArrivalSteps::new(SimDuration::from_secs(5));
         let n = 20_000;
         let draws: Vec<f64> = (0..n)
-            .map(|_| steps.begin(SimTime::ZERO, 2.0, &mut rng).0 as f64)
+            .map(|_| steps.begin(SimTime::ZERO, 2.0, SimTime::NEVER, &mut rng).0 as f64)
             .collect();
         let mean = draws.iter().sum::<f64>() / n as f64;
         let var = draws.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1) as f64;
@@ -90,10 +120,33 @@ mod tests {
     }
 
     #[test]
+    fn a_step_ends_at_the_next_change_without_a_wake() {
+        let mut rng = RngStreams::new(7, 0).stream("t");
+        let mut steps = ArrivalSteps::new(SimDuration::from_secs(30));
+        let change = SimTime::ZERO + SimDuration::from_secs(10);
+        let (_, dt) = steps.begin(SimTime::ZERO, 2.0, change, &mut rng);
+        assert_eq!(dt, 10.0);
+        assert_eq!(steps.end(), change);
+        assert_eq!(steps.wake(), SimTime::NEVER);
+        assert_eq!(
+            steps.elapsed(SimTime::ZERO + SimDuration::from_secs(5)),
+            0.5
+        );
+        // A change further than a step: a whole step, which wakes its container.
+        let far = SimTime::ZERO + SimDuration::from_secs(60);
+        let (_, dt) = steps.begin(SimTime::ZERO, 2.0, far, &mut rng);
+        assert_eq!(dt, 30.0);
+        assert_eq!(steps.wake(), steps.end());
+    }
+
+    #[test]
     fn no_rate_no_step() {
         let mut rng = RngStreams::new(7, 0).stream("t");
         let mut steps = ArrivalSteps::new(SimDuration::from_secs(5));
-        assert_eq!(steps.begin(SimTime::ZERO, 0.0, &mut rng).0, 0);
+        assert_eq!(
+            steps.begin(SimTime::ZERO, 0.0, SimTime::NEVER, &mut rng).0,
+            0
+        );
         assert_eq!(steps.end(), SimTime::NEVER);
     }
 }

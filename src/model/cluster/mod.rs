@@ -237,6 +237,7 @@ impl Cluster {
             ready: false,
             terminating: false,
             rps: 0.0,
+            load_until: SimTime::NEVER,
             weight: 1.0,
             cgroup_wake: None,
             created: now,

@@ -60,6 +60,8 @@ pub struct Pod {
     pub(crate) terminating: bool,
     /// Requests per second routed to this pod.
     pub(crate) rps: f64,
+    /// When its load is next set, if known (the traffic's next resample or breakpoint).
+    pub(crate) load_until: crate::engine::SimTime,
     /// The pod's relative share of its service's load (1 = even).
     pub(crate) weight: f64,
     /// Pending OOM of the pod-level cgroup, if it has a limit.

@@ -185,14 +185,17 @@ impl Kernel {
     pub(crate) fn container_started(&mut self, cx: &mut Cx<'_>, c: ContainerRef) {
         let fluid = cx.fluid();
         let knob = cx.cluster.mtls.map(Knob::Mtls);
-        let rps = cx.cluster.pod(c.pod).map_or(0.0, |p| p.rps);
+        let (rps, until) = cx
+            .cluster
+            .pod(c.pod)
+            .map_or((0.0, SimTime::NEVER), |p| (p.rps, p.load_until));
         let Some(container) = cx.cluster.container_mut(c) else {
             return;
         };
         if let Some(knob) = knob {
             container.reconfigure(knob);
         }
-        container.set_rps(rps, fluid);
+        container.set_rps(rps, fluid, until);
         self.rewake(cx, c);
     }
 
@@ -202,23 +205,38 @@ impl Kernel {
         self.pressure_changed(cx, c.pod);
     }
 
-    /// Pod `key` now receives `rps` requests per second.
-    pub(crate) fn set_load(&mut self, cx: &mut Cx<'_>, key: PodKey, rps: f64) {
+    /// Pod `key` now receives `rps` requests per second, until at least `until` (its
+    /// load's next known change). Unchanged, it only starts the arrival steps that ended
+    /// here waiting for it.
+    pub(crate) fn set_load(&mut self, cx: &mut Cx<'_>, key: PodKey, rps: f64, until: SimTime) {
         let (now, fluid) = (cx.now, cx.fluid());
         let Some(pod) = cx.cluster.pod_mut(key) else {
             return;
         };
+        pod.load_until = until;
+        let n = pod.containers.len() as u16;
         if pod.rps == rps {
+            for idx in 0..n {
+                let c = ContainerRef { pod: key, idx };
+                if cx
+                    .cluster
+                    .container_mut(c)
+                    .is_some_and(|k| k.renew_load(now, until))
+                {
+                    self.rewake(cx, c);
+                }
+            }
             return;
         }
         pod.rps = rps;
-        for c in cx.cluster.containers_of(key).collect::<Vec<_>>() {
+        for idx in 0..n {
+            let c = ContainerRef { pod: key, idx };
             if let Some(container) = cx.cluster.container_mut(c)
                 && container.is_running()
             {
                 container.advance(now);
                 container.note_peak();
-                container.set_rps(rps, fluid);
+                container.set_rps(rps, fluid, until);
             }
             self.rewake(cx, c);
         }

@@ -79,6 +79,8 @@ struct Service {
     /// Rate of requests sent to known endpoints that are not ready (fluid).
     failing_rate: f64,
     accounted: SimTime,
+    /// The noise's next resample (`SimTime::NEVER` before the first).
+    next_grid: SimTime,
     arrival: Option<EventKey>,
     tally: RequestTally,
     /// The back of `in_transit` was announced before traffic started and is filled in
@@ -102,6 +104,7 @@ impl Service {
             in_transit: VecDeque::new(),
             failing_rate: 0.0,
             accounted: SimTime::ZERO,
+            next_grid: SimTime::NEVER,
             arrival: None,
             tally: RequestTally::default(),
             unfilled: false,
@@ -152,6 +155,7 @@ impl Routing {
                 }
                 let next = cx.now + cx.cfg.traffic[s].noise.resample;
                 cx.schedule(next, Event::TrafficGrid(s));
+                self.services[s].next_grid = next;
                 self.update_rate(cx, s);
             }
             Event::TrafficBreak(s) => {
@@ -350,8 +354,17 @@ impl Routing {
             .filter(|k| seen.get(k.slot as usize) != Some(&pass));
         self.shares.extend(others.map(|&k| (k, 0.0)));
         svc.failing_rate = per_weight * failing_weight;
+        // The rate is set again at the noise's next resample (when there is noise) or
+        // the profile's next breakpoint, whichever comes first.
+        let traffic = &cx.cfg.traffic[s];
+        let resample = if traffic.noise.sd > 0.0 {
+            svc.next_grid
+        } else {
+            SimTime::NEVER
+        };
+        let until = resample.min(traffic.profile.next_breakpoint(cx.now));
         for &(pod, rps) in &self.shares {
-            cx.signal(Signal::LoadChanged { pod, rps });
+            cx.signal(Signal::LoadChanged { pod, rps, until });
         }
     }
 

@@ -38,6 +38,9 @@ pub(crate) enum Signal {
         pod: PodKey,
         /// Its new rate.
         rps: f64,
+        /// When routing sets it next, if known in advance (the traffic noise's next
+        /// resample, the profile's next breakpoint; `SimTime::NEVER` when neither).
+        until: SimTime,
     },
     /// Per-request fidelity: one request reaches a pod now.
     Request(PodKey),

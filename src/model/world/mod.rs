@@ -385,8 +385,8 @@ impl<'c, R: Recorder> World<'c, R> {
                 }
                 self.data.container_started(cx, c);
             }
-            Signal::LoadChanged { pod, rps } => {
-                self.kernel.set_load(cx, pod, rps);
+            Signal::LoadChanged { pod, rps, until } => {
+                self.kernel.set_load(cx, pod, rps, until);
                 self.data.load_changed(cx, pod, rps);
             }
             Signal::Request(pod) => self.kernel.request(cx, pod),

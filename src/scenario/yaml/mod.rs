@@ -88,7 +88,8 @@ pub struct ScenarioFile {
     /// Traffic fidelity.
     #[serde(default)]
     pub fidelity: Fidelity,
-    /// Fluid fidelity: arrivals are drawn this long at a time (default 30s).
+    /// Fluid fidelity: arrivals are drawn at most this long at a time, and up to the
+    /// traffic noise's next resample (default 30s).
     #[serde(default)]
     #[schemars(with = "Option<Duration>")]
     pub fluid_step: Option<Spanned<Duration>>,

@@ -105,6 +105,8 @@ pub struct Container {
     load: Load,
     /// Fluid fidelity: arrivals drawn a step at a time (None: per request).
     arrivals: Option<ArrivalSteps>,
+    /// The pod's load's next known change (a step of arrivals ends there at the latest).
+    load_until: SimTime,
     /// The main thread was busy when the load was last computed.
     main_busy: bool,
     jvm: Option<Jvm>,
@@ -138,6 +140,7 @@ impl Container {
         let (limit, jvm) = Self::sizes(&spec);
         Container {
             arrivals: fluid_step.map(ArrivalSteps::new),
+            load_until: SimTime::NEVER,
             main_busy: false,
             laws: spec.memory.laws(),
             summary: Cell::new(None),
@@ -279,10 +282,12 @@ impl Container {
         self.main_thread_changed();
     }
 
-    /// The pod now receives `rps` requests per second (after [`Container::advance`]).
-    /// In fluid fidelity the current arrival step is cut and a new one drawn.
-    pub(crate) fn set_rps(&mut self, rps: f64, fluid: bool) {
+    /// The pod now receives `rps` requests per second (after [`Container::advance`])
+    /// until at least `until`, its load's next known change. In fluid fidelity the
+    /// current arrival step is cut and a new one drawn, ending no later than `until`.
+    pub(crate) fn set_rps(&mut self, rps: f64, fluid: bool, until: SimTime) {
         let now = self.updated;
+        self.load_until = until;
         if let Some(a) = &self.arrivals {
             let f = a.elapsed(now);
             if f > 0.0 {
@@ -302,12 +307,28 @@ impl Container {
         self.begin_step(now);
     }
 
+    /// The pod's load is set again at `now`, unchanged, until `until`: a step that
+    /// ended here, at the load's last known change, starts the next one (the laws moved
+    /// to `now` first). `true` if it did.
+    pub(crate) fn renew_load(&mut self, now: SimTime, until: SimTime) -> bool {
+        self.load_until = until;
+        let ended = self.arrivals.as_ref().is_some_and(|a| a.end() <= now);
+        if !ended || !self.is_running() {
+            return false;
+        }
+        self.advance(now);
+        self.note_peak();
+        self.begin_step(now);
+        true
+    }
+
     /// Draws the next step of arrivals at the current rate and hands the load to the
     /// laws.
     fn begin_step(&mut self, now: SimTime) {
         let wanted = self.load.fluid && self.laws.iter().any(MemoryLaw::uses_arrivals);
+        let until = self.load_until;
         let drawn = match &mut self.arrivals {
-            Some(a) if wanted => Some(a.begin(now, self.load.rps, &mut self.rng)),
+            Some(a) if wanted => Some(a.begin(now, self.load.rps, until, &mut self.rng)),
             _ => None,
         };
         if let Some((count, dt)) = drawn {

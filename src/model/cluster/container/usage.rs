@@ -302,7 +302,7 @@ impl Container {
         let step = self
             .arrivals
             .as_ref()
-            .map_or(SimTime::NEVER, ArrivalSteps::end);
+            .map_or(SimTime::NEVER, ArrivalSteps::wake);
         laws.min(self.held_reaches(held_limit)).min(jvm).min(step)
     }
 }
