@@ -66,15 +66,13 @@ impl Kernel {
     /// The instant is over (nothing else happens in it): re-predicts each node whose
     /// pods changed in it, once, in the order they changed.
     pub(crate) fn end_of_instant(&mut self, cx: &mut Cx<'_>) {
-        let mut changed = std::mem::take(&mut self.changed);
-        for &n in &changed {
+        let mut i = 0;
+        while let Some(&n) = self.changed.get(i) {
             cx.cluster.nodes[n].repredict_pending = false;
             self.repredict_node(cx, n);
+            i += 1;
         }
-        changed.clear();
-        if self.changed.is_empty() {
-            self.changed = changed;
-        }
+        self.changed.clear();
     }
 
     fn on_wake(&mut self, cx: &mut Cx<'_>, c: ContainerRef) {

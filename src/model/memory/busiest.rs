@@ -259,11 +259,7 @@ impl Busiest {
 
     /// Items above the mean at `t`.
     pub(crate) fn above_at(&self, t: SimTime) -> f64 {
-        if self.at <= t && t < self.until {
-            self.above
-        } else {
-            0.0
-        }
+        self.pulse(1.0).map_or(0.0, |p| p.at(t))
     }
 
     /// The excursion as a pulse of `per_item` bytes an item, if one is drawn.

@@ -97,13 +97,18 @@ mod tests {
         SimTime::ZERO + SimDuration::from_secs(s)
     }
 
+    /// `bytes` held from second `at` to second `until`.
+    fn pulse(at: u64, until: u64, bytes: f64) -> Pulse {
+        Pulse {
+            at: t(at),
+            until: t(until),
+            bytes,
+        }
+    }
+
     #[test]
     fn held_inside_the_window_only() {
-        let p = Pulse {
-            at: t(2),
-            until: t(3),
-            bytes: 7.0,
-        };
+        let p = pulse(2, 3, 7.0);
         assert_eq!(p.at(t(1)), 0.0);
         assert_eq!(p.at(t(2)), 7.0);
         assert_eq!(p.at(t(3)), 0.0);
@@ -113,27 +118,15 @@ mod tests {
     fn pulses_add_up_and_edges_are_in_order() {
         let mut ps = Pulses::default();
         assert!(ps.is_empty());
-        ps.push(Pulse {
-            at: t(2),
-            until: t(5),
-            bytes: 1.0,
-        });
-        ps.push(Pulse {
-            at: t(4),
-            until: t(6),
-            bytes: 2.0,
-        });
+        ps.push(pulse(2, 5, 1.0));
+        ps.push(pulse(4, 6, 2.0));
         assert_eq!(ps.at(t(4)), 3.0);
         assert_eq!(ps.ahead(t(5)), 2.0);
         assert_eq!(ps.next_edge(t(0)), t(2));
         assert_eq!(ps.next_edge(t(2)), t(4));
         assert_eq!(ps.next_edge(t(6)), SimTime::NEVER);
         // A third widens the last: never below what they hold.
-        ps.push(Pulse {
-            at: t(8),
-            until: t(9),
-            bytes: 4.0,
-        });
+        ps.push(pulse(8, 9, 4.0));
         assert_eq!(ps.at(t(4)), 7.0);
         assert_eq!(ps.at(t(8)), 6.0);
     }

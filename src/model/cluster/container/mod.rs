@@ -484,15 +484,10 @@ impl Container {
             .laws
             .iter()
             .map(|l| {
-                let ripple = if high {
-                    l.ripple().map_or(0.0, |r| r.height) + l.busy_extra()
-                } else {
-                    0.0
-                };
-                let pulse = l.pulse().map_or(0.0, |p| p.at(now));
+                let on_top = Self::on_top_at(l, now, high);
                 (
                     l.name(),
-                    (l.bytes() + l.slope() * dt + ripple + pulse).max(0.0) as u64,
+                    (l.bytes() + l.slope() * dt + on_top).max(0.0) as u64,
                 )
             })
             .collect();
@@ -513,15 +508,18 @@ impl Container {
         let high = self.ripple_high_at(self.updated);
         self.laws
             .iter()
-            .map(|l| {
-                let ripple = if high {
-                    l.ripple().map_or(0.0, |r| r.height) + l.busy_extra()
-                } else {
-                    0.0
-                };
-                let pulse = l.pulse().map_or(0.0, |p| p.at(self.updated));
-                (l.name(), l.bytes() + ripple + pulse)
-            })
+            .map(|l| (l.name(), l.bytes() + Self::on_top_at(l, self.updated, high)))
             .max_by(|a, b| a.1.total_cmp(&b.1))
+    }
+
+    /// What law `l` holds at `t` on top of its trend: its ripple's height and what it
+    /// holds extra while the container's ripple window is open (`high`), and its pulse.
+    fn on_top_at(l: &Component, t: SimTime, high: bool) -> f64 {
+        let ripple = if high {
+            l.ripple().map_or(0.0, |r| r.height) + l.busy_extra()
+        } else {
+            0.0
+        };
+        ripple + l.pulse().map_or(0.0, |p| p.at(t))
     }
 }

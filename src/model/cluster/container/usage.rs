@@ -74,8 +74,15 @@ impl Container {
 
     /// Bytes the laws hold (the heap, for a JVM) at the last update.
     fn held(&self) -> f64 {
+        self.held_at(self.updated)
+    }
+
+    /// Bytes the laws hold at `t` (not past the next wake-up): the trend, the ripple and
+    /// the pulses at that instant.
+    fn held_at(&self, t: SimTime) -> f64 {
         let s = self.summary();
-        s.trend + s.ripple.map_or(0.0, |r| r.at(self.updated)) + s.pulses.at(self.updated)
+        let trend = s.trend + s.slope * t.since(self.updated).as_secs_f64();
+        trend + s.ripple.map_or(0.0, |r| r.at(t)) + s.pulses.at(t)
     }
 
     /// Bytes of the pulses not over at `now` (running or to come) and of those running
@@ -140,11 +147,7 @@ impl Container {
         if !self.is_running() {
             return 0.0;
         }
-        let s = self.summary();
-        let dt = now.since(self.updated).as_secs_f64();
-        let held = s.trend + s.slope * dt;
-        let ripple = s.ripple.map_or(0.0, |r| r.at(now));
-        self.resident(held + ripple + s.pulses.at(now))
+        self.resident(self.held_at(now))
             .min(self.limit)
             .min(self.pod_limit)
     }
@@ -160,7 +163,7 @@ impl Container {
             return;
         }
         let from = self.updated;
-        let held_at = |t: SimTime| s.trend + s.slope * t.since(from).as_secs_f64();
+        let trend_at = |t: SimTime| s.trend + s.slope * t.since(from).as_secs_f64();
         let rising = s.slope >= 0.0;
         let mut peak = f64::NEG_INFINITY;
         let mut a = from;
@@ -174,12 +177,12 @@ impl Container {
                     r.first_high_in(a, b)
                 };
                 if let Some(at) = at {
-                    peak = peak.max(held_at(at) + r.height + pulses);
+                    peak = peak.max(trend_at(at) + r.height + pulses);
                 }
             }
             if pulses > 0.0 {
                 let at = if rising { b } else { a };
-                peak = peak.max(held_at(at) + s.ripple.map_or(0.0, |r| r.at(at)) + pulses);
+                peak = peak.max(trend_at(at) + s.ripple.map_or(0.0, |r| r.at(at)) + pulses);
             }
             a = b;
         }
