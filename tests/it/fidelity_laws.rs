@@ -386,3 +386,54 @@ fn stats_flush_kills_at_the_same_instant_as_events() {
         );
     }
 }
+
+/// Per request, a request in flight gives its bytes back when it leaves, and the
+/// container does not wake for that (`MemoryLaw::released`: a fall can neither reach a
+/// limit nor make a peak of its own). Under a leak that grows meanwhile, the highest
+/// point is just before a request leaves: 64Mi held for 2 s while 1Mi/s leaks. The peak
+/// must be at least every scrape (read at its exact instant, 10 ms apart), and at most a
+/// scrape interval's growth above the highest one: counting a request after it left
+/// would add 64Mi (so would two requests in flight together for less than 10 ms, which
+/// these streams never have). Noting peaks only at arrivals and wake-ups would miss up
+/// to 2Mi in most runs.
+#[test]
+fn per_request_peak_is_reached_just_before_a_request_leaves() {
+    let s = inline(
+        r#"
+name: law
+fidelity: per-request
+duration: 1m
+scrapeInterval: 10ms
+nodes: [{name: n, capacity: 8Gi}]
+workloads:
+  - name: app
+    containers:
+      - name: app
+        resources: {limits: {memory: 4Gi}}
+        memory:
+          baseline: {size: 32Mi}
+          leak: {perSecond: 1Mi}
+          inFlight: {latency: 2s, perRequest: 64Mi}
+traffic:
+  - service: app
+    rps: 0.2
+"#,
+    );
+    for replica in 0..20 {
+        let (outcome, rec) = crate::support::run_sampled(&s, 0, replica);
+        let scraped = rec
+            .samples
+            .iter()
+            .filter(|(_, _, c, _, _)| c == "app")
+            .map(|&(_, _, _, ws, _)| ws as f64)
+            .fold(0.0, f64::max);
+        let peak = outcome.containers[0].peak_bytes;
+        let mi = f64::from(1 << 20);
+        assert!(
+            peak >= scraped && peak <= scraped + mi / 100.0 + 1.0,
+            "replica {replica}: peak {:.3}Mi, highest scrape {:.3}Mi",
+            peak / mi,
+            scraped / mi
+        );
+    }
+}

@@ -178,16 +178,28 @@ impl MemoryLaw for InFlight {
             }
             _ => SimTime::NEVER,
         };
-        let departs = self.departures.front().copied().unwrap_or(SimTime::NEVER);
-        drained.min(departs)
+        // Departures are releases (`MemoryLaw::released`), not changes: they only lower
+        // what the law holds, so the container need not wake for them.
+        drained
     }
-    fn on_change(&mut self, now: SimTime) {
+    fn on_change(&mut self, _now: SimTime) {
         if self.backlog < 1e-9 {
             self.backlog = 0.0;
         }
-        while self.departures.front().is_some_and(|&t| t <= now) {
-            self.departures.pop_front();
-        }
+    }
+    fn settle(&mut self, now: SimTime) {
+        let gone = self.departed_by(now, true);
+        self.departures.drain(..gone);
+    }
+    fn releases(&self) -> bool {
+        !self.departures.is_empty()
+    }
+    fn released(&self, t: SimTime, at_too: bool) -> f64 {
+        self.departed_by(t, at_too) as f64 * self.spec.per_request.as_f64()
+    }
+    fn next_release(&self, after: SimTime) -> SimTime {
+        let i = self.departed_by(after, true);
+        self.departures.get(i).copied().unwrap_or(SimTime::NEVER)
     }
     fn set_load(&mut self, _now: SimTime, load: &Load) {
         self.load = *load;
@@ -255,6 +267,18 @@ impl MemoryLaw for InFlight {
         } else {
             0.0
         };
-        fluid + self.departures.len() as f64
+        fluid + (self.departures.len() - self.departed_by(now, true)) as f64
+    }
+}
+
+impl InFlight {
+    /// Per request: how many of the requests still counted have left by `t` (at `t`
+    /// too if `at_too`). Departures are in order.
+    fn departed_by(&self, t: SimTime, at_too: bool) -> usize {
+        if at_too {
+            self.departures.partition_point(|&d| d <= t)
+        } else {
+            self.departures.partition_point(|&d| d < t)
+        }
     }
 }

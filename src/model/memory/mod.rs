@@ -145,6 +145,8 @@ pub(crate) struct Sums {
     pub busy_extra: f64,
     /// The laws' excursions above their means.
     pub pulses: Pulses,
+    /// Some law gives bytes back on its own before its next change.
+    pub releases: bool,
 }
 
 impl Default for Sums {
@@ -156,6 +158,7 @@ impl Default for Sums {
             ripple: None,
             busy_extra: -0.0,
             pulses: Pulses::default(),
+            releases: false,
         }
     }
 }
@@ -185,6 +188,27 @@ pub(crate) trait MemoryLaw {
     }
     /// Applies whatever change is due at `now` (default: none is ever due).
     fn on_change(&mut self, _now: SimTime) {}
+    /// Per request: what the law holds can also fall on its own, at instants it never
+    /// announces as changes (a request in flight leaving): the container does not wake
+    /// for a fall, which can neither reach a limit nor make a peak, and reads it with
+    /// [`MemoryLaw::released`] instead. `true` while some fall is still to come
+    /// (default: never).
+    fn releases(&self) -> bool {
+        false
+    }
+    /// Bytes the law has given back on its own since its last update, by `t` (falls at
+    /// `t` itself included if `at_too`; default: none).
+    fn released(&self, _t: SimTime, _at_too: bool) -> f64 {
+        0.0
+    }
+    /// The first instant after `after` at which the law gives bytes back on its own
+    /// ([`SimTime::NEVER`] if none, the default).
+    fn next_release(&self, _after: SimTime) -> SimTime {
+        SimTime::NEVER
+    }
+    /// Moved to `now` (after [`MemoryLaw::advance`]): forgets the falls that are over,
+    /// which [`MemoryLaw::bytes`] then no longer counts (default: nothing to forget).
+    fn settle(&mut self, _now: SimTime) {}
     /// The container's load changed at `now` (rate, CPU left over, throttling); by
     /// default the law does not depend on load.
     fn set_load(&mut self, _now: SimTime, _load: &Load) {}
@@ -219,6 +243,7 @@ pub(crate) trait MemoryLaw {
         if let Some(p) = self.pulse() {
             sums.pulses.push(p);
         }
+        sums.releases |= self.releases();
     }
     /// `true` while the law holds a backlog of requests the workers have not caught up
     /// with (default: never).

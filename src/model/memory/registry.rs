@@ -177,6 +177,18 @@ macro_rules! registry {
             fn on_change(&mut self, now: SimTime) {
                 registry!(@match self, [$( ($(#[cfg($cfg)])?) $law )*], law => law.on_change(now))
             }
+            fn releases(&self) -> bool {
+                registry!(@match self, [$( ($(#[cfg($cfg)])?) $law )*], law => law.releases())
+            }
+            fn released(&self, t: SimTime, at_too: bool) -> f64 {
+                registry!(@match self, [$( ($(#[cfg($cfg)])?) $law )*], law => law.released(t, at_too))
+            }
+            fn next_release(&self, after: SimTime) -> SimTime {
+                registry!(@match self, [$( ($(#[cfg($cfg)])?) $law )*], law => law.next_release(after))
+            }
+            fn settle(&mut self, now: SimTime) {
+                registry!(@match self, [$( ($(#[cfg($cfg)])?) $law )*], law => law.settle(now))
+            }
             fn set_load(&mut self, now: SimTime, load: &Load) {
                 registry!(@match self, [$( ($(#[cfg($cfg)])?) $law )*], law => law.set_load(now, load))
             }

@@ -260,9 +260,13 @@ impl Container {
         }
         self.note_peak_between(now);
         let dt = (now - self.updated).as_secs_f64();
+        let releases = self.summary.get().is_none_or(|s| s.releases());
         self.summary.set(None);
         for law in &mut self.laws {
             law.advance(dt);
+            if releases {
+                law.settle(now);
+            }
         }
         self.updated = now;
     }
@@ -484,7 +488,7 @@ impl Container {
             .laws
             .iter()
             .map(|l| {
-                let on_top = Self::on_top_at(l, now, high);
+                let on_top = Self::on_top_at(l, now, high) - l.released(now, true);
                 (
                     l.name(),
                     (l.bytes() + l.slope() * dt + on_top).max(0.0) as u64,

@@ -17,6 +17,16 @@ pub(crate) struct Summary {
     ripple: Option<Ripple>,
     /// The laws' excursions on top.
     pulses: Pulses,
+    /// Some law gives bytes back on its own before its next change (see
+    /// [`MemoryLaw::released`]): `trend` counts them until then.
+    releases: bool,
+}
+
+impl Summary {
+    /// Some law gives bytes back on its own before its next change.
+    pub(super) fn releases(&self) -> bool {
+        self.releases
+    }
 }
 
 impl Container {
@@ -37,6 +47,7 @@ impl Container {
                 r
             }),
             pulses: sums.pulses,
+            releases: sums.releases,
         };
         self.summary.set(Some(s));
         s
@@ -78,11 +89,32 @@ impl Container {
     }
 
     /// Bytes the laws hold at `t` (not past the next wake-up): the trend, the ripple and
-    /// the pulses at that instant.
+    /// the pulses at that instant, less what the laws gave back by then.
     fn held_at(&self, t: SimTime) -> f64 {
         let s = self.summary();
         let trend = s.trend + s.slope * t.since(self.updated).as_secs_f64();
-        trend + s.ripple.map_or(0.0, |r| r.at(t)) + s.pulses.at(t)
+        trend + s.ripple.map_or(0.0, |r| r.at(t)) + s.pulses.at(t) - self.released(s, t, true)
+    }
+
+    /// Bytes the laws gave back on their own since the last update, by `t` (at `t` too
+    /// if `at_too`).
+    fn released(&self, s: Summary, t: SimTime, at_too: bool) -> f64 {
+        if !s.releases {
+            return 0.0;
+        }
+        self.laws.iter().map(|l| l.released(t, at_too)).sum()
+    }
+
+    /// The first instant after `after` at which a law gives bytes back on its own.
+    fn next_release(&self, s: Summary, after: SimTime) -> SimTime {
+        if !s.releases {
+            return SimTime::NEVER;
+        }
+        self.laws
+            .iter()
+            .map(|l| l.next_release(after))
+            .min()
+            .unwrap_or(SimTime::NEVER)
     }
 
     /// Bytes of the pulses not over at `now` (running or to come) and of those running
@@ -153,23 +185,28 @@ impl Container {
     }
 
     /// Notes in the peak the highest point reached between the last update and `now`
-    /// (before advancing to `now`) by a ripple window or a pulse on the trend: the trend
-    /// is linear and the pulses constant between their edges, so in each stretch between
-    /// pulse edges that is the last instant a ripple window was open on a rising trend
-    /// (the first on a falling one) or, while a pulse runs, the stretch's end (start).
+    /// (before advancing to `now`) by a ripple window or a pulse on the trend, or by a
+    /// rising trend just before a law gave bytes back: the trend is linear, and the
+    /// pulses and what was given back constant between their edges, so in each stretch
+    /// between edges that is the last instant a ripple window was open on a rising trend
+    /// (the first on a falling one) or, while a pulse runs, the stretch's end (start);
+    /// and the instant before each fall.
     pub(super) fn note_peak_between(&mut self, now: SimTime) {
         let s = self.summary();
-        if s.ripple.is_none() && s.pulses.is_empty() {
+        let rising = s.slope >= 0.0;
+        let falls = s.releases && s.slope > 0.0;
+        if s.ripple.is_none() && s.pulses.is_empty() && !falls {
             return;
         }
         let from = self.updated;
         let trend_at = |t: SimTime| s.trend + s.slope * t.since(from).as_secs_f64();
-        let rising = s.slope >= 0.0;
         let mut peak = f64::NEG_INFINITY;
         let mut a = from;
         while a < now {
-            let b = s.pulses.next_edge(a).min(now);
+            let fall = self.next_release(s, a);
+            let b = s.pulses.next_edge(a).min(fall).min(now);
             let pulses = s.pulses.at(a);
+            let on_top = pulses - self.released(s, a, true);
             if let Some(r) = s.ripple {
                 let at = if rising {
                     r.last_high_in(a, b)
@@ -177,12 +214,19 @@ impl Container {
                     r.first_high_in(a, b)
                 };
                 if let Some(at) = at {
-                    peak = peak.max(trend_at(at) + r.height + pulses);
+                    peak = peak.max(trend_at(at) + r.height + on_top);
                 }
             }
             if pulses > 0.0 {
                 let at = if rising { b } else { a };
-                peak = peak.max(trend_at(at) + s.ripple.map_or(0.0, |r| r.at(at)) + pulses);
+                peak = peak.max(trend_at(at) + s.ripple.map_or(0.0, |r| r.at(at)) + on_top);
+            }
+            if falls && fall <= now {
+                // Just before the fall: what it gives back is still held.
+                let before =
+                    trend_at(fall) + s.ripple.map_or(0.0, |r| r.at(fall)) + s.pulses.at(fall)
+                        - self.released(s, fall, false);
+                peak = peak.max(before);
             }
             a = b;
         }
