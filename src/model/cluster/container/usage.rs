@@ -97,9 +97,10 @@ impl Container {
     }
 
     /// Bytes the laws gave back on their own since the last update, by `t` (at `t` too
-    /// if `at_too`).
+    /// if `at_too`). None by the last update itself: the laws forgot those falls when
+    /// they moved to it.
     fn released(&self, s: Summary, t: SimTime, at_too: bool) -> f64 {
-        if !s.releases {
+        if !s.releases || t <= self.updated {
             return 0.0;
         }
         self.laws.iter().map(|l| l.released(t, at_too)).sum()
