@@ -4,9 +4,8 @@
 //! requests. The burn rate over a window is the window's error ratio divided by the
 //! budget: 1× spends the budget exactly over the SLO period, 6× six times as fast.
 //! Requests and 503s are bucketed at a fixed interval; 5-minute and 1-hour windows slide
-//! over the buckets. Memory is bounded by the longest window.
-
-use std::collections::VecDeque;
+//! over the buckets, each kept as a sum in O(1) a bucket. Memory is bounded by the
+//! longest window.
 
 use crate::engine::{SimDuration, SimTime};
 
@@ -33,12 +32,63 @@ pub struct PeakBurn {
     pub burn_1h: f64,
 }
 
+/// The sum of the last `len` (requests, errors) buckets, kept as they slide by in O(1)
+/// amortised per bucket and with additions only (a subtracted running sum would drift,
+/// and a window of zeros must read exactly zero): the older buckets wait on a stack of
+/// sums over themselves and every newer one among them, the newer ones in a plain sum,
+/// and when the oldest must go and the stack is empty the newer ones move onto it
+/// (the two-stack sliding-window aggregation).
+#[derive(Clone, Debug)]
+struct WindowSum {
+    len: usize,
+    /// Older buckets, the oldest on top, each with the sum of it and the newer ones
+    /// below it.
+    older: Vec<(f64, f64)>,
+    /// Newer buckets in arrival order, and their sum.
+    newer: Vec<(f64, f64)>,
+    newer_sum: (f64, f64),
+}
+
+impl WindowSum {
+    fn new(len: usize) -> Self {
+        WindowSum {
+            len: len.max(1),
+            older: Vec::new(),
+            newer: Vec::new(),
+            newer_sum: (0.0, 0.0),
+        }
+    }
+
+    fn push(&mut self, bucket: (f64, f64)) {
+        self.newer.push(bucket);
+        self.newer_sum = (self.newer_sum.0 + bucket.0, self.newer_sum.1 + bucket.1);
+        if self.older.len() + self.newer.len() <= self.len {
+            return;
+        }
+        if self.older.is_empty() {
+            let mut acc = (0.0, 0.0);
+            for b in self.newer.drain(..).rev() {
+                acc = (acc.0 + b.0, acc.1 + b.1);
+                self.older.push(acc);
+            }
+            self.newer_sum = (0.0, 0.0);
+        }
+        self.older.pop();
+    }
+
+    /// (requests, errors) over the window.
+    fn sum(&self) -> (f64, f64) {
+        let (r, e) = self.older.last().copied().unwrap_or((0.0, 0.0));
+        (r + self.newer_sum.0, e + self.newer_sum.1)
+    }
+}
+
 /// Sliding windows over (requests, errors) buckets.
 #[derive(Clone, Debug)]
 pub struct BurnWindows {
     budget: f64,
-    bucket: SimDuration,
-    buckets: VecDeque<(f64, f64)>,
+    window_5m: WindowSum,
+    window_1h: WindowSum,
     /// Peaks over the whole run.
     pub peak: PeakBurn,
     /// Peaks over windows that lie entirely after `after`.
@@ -50,10 +100,12 @@ impl BurnWindows {
     /// Windows for an SLO of `target` (e.g. 0.999), fed every `bucket`, with "after"
     /// peaks counted from `after`.
     pub fn new(target: f64, bucket: SimDuration, after: SimTime) -> Self {
+        let buckets_in =
+            |window: SimDuration| (window.as_nanos() / bucket.as_nanos().max(1)).max(1) as usize;
         BurnWindows {
             budget: (1.0 - target).max(f64::MIN_POSITIVE),
-            bucket,
-            buckets: VecDeque::new(),
+            window_5m: WindowSum::new(buckets_in(WINDOW_5M)),
+            window_1h: WindowSum::new(buckets_in(WINDOW_1H)),
             peak: PeakBurn::default(),
             peak_after: PeakBurn::default(),
             after,
@@ -65,17 +117,7 @@ impl BurnWindows {
         self.after = at;
     }
 
-    fn buckets_in(&self, window: SimDuration) -> usize {
-        (window.as_nanos() / self.bucket.as_nanos().max(1)).max(1) as usize
-    }
-
-    fn burn(&self, n: usize) -> f64 {
-        let (req, err) = self
-            .buckets
-            .iter()
-            .rev()
-            .take(n)
-            .fold((0.0, 0.0), |(r, e), b| (r + b.0, e + b.1));
+    fn burn(&self, (req, err): (f64, f64)) -> f64 {
         if req > 0.0 {
             err / req / self.budget
         } else {
@@ -85,14 +127,11 @@ impl BurnWindows {
 
     /// Adds the bucket that ends at `end` and returns the burn rates there.
     pub fn push(&mut self, end: SimTime, requests: f64, errors: f64) -> Burn {
-        let (n5, n60) = (self.buckets_in(WINDOW_5M), self.buckets_in(WINDOW_1H));
-        self.buckets.push_back((requests, errors));
-        while self.buckets.len() > n60 {
-            self.buckets.pop_front();
-        }
+        self.window_5m.push((requests, errors));
+        self.window_1h.push((requests, errors));
         let burn = Burn {
-            burn_5m: self.burn(n5),
-            burn_1h: self.burn(n60),
+            burn_5m: self.burn(self.window_5m.sum()),
+            burn_1h: self.burn(self.window_1h.sum()),
         };
         self.peak.burn_5m = self.peak.burn_5m.max(burn.burn_5m);
         self.peak.burn_1h = self.peak.burn_1h.max(burn.burn_1h);
@@ -132,6 +171,43 @@ mod tests {
         assert_eq!(last.burn_5m, 0.0);
         assert!((last.burn_1h - 60.0 / 21.0).abs() < 1e-9);
         assert!((w.peak.burn_5m - 60.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn window_sums_are_the_sums_of_the_last_buckets() {
+        use proptest::prelude::*;
+        let bucket = (0u32..1000, prop_oneof![Just(0u32), 0u32..50]);
+        let mut runner = proptest::test_runner::TestRunner::deterministic();
+        runner
+            .run(
+                &(1usize..30, proptest::collection::vec(bucket, 0..200)),
+                |(len, buckets)| {
+                    let mut w = WindowSum::new(len);
+                    for (i, &(r, e)) in buckets.iter().enumerate() {
+                        w.push((f64::from(r), f64::from(e)));
+                        let from = (i + 1).saturating_sub(len);
+                        let want = buckets[from..=i].iter().fold((0.0, 0.0), |a, &(r, e)| {
+                            (a.0 + f64::from(r), a.1 + f64::from(e))
+                        });
+                        // Whole numbers: every order of addition is exact.
+                        prop_assert_eq!(w.sum(), want, "bucket {}, window {}", i, len);
+                    }
+                    Ok(())
+                },
+            )
+            .unwrap();
+    }
+
+    #[test]
+    fn a_window_of_zeros_reads_exactly_zero_after_fractions() {
+        let mut w = WindowSum::new(3);
+        for x in [0.1, 0.2, 0.7, 1e-17, 0.3] {
+            w.push((x, x));
+        }
+        for _ in 0..3 {
+            w.push((0.0, 0.0));
+        }
+        assert_eq!(w.sum(), (0.0, 0.0));
     }
 
     #[test]
