@@ -197,3 +197,62 @@ fn a_heap_plus_non_heap_over_the_limit_ends_in_an_oom_kill() {
     assert_eq!(outcome.container("java", "java").unwrap().heap_crashes, 0);
     assert!(!rec.events.iter().any(|e| e.kind == EventKind::Crashed));
 }
+
+/// Per request, a JVM's heap can fall below -Xms when a request in flight leaves; its
+/// resident memory then holds at -Xms plus non-heap and stops growing. A pod cgroup of
+/// 535,142,800 bytes holds the JVM flat at 410Mi (its heap: 100Mi and a 2,000 B/s leak,
+/// below -Xms 400Mi for the whole run once 300Mi requests stop at 2 min) and `other`
+/// at 100Mi + 4 B/s: full at exactly 369,040 B / 4 B/s = 92,260 s, the growth `other`'s.
+/// A JVM whose slope is read before the request left is still "growing" at 2,000 B/s:
+/// the pod's prediction then lands early (125 ms, within the kernel's half-byte
+/// tolerance) and the message blames the JVM. (Two requests in flight at once overflow
+/// the pod in the first minutes; only the kill of the idle hours is checked.)
+#[test]
+fn a_jvm_below_its_initial_heap_after_a_request_leaves_stops_growing() {
+    let s = inline(
+        r#"
+name: jvm-pod
+fidelity: per-request
+duration: 30h
+seed: 5
+nodes: [{name: n, capacity: 8Gi}]
+workloads:
+  - name: java
+    resources: {limits: {memory: 535142800}}
+    containers:
+      - name: java
+        jvm: {maxHeap: 2Gi, initialHeap: 400Mi, nonHeap: 10Mi}
+        memory:
+          baseline: {size: 100Mi}
+          leak: {perSecond: 2000}
+          inFlight: {latency: 60s, perRequest: 300Mi}
+      - name: other
+        memory:
+          baseline: {size: 100Mi}
+          leak: {perSecond: 4}
+traffic:
+  - service: java
+    rps: 0.01
+    spikes: [{at: 2m, duration: 40h, factor: 0}]
+"#,
+    );
+    for replica in 0..4 {
+        let (_, rec) = run(&s, 0, replica);
+        let kill = rec
+            .events
+            .iter()
+            .find(|e| e.kind == EventKind::OomKilled && secs(e.time) > 3600.0)
+            .expect("the pod cgroup fills");
+        assert!(
+            (secs(kill.time) - 92_260.0).abs() < 1e-3,
+            "replica {replica}: killed at {} s: {}",
+            secs(kill.time),
+            kill.message
+        );
+        assert!(
+            kill.message.contains("fastest growing: other"),
+            "replica {replica}: {}",
+            kill.message
+        );
+    }
+}

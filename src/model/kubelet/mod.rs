@@ -129,7 +129,10 @@ impl Kubelet {
         if !k.is_running() {
             return;
         }
-        let used = k.usage().max(k.spec.resources.memory_request().as_f64());
+        // At the kill's instant: a pod cgroup's or node's victim was not moved to it.
+        let used = k
+            .usage_at(now)
+            .max(k.spec.resources.memory_request().as_f64());
         let Some(container) = cx.cluster.container_mut(c) else {
             return;
         };

@@ -343,9 +343,12 @@ impl Container {
             Some(j) => self.limit - j.non_heap,
             None => self.limit,
         };
+        // A JVM's resident memory is not linear in what its laws hold (it holds at least
+        // -Xms), so a fall can stop its growth: it wakes for each fall its laws give back.
         let jvm = self.jvm.map_or(SimTime::NEVER, |j| {
             self.held_rises_to(j.initial_heap)
                 .min(self.held_reaches(j.max_heap))
+                .min(self.next_release(self.summary(), self.updated))
         });
         let step = self
             .arrivals
