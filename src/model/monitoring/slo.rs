@@ -61,14 +61,14 @@ impl WindowSum {
 
     fn push(&mut self, bucket: (f64, f64)) {
         self.newer.push(bucket);
-        self.newer_sum = (self.newer_sum.0 + bucket.0, self.newer_sum.1 + bucket.1);
+        self.newer_sum = add(self.newer_sum, bucket);
         if self.older.len() + self.newer.len() <= self.len {
             return;
         }
         if self.older.is_empty() {
             let mut acc = (0.0, 0.0);
             for b in self.newer.drain(..).rev() {
-                acc = (acc.0 + b.0, acc.1 + b.1);
+                acc = add(acc, b);
                 self.older.push(acc);
             }
             self.newer_sum = (0.0, 0.0);
@@ -78,9 +78,16 @@ impl WindowSum {
 
     /// (requests, errors) over the window.
     fn sum(&self) -> (f64, f64) {
-        let (r, e) = self.older.last().copied().unwrap_or((0.0, 0.0));
-        (r + self.newer_sum.0, e + self.newer_sum.1)
+        add(
+            self.older.last().copied().unwrap_or((0.0, 0.0)),
+            self.newer_sum,
+        )
     }
+}
+
+/// Two (requests, errors) sums added.
+fn add(a: (f64, f64), b: (f64, f64)) -> (f64, f64) {
+    (a.0 + b.0, a.1 + b.1)
 }
 
 /// Sliding windows over (requests, errors) buckets.

@@ -91,9 +91,15 @@ impl Container {
     /// Bytes the laws hold at `t` (not past the next wake-up): the trend, the ripple and
     /// the pulses at that instant, less what the laws gave back by then.
     fn held_at(&self, t: SimTime) -> f64 {
+        self.held_around(t, true)
+    }
+
+    /// [`Container::held_at`], with what the laws give back at `t` itself still held
+    /// unless `at_too` (the instant just before a fall).
+    fn held_around(&self, t: SimTime, at_too: bool) -> f64 {
         let s = self.summary();
         let trend = s.trend + s.slope * t.since(self.updated).as_secs_f64();
-        trend + s.ripple.map_or(0.0, |r| r.at(t)) + s.pulses.at(t) - self.released(s, t, true)
+        trend + s.ripple.map_or(0.0, |r| r.at(t)) + s.pulses.at(t) - self.released(s, t, at_too)
     }
 
     /// Bytes the laws gave back on their own since the last update, by `t` (at `t` too
@@ -224,10 +230,7 @@ impl Container {
             }
             if falls && fall <= now {
                 // Just before the fall: what it gives back is still held.
-                let before =
-                    trend_at(fall) + s.ripple.map_or(0.0, |r| r.at(fall)) + s.pulses.at(fall)
-                        - self.released(s, fall, false);
-                peak = peak.max(before);
+                peak = peak.max(self.held_around(fall, false));
             }
             a = b;
         }
