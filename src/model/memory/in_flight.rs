@@ -275,10 +275,11 @@ impl InFlight {
     /// Per request: how many of the requests still counted have left by `t` (at `t`
     /// too if `at_too`). Departures are in order.
     fn departed_by(&self, t: SimTime, at_too: bool) -> usize {
-        if at_too {
-            self.departures.partition_point(|&d| d <= t)
-        } else {
-            self.departures.partition_point(|&d| d < t)
+        let left = |d: SimTime| d < t || (at_too && d == t);
+        // Mostly none has left since the last update: one comparison.
+        if !self.departures.front().is_some_and(|&d| left(d)) {
+            return 0;
         }
+        self.departures.partition_point(|&d| left(d))
     }
 }

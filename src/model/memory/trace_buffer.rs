@@ -159,9 +159,22 @@ impl TraceBuffer {
         }
     }
 
-    /// Spans held at `now` (whole spans), the step's busiest moment included.
+    /// Spans held at `now` (whole spans), the step's busiest moment included and the
+    /// reports answered by then left out.
     pub(crate) fn spans_at(&self, now: SimTime) -> u64 {
-        (self.held() + self.busiest.above_at(now)).max(0.0) as u64
+        let answered = self.answered_by(now, true) as f64 * MIN_FLUSH_SPANS;
+        (self.held() - answered + self.busiest.above_at(now)).max(0.0) as u64
+    }
+
+    /// Per request: how many of the reports still counted the collector has answered
+    /// by `t` (at `t` too if `at_too`). Reports leave in order.
+    fn answered_by(&self, t: SimTime, at_too: bool) -> usize {
+        let left = |d: SimTime| d < t || (at_too && d == t);
+        // Mostly none has left since the last update: one comparison.
+        if !self.reports.front().is_some_and(|&d| left(d)) {
+            return 0;
+        }
+        self.reports.partition_point(|&d| left(d))
     }
 
     fn held(&self) -> f64 {
@@ -186,13 +199,22 @@ impl MemoryLaw for TraceBuffer {
     fn bytes(&self) -> f64 {
         self.held() * self.spec.span_size.as_f64()
     }
-    fn next_change(&self, _now: SimTime) -> SimTime {
-        self.reports.front().copied().unwrap_or(SimTime::NEVER)
+    // A report the collector answers gives its spans back: a release
+    // (`MemoryLaw::released`), not a change — it only lowers what the law holds, so the
+    // container need not wake for it (20 a second in a proxy at 100 rps, fully sampled).
+    fn settle(&mut self, now: SimTime) {
+        let gone = self.answered_by(now, true);
+        self.reports.drain(..gone);
     }
-    fn on_change(&mut self, now: SimTime) {
-        while self.reports.front().is_some_and(|&t| t <= now) {
-            self.reports.pop_front();
-        }
+    fn releases(&self) -> bool {
+        !self.reports.is_empty()
+    }
+    fn released(&self, t: SimTime, at_too: bool) -> f64 {
+        self.answered_by(t, at_too) as f64 * MIN_FLUSH_SPANS * self.spec.span_size.as_f64()
+    }
+    fn next_release(&self, after: SimTime) -> SimTime {
+        let i = self.answered_by(after, true);
+        self.reports.get(i).copied().unwrap_or(SimTime::NEVER)
     }
     fn set_load(&mut self, _now: SimTime, load: &Load) {
         self.mean_rate = load.rps * self.spec.sampling;
@@ -235,5 +257,49 @@ impl MemoryLaw for TraceBuffer {
         let wait = SimDuration::from_secs_f64_ceil(self.spec.wait(self.mean_rate));
         let at = (now + wait).max(self.reports.back().copied().unwrap_or(now));
         self.reports.push_back(at);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::RngStreams;
+
+    /// Per request, a report the collector answers gives its five spans back at its
+    /// instant without waking the container: the law announces no change, counts the
+    /// spans as released from that instant on (not just before it), and forgets them
+    /// once settled.
+    #[test]
+    fn an_answered_report_is_a_release_not_a_wake_up() {
+        // The collector takes 1 span/s: a report of 5 waits 5 s.
+        let mut t = TraceBuffer::new(TraceBufferSpec {
+            sampling: 1.0,
+            span_size: Bytes(1024),
+            export_rate: 1.0,
+            flush_interval: FLUSH_INTERVAL,
+            max_spans: None,
+        });
+        let mut rng = RngStreams::new(1, 0).stream("t");
+        let zero = SimTime::ZERO;
+        t.start(zero, None, &mut rng);
+        for _ in 0..6 {
+            t.on_request(zero, &mut rng);
+        }
+        // One report waiting, one span buffered.
+        let answered = zero + SimDuration::from_secs(5);
+        let before = zero + SimDuration::from_millis(4_999);
+        assert_eq!(t.bytes(), 6.0 * 1024.0);
+        assert_eq!(t.next_change(zero), SimTime::NEVER);
+        assert!(t.releases());
+        assert_eq!(t.next_release(zero), answered);
+        assert_eq!(t.next_release(answered), SimTime::NEVER);
+        assert_eq!(t.released(before, true), 0.0);
+        assert_eq!(t.released(answered, false), 0.0);
+        assert_eq!(t.released(answered, true), 5.0 * 1024.0);
+        assert_eq!(t.spans_at(before), 6);
+        assert_eq!(t.spans_at(answered), 1);
+        t.settle(answered);
+        assert_eq!(t.bytes(), 1024.0);
+        assert!(!t.releases());
     }
 }
