@@ -29,7 +29,7 @@ pub use profile::{Diurnal, LoadProfile, Ramp, Spike, Step};
 
 use std::collections::VecDeque;
 
-use rand::RngExt;
+use rand_distr::weighted::WeightedAliasIndex;
 use rand_distr::{Distribution, Exp, StandardNormal};
 
 use crate::engine::{EventKey, RngStreams, SimDuration, SimRng, SimTime};
@@ -86,10 +86,11 @@ struct Service {
     /// The back of `in_transit` was announced before traffic started and is filled in
     /// when it starts (the endpoints cannot change in between).
     unfilled: bool,
-    /// Running sums of the weights of `view`, for per-request fidelity's draw; rebuilt
-    /// on the first draw after a change.
-    cumulative: Vec<f64>,
-    cumulative_stale: bool,
+    /// Per-request fidelity's draw over `view` by weight (Walker's alias method: one
+    /// step a draw, where a search of running sums took one per halving); rebuilt on the
+    /// first draw after a change. `None` while no weight is positive.
+    picker: Option<WeightedAliasIndex<f64>>,
+    picker_stale: bool,
 }
 
 impl Service {
@@ -108,8 +109,8 @@ impl Service {
             arrival: None,
             tally: RequestTally::default(),
             unfilled: false,
-            cumulative: Vec::new(),
-            cumulative_stale: true,
+            picker: None,
+            picker_stale: true,
         }
     }
 }
@@ -183,7 +184,7 @@ impl Routing {
                 }
             }
             svc.view = ready;
-            svc.cumulative_stale = true;
+            svc.picker_stale = true;
             cx.schedule(cx.now, Event::TrafficGrid(s));
             let b = cx.cfg.traffic[s].profile.next_breakpoint(cx.now);
             if b != SimTime::NEVER {
@@ -328,7 +329,7 @@ impl Routing {
         let cluster = &*cx.cluster;
         let weight = |k: PodKey| cluster.pod(k).map_or(1.0, |p| p.weight);
         let svc = &mut self.services[s];
-        svc.cumulative_stale = true;
+        svc.picker_stale = true;
         let total: f64 = svc.view.iter().map(|&k| weight(k)).sum();
         let per_weight = if total > 0.0 { svc.rate / total } else { 0.0 };
         self.shares.clear();
@@ -401,27 +402,24 @@ impl Routing {
         self.next_arrival(cx, s);
     }
 
-    /// The endpoint a request goes to: a draw weighted by the pods' shares (a binary
-    /// search over the running sums of the weights). Many clients, each balancing on its
-    /// own, make each endpoint's arrivals a thinned Poisson stream — independent between
-    /// pods — not the near-regular sequence one global round-robin would give. `None`
-    /// when the service has no endpoints.
+    /// The endpoint a request goes to: a draw weighted by the pods' shares. Many
+    /// clients, each balancing on its own, make each endpoint's arrivals a thinned
+    /// Poisson stream — independent between pods — not the near-regular sequence one
+    /// global round-robin would give. `None` when the service has no endpoints.
     fn pick_endpoint(&mut self, cx: &Cx<'_>, s: usize) -> Option<PodKey> {
         let svc = &mut self.services[s];
-        if svc.cumulative_stale {
+        if svc.picker_stale {
             let cluster = &*cx.cluster;
-            let mut sum = 0.0;
-            svc.cumulative.clear();
-            svc.cumulative.extend(svc.view.iter().map(|&k| {
-                sum += cluster.pod(k).map_or(1.0, |p| p.weight);
-                sum
-            }));
-            svc.cumulative_stale = false;
+            let weights = svc.view.iter();
+            let weights = weights.map(|&k| cluster.pod(k).map_or(1.0, |p| p.weight));
+            svc.picker = WeightedAliasIndex::new(weights.collect()).ok();
+            svc.picker_stale = false;
         }
         let last = svc.view.len().checked_sub(1)?;
-        let total = svc.cumulative.last().copied().unwrap_or(0.0);
-        let x = svc.route.random::<f64>() * total;
-        let i = svc.cumulative.partition_point(|&c| c <= x);
+        let i = svc
+            .picker
+            .as_ref()
+            .map_or(last, |p| p.sample(&mut svc.route));
         svc.view.get(i.min(last)).copied()
     }
 }
