@@ -1,6 +1,7 @@
 //! Who gets killed: the kernel's choice by badness in a full node or pod cgroup, the
 //! kubelet's eviction ranking, and a JVM's OutOfMemoryError versus an OOM kill.
 
+use meshmem::engine::SimTime;
 use meshmem::model::EventKind;
 
 use crate::support::{inline, run, secs, shipped, variant};
@@ -253,6 +254,62 @@ traffic:
             kill.message.contains("fastest growing: other"),
             "replica {replica}: {}",
             kill.message
+        );
+    }
+}
+
+/// Per request, a request that brings a steady leak's limit nearer moves the kill: the
+/// kernel kills when the leak reaches what the requests left room for, not at the
+/// instant it had predicted before them.
+///
+/// 32Mi, a leak of 1Mi/s and 8Mi kept per request at one request per 20 s, under 256Mi:
+/// each request brings the limit 8 s nearer. Scraped every 10 ms, no sample before the
+/// kill may be at the limit (the working set is held there only while an overdue kill
+/// waits; the kill's instant is rounded up to the nanosecond, so a scrape in that
+/// nanosecond reads the limit). Predicting the limit's instant only at wake-ups leaves each run at the limit
+/// for up to 8 s before its kill.
+#[test]
+fn per_request_a_request_brings_a_leaks_kill_forward() {
+    let s = inline(
+        r#"
+name: jump
+fidelity: per-request
+duration: 5m
+scrapeInterval: 10ms
+nodes: [{name: n, capacity: 8Gi}]
+workloads:
+  - name: app
+    containers:
+      - name: app
+        resources: {limits: {memory: 256Mi}}
+        memory:
+          baseline: {size: 32Mi}
+          leak: {perSecond: 1Mi, perRequest: 8Mi}
+traffic:
+  - service: app
+    rps: 0.05
+"#,
+    );
+    let limit = 256.0 * f64::from(1 << 20);
+    for replica in 0..10 {
+        let (_, rec) = crate::support::run_sampled(&s, 0, replica);
+        let kill = rec
+            .events
+            .iter()
+            .find(|e| e.kind == EventKind::OomKilled)
+            .map(|e| e.time)
+            .expect("killed");
+        let before = SimTime::from_nanos(kill.as_nanos() - 1_000);
+        let at_limit = rec
+            .samples
+            .iter()
+            .filter(|x| x.0 < before && x.3 as f64 >= limit)
+            .count();
+        assert_eq!(
+            at_limit,
+            0,
+            "replica {replica}: {at_limit} samples at the limit before the kill at {:.2} s",
+            secs(kill)
         );
     }
 }

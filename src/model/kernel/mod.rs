@@ -160,18 +160,18 @@ impl Kernel {
     }
 
     /// After a request (per-request fidelity): kill at once if over a limit, or bring
-    /// the wake-up forward if the request moved it.
-    fn after_jump(&mut self, cx: &mut Cx<'_>, c: ContainerRef) {
+    /// the wake-up forward if the request moved it. A request that only added bytes
+    /// (`only_bytes`) can move it only by bringing the limit's instant before it.
+    fn after_jump(&mut self, cx: &mut Cx<'_>, c: ContainerRef, only_bytes: bool) {
         if let Some(container) = cx.cluster.container_mut(c) {
             container.note_peak();
         }
         if self.check_limits(cx, c) {
             return;
         }
-        let moved = cx
-            .cluster
-            .container(c)
-            .is_some_and(|k| k.next_wake() < k.wake_at);
+        let moved = cx.cluster.container(c).is_some_and(|k| {
+            !(only_bytes && k.limit_out_of_reach_before(k.wake_at)) && k.next_wake() < k.wake_at
+        });
         if moved {
             self.rewake(cx, c);
         } else {
@@ -252,8 +252,8 @@ impl Kernel {
             };
             if container.is_running() {
                 container.advance(now);
-                container.on_request(now);
-                self.after_jump(cx, c);
+                let only_bytes = container.on_request(now);
+                self.after_jump(cx, c, only_bytes);
             }
         }
     }

@@ -359,12 +359,14 @@ impl MemoryLaw for Cache {
     fn uses_arrivals(&self) -> bool {
         self.spec.lookups_per_request > 0.0
     }
-    fn on_request(&mut self, _now: SimTime, rng: &mut SimRng) {
+    fn on_request(&mut self, _now: SimTime, rng: &mut SimRng) -> Option<f64> {
         let whole = self.spec.lookups_per_request.floor();
         let extra = rng.random_bool((self.spec.lookups_per_request - whole).clamp(0.0, 1.0));
         for _ in 0..(whole as u64 + u64::from(extra)) {
             self.lookup(rng);
         }
+        // A miss changes what expires, hence the slope: the sums start afresh.
+        None
     }
 }
 

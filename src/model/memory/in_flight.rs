@@ -221,7 +221,7 @@ impl MemoryLaw for InFlight {
         let arrived = Binomial::new(n, fraction.clamp(0.0, 1.0)).map_or(0, |b| b.sample(rng));
         self.backlog = (self.backlog + arrived as f64 - n as f64 * fraction).max(0.0);
     }
-    fn on_request(&mut self, now: SimTime, _rng: &mut SimRng) {
+    fn on_request(&mut self, now: SimTime, _rng: &mut SimRng) -> Option<f64> {
         let start = self.cpu_free.max(now);
         let service = if self.load.capacity.is_finite() && self.load.capacity > 0.0 {
             1.0 / self.load.capacity
@@ -234,6 +234,8 @@ impl MemoryLaw for InFlight {
         // Departures stay in order: a request served later also leaves later.
         let departs = departs.max(self.departures.back().copied().unwrap_or(departs));
         self.departures.push_back(departs);
+        // Held until it leaves (a release): the law's fluid part does not move.
+        Some(self.spec.per_request.as_f64())
     }
     fn busy_extra(&self) -> f64 {
         if !self.load.background_in_closed_form {

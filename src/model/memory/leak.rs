@@ -115,7 +115,8 @@ impl MemoryLaw for Leak {
     fn uses_arrivals(&self) -> bool {
         self.spec.per_request.0 > 0
     }
-    fn on_request(&mut self, _now: SimTime, _rng: &mut SimRng) {
+    fn on_request(&mut self, _now: SimTime, _rng: &mut SimRng) -> Option<f64> {
         self.bytes += self.spec.per_request.as_f64();
+        Some(self.spec.per_request.as_f64())
     }
 }

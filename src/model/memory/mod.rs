@@ -250,9 +250,14 @@ pub(crate) trait MemoryLaw {
     fn holds_backlog(&self) -> bool {
         false
     }
-    /// Per-request fidelity: one request arrives at `now` (default: requests leave no
-    /// trace in this law).
-    fn on_request(&mut self, _now: SimTime, _rng: &mut SimRng) {}
+    /// Per-request fidelity: one request arrives at `now`. Returns the bytes it added
+    /// when that jump is all it changed — the slope, ripple, pulse, busy extra and next
+    /// change stay as they were, and any fall it adds is a release — so the container
+    /// can move its sums by it instead of summing its laws again; `None` when it changed
+    /// more (default: requests leave no trace, `Some(0.0)`).
+    fn on_request(&mut self, _now: SimTime, _rng: &mut SimRng) -> Option<f64> {
+        Some(0.0)
+    }
     /// Fluid fidelity: `count` requests arrive over the step of `dt` seconds starting at
     /// `now` (a draw of the counting process; `Load::arrivals` is `count / dt`). A law
     /// that accumulates per request keeps `count` to correct a step cut short; a law that

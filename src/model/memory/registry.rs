@@ -207,7 +207,7 @@ macro_rules! registry {
             fn holds_backlog(&self) -> bool {
                 registry!(@match self, [$( ($(#[cfg($cfg)])?) $law )*], law => law.holds_backlog())
             }
-            fn on_request(&mut self, now: SimTime, rng: &mut SimRng) {
+            fn on_request(&mut self, now: SimTime, rng: &mut SimRng) -> Option<f64> {
                 registry!(@match self, [$( ($(#[cfg($cfg)])?) $law )*], law => law.on_request(now, rng))
             }
             fn on_arrivals(&mut self, now: SimTime, count: u64, dt: f64, rng: &mut SimRng) {

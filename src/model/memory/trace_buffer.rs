@@ -239,24 +239,27 @@ impl MemoryLaw for TraceBuffer {
     fn on_step_cut(&mut self, _fraction: f64, _rng: &mut SimRng) {
         self.busiest.clear();
     }
-    fn on_request(&mut self, now: SimTime, rng: &mut SimRng) {
+    fn on_request(&mut self, now: SimTime, rng: &mut SimRng) -> Option<f64> {
+        let span = self.spec.span_size.as_f64();
         if !rng.random_bool(self.spec.sampling.clamp(0.0, 1.0)) {
-            return;
+            return Some(0.0);
         }
         self.buffered += 1.0;
         if self.buffered < MIN_FLUSH_SPANS {
-            return;
+            return Some(span);
         }
+        // The fifth span makes a report of the five, or all five are dropped.
         self.buffered = 0.0;
         if self.held() + MIN_FLUSH_SPANS > self.spec.cap() {
             self.dropped += MIN_FLUSH_SPANS;
-            return;
+            return Some(-(MIN_FLUSH_SPANS - 1.0) * span);
         }
         // Reports leave in order; while the collector keeps up each waits its service
         // time, otherwise the timeout.
         let wait = SimDuration::from_secs_f64_ceil(self.spec.wait(self.mean_rate));
         let at = (now + wait).max(self.reports.back().copied().unwrap_or(now));
         self.reports.push_back(at);
+        Some(span)
     }
 }
 

@@ -15,7 +15,7 @@
 mod spec;
 mod usage;
 
-use std::cell::Cell;
+use std::cell::OnceCell;
 use std::sync::Arc;
 
 pub use spec::{
@@ -94,9 +94,10 @@ pub struct Container {
     /// Pending start (back-off expiry) or readiness event.
     pub(crate) timer: Option<EventKey>,
     laws: Vec<Component>,
-    /// What the laws add up to, computed once between changes (cleared wherever a law
-    /// changes).
-    summary: Cell<Option<Summary>>,
+    /// What the laws add up to: moved along with them by [`Container::advance`] and by
+    /// a request that only adds bytes, summed afresh after any other change (cleared
+    /// wherever a law changes otherwise).
+    summary: OnceCell<Summary>,
     updated: SimTime,
     limit: f64,
     /// The pod cgroup's limit (infinite without one): the working set of no container in
@@ -143,7 +144,7 @@ impl Container {
             load_until: SimTime::NEVER,
             main_busy: false,
             laws: spec.memory.laws(),
-            summary: Cell::new(None),
+            summary: OnceCell::new(),
             spec,
             state: ContainerState::Waiting,
             restart_count: 0,
@@ -188,7 +189,7 @@ impl Container {
     pub(crate) fn respec(&mut self, spec: Arc<ContainerSpec>) {
         (self.limit, self.jvm) = Self::sizes(&spec);
         self.laws = spec.memory.laws();
-        self.summary.set(None);
+        self.summary.take();
         self.spec = spec;
     }
 
@@ -226,7 +227,7 @@ impl Container {
         if let Some(a) = &mut self.arrivals {
             a.stop();
         }
-        self.summary.set(None);
+        self.summary.take();
         for law in &mut self.laws {
             law.start(now, warm, &mut self.rng);
         }
@@ -260,21 +261,30 @@ impl Container {
         }
         self.note_peak_between(now);
         let dt = (now - self.updated).as_secs_f64();
-        let releases = self.summary.get().is_none_or(|s| s.releases());
-        self.summary.set(None);
+        let before = self.summary.take();
+        // What the laws gave back by now, while they still count it.
+        let released = before.as_ref().map_or(0.0, |s| self.released(s, now, true));
+        let settle = before.as_ref().is_none_or(Summary::releases);
+        let mut releases = false;
         for law in &mut self.laws {
             law.advance(dt);
-            if releases {
+            if settle {
                 law.settle(now);
             }
+            releases |= law.releases();
         }
         self.updated = now;
+        // The sums move with the laws instead of being summed again (per request, once
+        // a request for each container).
+        if let Some(s) = before {
+            let _ = self.summary.set(s.advanced(now, dt, released, releases));
+        }
     }
 
     /// Applies whatever the laws have due at `now` (after [`Container::advance`]): their
     /// own changes, a new step of arrivals, a change of the CPU split.
     pub(crate) fn apply_due_changes(&mut self, now: SimTime) {
-        self.summary.set(None);
+        self.summary.take();
         for law in &mut self.laws {
             if law.next_change(self.updated) <= now {
                 law.on_change(now);
@@ -295,7 +305,7 @@ impl Container {
         if let Some(a) = &self.arrivals {
             let f = a.elapsed(now);
             if f > 0.0 {
-                self.summary.set(None);
+                self.summary.take();
                 for law in &mut self.laws {
                     law.on_step_cut(f, &mut self.rng);
                 }
@@ -339,7 +349,7 @@ impl Container {
             self.load.arrivals = count as f64 / dt;
         }
         self.load.background_in_closed_form = self.background_in_closed_form();
-        self.summary.set(None);
+        self.summary.take();
         for law in &mut self.laws {
             law.set_load(now, &self.load);
             if let Some((count, dt)) = drawn {
@@ -379,7 +389,7 @@ impl Container {
             self.load.arrivals = arrivals;
             self.load.background_in_closed_form = self.background_in_closed_form();
             let now = self.updated;
-            self.summary.set(None);
+            self.summary.take();
             for law in &mut self.laws {
                 law.set_load(now, &self.load);
             }
@@ -394,7 +404,7 @@ impl Container {
     /// Requests now wait `secs` on the services they call (after [`Container::advance`]).
     pub(crate) fn set_wait(&mut self, secs: f64) {
         self.dependency_wait = secs;
-        self.summary.set(None);
+        self.summary.take();
         for in_flight in self
             .laws
             .iter_mut()
@@ -407,7 +417,7 @@ impl Container {
     /// Sets the externally sized law (Redis, CoreDNS) to `bytes` growing at `slope`
     /// bytes per second (after [`Container::advance`]).
     pub(crate) fn set_external(&mut self, bytes: f64, slope: f64) {
-        self.summary.set(None);
+        self.summary.take();
         for external in self
             .laws
             .iter_mut()
@@ -433,7 +443,7 @@ impl Container {
     /// Applies a runtime configuration change (after [`Container::advance`]).
     pub(crate) fn reconfigure(&mut self, knob: Knob) {
         let Knob::Mtls(on) = knob;
-        self.summary.set(None);
+        self.summary.take();
         for connections in self
             .laws
             .iter_mut()
@@ -445,7 +455,7 @@ impl Container {
 
     /// Sets istiod's xDS memory (after [`Container::advance`]).
     pub(crate) fn set_xds_server(&mut self, bytes: f64) {
-        self.summary.set(None);
+        self.summary.take();
         for xds in self
             .laws
             .iter_mut()
@@ -464,11 +474,20 @@ impl Container {
     }
 
     /// Per-request fidelity: a request arrives at `now` (after [`Container::advance`]).
-    pub(crate) fn on_request(&mut self, now: SimTime) {
-        self.summary.set(None);
+    /// Returns `true` when it only added bytes at once (no law's slope, periodic part or
+    /// next change moved: see [`MemoryLaw::on_request`]).
+    pub(crate) fn on_request(&mut self, now: SimTime) -> bool {
+        let mut jump = Some(0.0);
+        let mut releases = false;
         for law in &mut self.laws {
-            law.on_request(now, &mut self.rng);
+            let added = law.on_request(now, &mut self.rng);
+            jump = jump.zip(added).map(|(a, b)| a + b);
+            releases |= law.releases();
         }
+        if let Some((s, j)) = self.summary.take().zip(jump) {
+            let _ = self.summary.set(s.jumped(j, releases));
+        }
+        jump.is_some()
     }
 
     /// Records the current usage in the peak (never above the limit: see
