@@ -32,16 +32,27 @@ impl Summary {
 
     /// The sums after the laws moved `dt` seconds along their trend to `now` and forgot
     /// the `released` bytes they gave back by then; `releases` if some fall is still to
-    /// come. Between changes every law is linear, so this is what summing them again
-    /// would give, up to rounding.
-    pub(super) fn advanced(self, now: SimTime, dt: f64, released: f64, releases: bool) -> Self {
+    /// come, `slope` their growth now. Between changes every law is linear, so this is
+    /// what summing them again would give, up to rounding. `None` when their growth
+    /// changed on its own (a law that stops at zero without announcing it): sum afresh.
+    pub(super) fn advanced(
+        self,
+        now: SimTime,
+        dt: f64,
+        released: f64,
+        releases: bool,
+        slope: f64,
+    ) -> Option<Self> {
+        if slope != self.slope {
+            return None;
+        }
         let trend = self.trend + self.slope * dt - released;
-        Summary {
+        Some(Summary {
             trend,
             releases,
             held: trend + self.ripple.map_or(0.0, |r| r.at(now)) + self.pulses.at(now),
             ..self
-        }
+        })
     }
 
     /// The sums after a request added `jump` bytes at the last update and nothing else
@@ -495,6 +506,33 @@ traffic:
             );
             // The moved sums were in use, not summed afresh at every turn.
             assert!(moved > 19_000 && jumps > 19_000, "{moved} {jumps}");
+        }
+    }
+
+    /// A law that stops shrinking at zero without announcing it (CoreDNS's memory as
+    /// its owner sets it) does not leave the moved sums shrinking past it.
+    #[test]
+    fn sums_follow_a_law_that_stops_at_zero() {
+        let s = crate::scenario::parse(Path::new("sums.yaml"), POD).expect("parses");
+        let cfg = &s.variants[0].config;
+        let mut spec = (*cfg.workloads[0].template.containers[0]).clone();
+        spec.memory.external = Some(crate::model::memory::ExternalKind::CoreDns);
+        let streams = RngStreams::new(1, 0);
+        let mut c = Container::new(
+            std::sync::Arc::new(spec),
+            cfg.backoff,
+            streams.stream("c"),
+            None,
+        );
+        c.start(SimTime::ZERO, Some(SimDuration::ZERO));
+        c.set_rps(0.0, false, SimTime::NEVER);
+        // 100 bytes, shrinking 50 a second: gone after 2 s.
+        c.set_external(100.0, -50.0);
+        for t in 1..=5 {
+            c.advance(SimTime::ZERO + SimDuration::from_secs(t));
+            let (kept, fresh) = (*c.summary(), c.sum_laws());
+            assert_eq!(kept.trend, fresh.trend, "at {t} s");
+            assert_eq!(kept.slope, fresh.slope, "at {t} s");
         }
     }
 }
