@@ -81,6 +81,15 @@ impl MemoryLaw for External {
     fn advance(&mut self, dt: f64) {
         self.bytes = (self.bytes + self.slope() * dt).max(0.0);
     }
+    /// Shrinking memory stops at zero: a change, so that the container's sums and its
+    /// readings between updates never go below it.
+    fn next_change(&self, now: SimTime) -> SimTime {
+        if self.bytes > 0.0 && self.slope < 0.0 {
+            now + SimDuration::from_secs_f64_ceil(self.bytes / -self.slope)
+        } else {
+            SimTime::NEVER
+        }
+    }
 }
 
 #[cfg(test)]
@@ -99,9 +108,12 @@ mod tests {
     fn shrinking_stops_at_zero() {
         let mut law = External::from_spec(&ExternalKind::CoreDns);
         law.set(100.0, -50.0);
+        // Announced as a change: the law is linear only until then.
+        assert_eq!(law.next_change(SimTime::ZERO), SimTime::from_secs(2));
         law.advance(10.0);
         assert_eq!(law.bytes(), 0.0);
         assert_eq!(law.slope(), 0.0);
+        assert_eq!(law.next_change(SimTime::ZERO), SimTime::NEVER);
     }
 
     #[test]

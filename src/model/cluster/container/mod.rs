@@ -265,20 +265,19 @@ impl Container {
         // What the laws gave back by now, while they still count it.
         let released = before.as_ref().map_or(0.0, |s| self.released(s, now, true));
         let settle = before.as_ref().is_none_or(Summary::releases);
-        let (mut releases, mut slope) = (false, -0.0);
+        let mut releases = false;
         for law in &mut self.laws {
             law.advance(dt);
             if settle {
                 law.settle(now);
             }
             releases |= law.releases();
-            slope += law.slope();
         }
         self.updated = now;
         // The sums move with the laws instead of being summed again (per request, once
         // a request for each container).
-        if let Some(s) = before.and_then(|s| s.advanced(now, dt, released, releases, slope)) {
-            let _ = self.summary.set(s);
+        if let Some(s) = before {
+            let _ = self.summary.set(s.advanced(now, dt, released, releases));
         }
     }
 

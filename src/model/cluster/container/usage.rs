@@ -32,27 +32,17 @@ impl Summary {
 
     /// The sums after the laws moved `dt` seconds along their trend to `now` and forgot
     /// the `released` bytes they gave back by then; `releases` if some fall is still to
-    /// come, `slope` their growth now. Between changes every law is linear, so this is
-    /// what summing them again would give, up to rounding. `None` when their growth
-    /// changed on its own (a law that stops at zero without announcing it): sum afresh.
-    pub(super) fn advanced(
-        self,
-        now: SimTime,
-        dt: f64,
-        released: f64,
-        releases: bool,
-        slope: f64,
-    ) -> Option<Self> {
-        if slope != self.slope {
-            return None;
-        }
+    /// come. Between changes every law is linear (a law whose growth changes on its own
+    /// announces it with `next_change`), so this is what summing them again would give,
+    /// up to rounding.
+    pub(super) fn advanced(self, now: SimTime, dt: f64, released: f64, releases: bool) -> Self {
         let trend = self.trend + self.slope * dt - released;
-        Some(Summary {
+        Summary {
             trend,
             releases,
             held: trend + self.ripple.map_or(0.0, |r| r.at(now)) + self.pulses.at(now),
             ..self
-        })
+        }
     }
 
     /// The sums after a request added `jump` bytes at the last update and nothing else
@@ -509,8 +499,8 @@ traffic:
         }
     }
 
-    /// A law that stops shrinking at zero without announcing it (CoreDNS's memory as
-    /// its owner sets it) does not leave the moved sums shrinking past it.
+    /// A law that stops shrinking at zero (CoreDNS's memory as its owner sets it)
+    /// announces it, so the moved sums stop with it.
     #[test]
     fn sums_follow_a_law_that_stops_at_zero() {
         let s = crate::scenario::parse(Path::new("sums.yaml"), POD).expect("parses");
@@ -526,10 +516,16 @@ traffic:
         );
         c.start(SimTime::ZERO, Some(SimDuration::ZERO));
         c.set_rps(0.0, false, SimTime::NEVER);
-        // 100 bytes, shrinking 50 a second: gone after 2 s.
+        // 100 bytes, shrinking 50 a second: gone after 2 s, which wakes the container.
         c.set_external(100.0, -50.0);
+        assert_eq!(c.next_wake(), SimTime::from_secs(2));
         for t in 1..=5 {
-            c.advance(SimTime::ZERO + SimDuration::from_secs(t));
+            // As the kernel wakes it: advance, then apply what was due.
+            let (now, due) = (SimTime::from_secs(t), c.next_wake());
+            c.advance(now);
+            if due <= now {
+                c.apply_due_changes(now);
+            }
             let (kept, fresh) = (*c.summary(), c.sum_laws());
             assert_eq!(kept.trend, fresh.trend, "at {t} s");
             assert_eq!(kept.slope, fresh.slope, "at {t} s");
