@@ -35,6 +35,7 @@ use serde::{Deserialize, Serialize};
 
 use super::busiest::Busiest;
 use super::input::{Duration, Memory, Problem};
+use super::leaving;
 use super::pulse::Pulse;
 use super::{Law, LawYaml, MemoryLaw};
 use crate::engine::{SimDuration, SimRng, SimTime};
@@ -198,8 +199,7 @@ impl MemoryLaw for InFlight {
         self.departed_by(t, at_too) as f64 * self.spec.per_request.as_f64()
     }
     fn next_release(&self, after: SimTime) -> SimTime {
-        let i = self.departed_by(after, true);
-        self.departures.get(i).copied().unwrap_or(SimTime::NEVER)
+        leaving::next_after(&self.departures, after)
     }
     fn set_load(&mut self, _now: SimTime, load: &Load) {
         self.load = *load;
@@ -277,11 +277,6 @@ impl InFlight {
     /// Per request: how many of the requests still counted have left by `t` (at `t`
     /// too if `at_too`). Departures are in order.
     fn departed_by(&self, t: SimTime, at_too: bool) -> usize {
-        let left = |d: SimTime| d < t || (at_too && d == t);
-        // Mostly none has left since the last update: one comparison.
-        if !self.departures.front().is_some_and(|&d| left(d)) {
-            return 0;
-        }
-        self.departures.partition_point(|&d| left(d))
+        leaving::left_by(&self.departures, t, at_too)
     }
 }

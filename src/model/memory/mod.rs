@@ -34,6 +34,7 @@ mod external;
 mod in_flight;
 mod input;
 mod leak;
+mod leaving;
 mod pulse;
 mod ripple;
 mod stats;

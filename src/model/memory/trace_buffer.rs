@@ -32,6 +32,7 @@ use serde::{Deserialize, Serialize};
 
 use super::busiest::Busiest;
 use super::input::{Duration, Memory, Problem, Spanned, non_negative, percent, positive_or};
+use super::leaving;
 use super::pulse::Pulse;
 use super::{Law, LawYaml, MemoryLaw};
 use crate::engine::{SimDuration, SimRng, SimTime};
@@ -169,12 +170,7 @@ impl TraceBuffer {
     /// Per request: how many of the reports still counted the collector has answered
     /// by `t` (at `t` too if `at_too`). Reports leave in order.
     fn answered_by(&self, t: SimTime, at_too: bool) -> usize {
-        let left = |d: SimTime| d < t || (at_too && d == t);
-        // Mostly none has left since the last update: one comparison.
-        if !self.reports.front().is_some_and(|&d| left(d)) {
-            return 0;
-        }
-        self.reports.partition_point(|&d| left(d))
+        leaving::left_by(&self.reports, t, at_too)
     }
 
     fn held(&self) -> f64 {
@@ -213,8 +209,7 @@ impl MemoryLaw for TraceBuffer {
         self.answered_by(t, at_too) as f64 * MIN_FLUSH_SPANS * self.spec.span_size.as_f64()
     }
     fn next_release(&self, after: SimTime) -> SimTime {
-        let i = self.answered_by(after, true);
-        self.reports.get(i).copied().unwrap_or(SimTime::NEVER)
+        leaving::next_after(&self.reports, after)
     }
     fn set_load(&mut self, _now: SimTime, load: &Load) {
         self.mean_rate = load.rps * self.spec.sampling;
