@@ -90,16 +90,20 @@ impl SimDuration {
         SimDuration(secs * NANOS_PER_SEC)
     }
 
-    /// A span of `secs` seconds, rounded up to the next nanosecond; negative, NaN and
-    /// sub-nanosecond values give zero, values beyond `u64` saturate.
+    /// A span of `secs` seconds, rounded up to the next nanosecond; negative and NaN
+    /// values give zero, values beyond `u64` saturate.
     pub fn from_secs_f64_ceil(secs: f64) -> Self {
-        let nanos = (secs * NANOS_PER_SEC as f64).ceil();
+        let nanos = secs * NANOS_PER_SEC as f64;
         if nanos.is_nan() || nanos <= 0.0 {
             SimDuration(0)
         } else if nanos >= u64::MAX as f64 {
             SimDuration(u64::MAX)
         } else {
-            SimDuration(nanos as u64)
+            // `f64::ceil` is a library call on baseline x86-64 (no SSE4.1), several per
+            // request: truncate, and add the nanosecond a fraction needs. Exact: below
+            // 2^53 the truncation converts back exactly, above every float is whole.
+            let whole = nanos as u64;
+            SimDuration(whole + u64::from((whole as f64) < nanos))
         }
     }
 
@@ -183,6 +187,34 @@ mod tests {
         assert_eq!(SimDuration::from_secs_f64_ceil(-3.0), SimDuration::ZERO);
         assert_eq!(SimDuration::from_secs_f64_ceil(f64::NAN), SimDuration::ZERO);
         assert_eq!(SimDuration::from_secs_f64_ceil(1e30).as_nanos(), u64::MAX);
+    }
+
+    /// Whatever the float, the nanoseconds are those of `f64::ceil`: the shortcut is
+    /// exact, below 2^53 ns (104 days) where floats have fractions and above.
+    #[test]
+    fn rounding_up_agrees_with_ceil_for_any_float() {
+        use proptest::prelude::*;
+        let mut runner = proptest::test_runner::TestRunner::deterministic();
+        let secs = prop_oneof![
+            0.0..1e-6f64,
+            0.0..10.0f64,
+            0.0..1e8f64,
+            1e8..2e10f64,
+            any::<f64>(),
+        ];
+        runner
+            .run(&secs, |s| {
+                let nanos = (s * NANOS_PER_SEC as f64).ceil();
+                if nanos > 0.0 && nanos < u64::MAX as f64 {
+                    prop_assert_eq!(SimDuration::from_secs_f64_ceil(s).as_nanos(), nanos as u64);
+                }
+                Ok(())
+            })
+            .unwrap();
+        for s in [0.1, 0.3, 1e-9, 2.5e-9, 9_007_199.254_740_993] {
+            let nanos = (s * NANOS_PER_SEC as f64).ceil() as u64;
+            assert_eq!(SimDuration::from_secs_f64_ceil(s).as_nanos(), nanos, "{s}");
+        }
     }
 
     #[test]
