@@ -9,12 +9,6 @@
 //! rebuilt without them, so memory stays proportional to the live events however often
 //! a prediction is moved (amortised O(1) per cancel).
 //!
-//! A pop leaves its entry on top of the heap, stale, and the next schedule overwrites
-//! it in place: one sift down from the root, where a pop and a push take a sift each
-//! through the whole depth. That is the simulation's commonest pair (an event
-//! schedules its successor: the next arrival, the next tick), and a successor due soon
-//! stops after a comparison or two.
-//!
 //! Costs: `schedule` O(log n), `pop` O(log n) amortised, `cancel` O(1) amortised.
 
 use std::cmp::Ordering;
@@ -76,9 +70,6 @@ pub struct EventQueue<E> {
     free: Vec<u32>,
     next_seq: u64,
     now: SimTime,
-    /// The heap's top is the stale entry of the last pop, for the next schedule to
-    /// overwrite.
-    hole: bool,
 }
 
 impl<E> Default for EventQueue<E> {
@@ -96,7 +87,6 @@ impl<E> EventQueue<E> {
             free: Vec::new(),
             next_seq: 0,
             now: SimTime::ZERO,
-            hole: false,
         }
     }
 
@@ -126,19 +116,11 @@ impl<E> EventQueue<E> {
         };
         let seq = self.next_seq;
         self.next_seq += 1;
-        let entry = Entry {
+        self.heap.push(Entry {
             time: at.max(self.now),
             seq,
             key,
-        };
-        if std::mem::take(&mut self.hole)
-            && let Some(mut top) = self.heap.peek_mut()
-        {
-            // Dropping the `PeekMut` sifts the new entry down to its place.
-            *top = entry;
-        } else {
-            self.heap.push(entry);
-        }
+        });
         key
     }
 
@@ -153,7 +135,6 @@ impl<E> EventQueue<E> {
             let slots = &self.slots;
             self.heap
                 .retain(|e| slots[e.key.slot as usize].generation == e.key.generation);
-            self.hole = false;
         }
     }
 
@@ -169,19 +150,15 @@ impl<E> EventQueue<E> {
     /// Takes the next live event if it is due no later than `horizon`, and advances the
     /// clock to its time. O(log n) amortised.
     pub fn pop_until(&mut self, horizon: SimTime) -> Option<(SimTime, E)> {
-        self.fill_hole();
         loop {
             let top = self.heap.peek()?;
             if top.time > horizon {
                 return None;
             }
-            let (time, key) = (top.time, top.key);
+            let Entry { time, key, .. } = self.heap.pop()?;
             let Some(event) = self.release(key) else {
-                self.heap.pop();
                 continue;
             };
-            // The entry stays on top, stale, for the next schedule to overwrite.
-            self.hole = true;
             self.now = time;
             return Some((time, event));
         }
@@ -190,7 +167,6 @@ impl<E> EventQueue<E> {
     /// When the next live event is due, if any (stale entries on top are dropped on the
     /// way): lets a caller finish an instant once nothing else happens in it.
     pub fn next_time(&mut self) -> Option<SimTime> {
-        self.fill_hole();
         loop {
             let top = self.heap.peek()?;
             let slot = &self.slots[top.key.slot as usize];
@@ -222,15 +198,6 @@ impl<E> EventQueue<E> {
         self.heap.len() - (self.slots.len() - self.free.len())
     }
 
-    /// Drops the last pop's entry if no schedule took its place.
-    #[inline]
-    fn fill_hole(&mut self) {
-        if self.hole {
-            self.heap.pop();
-            self.hole = false;
-        }
-    }
-
     /// Ends `key`'s scheduling if it is current: takes its event and frees its slot.
     #[inline]
     fn release(&mut self, key: EventKey) -> Option<E> {
@@ -247,7 +214,6 @@ impl<E> EventQueue<E> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::SimDuration;
 
     #[test]
     fn same_time_events_come_out_in_scheduling_order() {
@@ -311,39 +277,6 @@ mod tests {
         assert!(q.pop_until(SimTime::from_secs(5)).is_none());
         assert_eq!(q.now(), SimTime::from_secs(2));
         assert_eq!(q.pop().map(|x| x.1), Some('b'));
-    }
-
-    /// The hold operation: a pop and its successor's schedule cost one sift, in the
-    /// popped entry's place, and the heap does not grow.
-    #[test]
-    fn a_successor_takes_the_popped_entrys_place() {
-        let mut q = EventQueue::new();
-        for i in 0..100 {
-            q.schedule(SimTime::from_secs(1000 + i), i);
-        }
-        q.schedule(SimTime::from_secs(1), 100);
-        for i in 0..50 {
-            let (t, _) = q.pop().unwrap();
-            assert_eq!(
-                (q.len(), q.stale()),
-                (101, 1),
-                "the popped entry stays, stale"
-            );
-            q.schedule(t + SimDuration::from_secs(1 + i % 3), 200 + i);
-            assert_eq!(
-                (q.len(), q.stale()),
-                (101, 0),
-                "its successor took its place"
-            );
-        }
-        // 1 s, then 50 steps of 1, 2 or 3 s.
-        assert_eq!(q.pop(), Some((SimTime::from_secs(100), 249)));
-        assert_eq!(q.next_time(), Some(SimTime::from_secs(1000)));
-        assert_eq!(
-            q.len(),
-            100,
-            "the hole is dropped when nothing took its place"
-        );
     }
 
     #[test]
