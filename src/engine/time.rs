@@ -93,17 +93,13 @@ impl SimDuration {
     /// A span of `secs` seconds, rounded up to the next nanosecond; negative and NaN
     /// values give zero, values beyond `u64` saturate.
     pub fn from_secs_f64_ceil(secs: f64) -> Self {
-        let nanos = secs * NANOS_PER_SEC as f64;
+        let nanos = (secs * NANOS_PER_SEC as f64).ceil();
         if nanos.is_nan() || nanos <= 0.0 {
             SimDuration(0)
         } else if nanos >= u64::MAX as f64 {
             SimDuration(u64::MAX)
         } else {
-            // `f64::ceil` is a library call on baseline x86-64 (no SSE4.1), several per
-            // request: truncate, and add the nanosecond a fraction needs. Exact: below
-            // 2^53 the truncation converts back exactly, above every float is whole.
-            let whole = nanos as u64;
-            SimDuration(whole + u64::from((whole as f64) < nanos))
+            SimDuration(nanos as u64)
         }
     }
 
@@ -189,8 +185,9 @@ mod tests {
         assert_eq!(SimDuration::from_secs_f64_ceil(1e30).as_nanos(), u64::MAX);
     }
 
-    /// Whatever the float, the nanoseconds are those of `f64::ceil`: the shortcut is
-    /// exact, below 2^53 ns (104 days) where floats have fractions and above.
+    /// Whatever the float, the nanoseconds are those of `f64::ceil` (a guard for any
+    /// shortcut around the library call: exact below 2^53 ns, where floats have
+    /// fractions, and above).
     #[test]
     fn rounding_up_agrees_with_ceil_for_any_float() {
         use proptest::prelude::*;

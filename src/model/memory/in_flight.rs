@@ -188,10 +188,9 @@ impl MemoryLaw for InFlight {
             self.backlog = 0.0;
         }
     }
-    fn settle(&mut self, now: SimTime) -> f64 {
+    fn settle(&mut self, now: SimTime) {
         let gone = self.departed_by(now, true);
         self.departures.drain(..gone);
-        gone as f64 * self.spec.per_request.as_f64()
     }
     fn releases(&self) -> bool {
         !self.departures.is_empty()

@@ -9,21 +9,12 @@ use crate::engine::SimTime;
 /// How many of `queue` (instants in order) have left by `t` (at `t` too if `at_too`).
 pub(super) fn left_by(queue: &VecDeque<SimTime>, t: SimTime, at_too: bool) -> usize {
     let left = |d: SimTime| d < t || (at_too && d == t);
-    // Mostly none or one has left since the last update: a few comparisons from the
-    // front, and a binary search only past them.
-    let (front, back) = queue.as_slices();
-    let ahead = front.iter().take(SCAN).take_while(|&&d| left(d)).count();
-    if ahead < SCAN.min(front.len()) {
-        return ahead;
-    }
-    if ahead == front.len() && !back.first().is_some_and(|&d| left(d)) {
-        return ahead;
+    // Mostly none has left since the last update: one comparison.
+    if !queue.front().is_some_and(|&d| left(d)) {
+        return 0;
     }
     queue.partition_point(|&d| left(d))
 }
-
-/// Items [`left_by`] compares one by one before it searches.
-const SCAN: usize = 4;
 
 /// The first instant of `queue` after `after` ([`SimTime::NEVER`] if none).
 pub(super) fn next_after(queue: &VecDeque<SimTime>, after: SimTime) -> SimTime {

@@ -208,11 +208,8 @@ pub(crate) trait MemoryLaw {
         SimTime::NEVER
     }
     /// Moved to `now` (after [`MemoryLaw::advance`]): forgets the falls that are over,
-    /// which [`MemoryLaw::bytes`] then no longer counts, and returns their bytes (what
-    /// `released(now, true)` said just before; default: nothing to forget).
-    fn settle(&mut self, _now: SimTime) -> f64 {
-        0.0
-    }
+    /// which [`MemoryLaw::bytes`] then no longer counts (default: nothing to forget).
+    fn settle(&mut self, _now: SimTime) {}
     /// The container's load changed at `now` (rate, CPU left over, throttling); by
     /// default the law does not depend on load.
     fn set_load(&mut self, _now: SimTime, _load: &Load) {}

@@ -186,7 +186,7 @@ macro_rules! registry {
             fn next_release(&self, after: SimTime) -> SimTime {
                 registry!(@match self, [$( ($(#[cfg($cfg)])?) $law )*], law => law.next_release(after))
             }
-            fn settle(&mut self, now: SimTime) -> f64 {
+            fn settle(&mut self, now: SimTime) {
                 registry!(@match self, [$( ($(#[cfg($cfg)])?) $law )*], law => law.settle(now))
             }
             fn set_load(&mut self, now: SimTime, load: &Load) {

@@ -261,23 +261,23 @@ impl Container {
         }
         self.note_peak_between(now);
         let dt = (now - self.updated).as_secs_f64();
-        // What the laws give back by now, while they still count it (`settle` returns
-        // it: one pass over their queues).
-        let settle = self.summary.get().is_none_or(Summary::releases);
-        let mut released = 0.0;
+        let before = self.summary.take();
+        // What the laws gave back by now, while they still count it.
+        let released = before.as_ref().map_or(0.0, |s| self.released(s, now, true));
+        let settle = before.as_ref().is_none_or(Summary::releases);
         let mut releases = false;
         for law in &mut self.laws {
             law.advance(dt);
             if settle {
-                released += law.settle(now);
+                law.settle(now);
             }
             releases |= law.releases();
         }
         self.updated = now;
         // The sums move with the laws instead of being summed again (per request, once
         // a request for each container).
-        if let Some(s) = self.summary.get_mut() {
-            s.advance(now, dt, released, releases);
+        if let Some(s) = before {
+            let _ = self.summary.set(s.advanced(now, dt, released, releases));
         }
     }
 
@@ -484,12 +484,8 @@ impl Container {
             jump = jump.zip(added).map(|(a, b)| a + b);
             releases |= law.releases();
         }
-        match (self.summary.get_mut(), jump) {
-            (Some(s), Some(j)) => s.jump(j, releases),
-            (_, None) => {
-                self.summary.take();
-            }
-            (None, Some(_)) => {}
+        if let Some((s, j)) = self.summary.take().zip(jump) {
+            let _ = self.summary.set(s.jumped(j, releases));
         }
         jump.is_some()
     }

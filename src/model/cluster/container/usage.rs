@@ -30,23 +30,30 @@ impl Summary {
         self.releases
     }
 
-    /// Moves the sums `dt` seconds along their trend to `now`, less the `released` bytes
-    /// the laws gave back by then; `releases` if some fall is still to come. Between
-    /// changes every law is linear (a law whose growth changes on its own announces it
-    /// with `next_change`), so this is what summing them again would give, up to
-    /// rounding. In place: per request it runs twice, and the sums are 200 bytes.
-    pub(super) fn advance(&mut self, now: SimTime, dt: f64, released: f64, releases: bool) {
-        self.trend = self.trend + self.slope * dt - released;
-        self.releases = releases;
-        self.held = self.trend + self.ripple.map_or(0.0, |r| r.at(now)) + self.pulses.at(now);
+    /// The sums after the laws moved `dt` seconds along their trend to `now` and forgot
+    /// the `released` bytes they gave back by then; `releases` if some fall is still to
+    /// come. Between changes every law is linear (a law whose growth changes on its own
+    /// announces it with `next_change`), so this is what summing them again would give,
+    /// up to rounding.
+    pub(super) fn advanced(self, now: SimTime, dt: f64, released: f64, releases: bool) -> Self {
+        let trend = self.trend + self.slope * dt - released;
+        Summary {
+            trend,
+            releases,
+            held: trend + self.ripple.map_or(0.0, |r| r.at(now)) + self.pulses.at(now),
+            ..self
+        }
     }
 
-    /// Adds the `jump` bytes a request added at the last update and nothing else (see
-    /// [`MemoryLaw::on_request`]); `releases` as the laws now say.
-    pub(super) fn jump(&mut self, jump: f64, releases: bool) {
-        self.trend += jump;
-        self.held += jump;
-        self.releases = releases;
+    /// The sums after a request added `jump` bytes at the last update and nothing else
+    /// (see [`MemoryLaw::on_request`]); `releases` as the laws now say.
+    pub(super) fn jumped(self, jump: f64, releases: bool) -> Self {
+        Summary {
+            trend: self.trend + jump,
+            held: self.held + jump,
+            releases,
+            ..self
+        }
     }
 }
 
