@@ -40,9 +40,14 @@ impl Summary {
         Summary {
             trend,
             releases,
-            held: trend + self.ripple.map_or(0.0, |r| r.at(now)) + self.pulses.at(now),
+            held: self.with_windows_at(trend, now),
             ..self
         }
+    }
+
+    /// `trend` with the ripple and the pulses at `t` on top.
+    fn with_windows_at(&self, trend: f64, t: SimTime) -> f64 {
+        trend + self.ripple.map_or(0.0, |r| r.at(t)) + self.pulses.at(t)
     }
 
     /// The sums after a request added `jump` bytes at the last update and nothing else
@@ -73,15 +78,16 @@ impl Container {
             r.height += sums.busy_extra;
             r
         });
-        let at = self.updated;
-        Summary {
+        let mut s = Summary {
             trend: sums.bytes,
             slope: sums.slope,
             ripple,
             pulses: sums.pulses,
             releases: sums.releases,
-            held: sums.bytes + ripple.map_or(0.0, |r| r.at(at)) + sums.pulses.at(at),
-        }
+            held: 0.0,
+        };
+        s.held = s.with_windows_at(s.trend, self.updated);
+        s
     }
 
     /// The laws' periodic part in closed form, if one has it (only Envoy's stats flush
@@ -130,7 +136,7 @@ impl Container {
     fn held_around(&self, t: SimTime, at_too: bool) -> f64 {
         let s = self.summary();
         let trend = s.trend + s.slope * t.since(self.updated).as_secs_f64();
-        trend + s.ripple.map_or(0.0, |r| r.at(t)) + s.pulses.at(t) - self.released(s, t, at_too)
+        s.with_windows_at(trend, t) - self.released(s, t, at_too)
     }
 
     /// Bytes the laws gave back on their own since the last update, by `t` (at `t` too
