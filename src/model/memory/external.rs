@@ -6,7 +6,7 @@
 //!
 //! The law has no `memory:` block: a workload's `redis:` or `coredns:` section gives its
 //! first container this law (`scenario::compile::template`), and the owning subsystem
-//! drives it through `component.get_mut::<External>()`. What it follows and leaves out is
+//! drives it through `laws.get_mut::<External>()`. What it follows and leaves out is
 //! the owner's: `model::redis` (redis 7.4.1, docs/reference.md) and `model::dns`.
 
 use super::{Law, MemoryLaw};

@@ -19,7 +19,7 @@
 //! state that moves along the law's dynamics (`MemoryLaw`). The `registry!` list
 //! below is the only other place that names it: it generates [`MemorySpec`] (validated
 //! parameters), [`MemoryLaws`] (the `memory:` block of a container), the build step from
-//! one to the other, and the `Component` enum the containers hold. CONTRIBUTING.md has
+//! one to the other, and [`Laws`], the laws a container holds. CONTRIBUTING.md has
 //! the steps to add one.
 
 #[macro_use]

@@ -28,7 +28,8 @@ use crate::engine::{EventKey, SimDuration, SimRng, SimTime};
 use crate::model::cpu::Load;
 use crate::model::kubelet::backoff::{BackoffPolicy, RestartBackoff};
 use crate::model::memory::{
-    Component, Connections, External, InFlight, Knob, MemoryLaw, Stats, TraceBuffer, XdsServer,
+    Connections, External, InFlight, Knob, Law, Laws, MemoryLaw, Stats, TraceBuffer, XdsServer,
+    each_law,
 };
 use usage::Summary;
 
@@ -93,7 +94,7 @@ pub struct Container {
     pub(crate) wake_at: SimTime,
     /// Pending start (back-off expiry) or readiness event.
     pub(crate) timer: Option<EventKey>,
-    laws: Vec<Component>,
+    laws: Laws,
     /// What the laws add up to: moved along with them by [`Container::advance`] and by
     /// a request that only adds bytes, summed afresh after any other change (cleared
     /// wherever a law changes otherwise).
@@ -228,9 +229,7 @@ impl Container {
             a.stop();
         }
         self.summary.take();
-        for law in &mut self.laws {
-            law.start(now, warm, &mut self.rng);
-        }
+        each_law!(self.laws, mut law => law.start(now, warm, &mut self.rng));
         self.state = ContainerState::Running {
             since: now,
             ready: warm.is_some(),
@@ -266,13 +265,13 @@ impl Container {
         let released = before.as_ref().map_or(0.0, |s| self.released(s, now, true));
         let settle = before.as_ref().is_none_or(Summary::releases);
         let mut releases = false;
-        for law in &mut self.laws {
+        each_law!(self.laws, mut law => {
             law.advance(dt);
             if settle {
                 law.settle(now);
             }
             releases |= law.releases();
-        }
+        });
         self.updated = now;
         // The sums move with the laws instead of being summed again (per request, once
         // a request for each container).
@@ -285,11 +284,12 @@ impl Container {
     /// own changes, a new step of arrivals, a change of the CPU split.
     pub(crate) fn apply_due_changes(&mut self, now: SimTime) {
         self.summary.take();
-        for law in &mut self.laws {
-            if law.next_change(self.updated) <= now {
+        let updated = self.updated;
+        each_law!(self.laws, mut law => {
+            if law.next_change(updated) <= now {
                 law.on_change(now);
             }
-        }
+        });
         if self.arrivals.as_ref().is_some_and(|a| a.end() <= now) {
             self.begin_step(now);
         }
@@ -306,9 +306,7 @@ impl Container {
             let f = a.elapsed(now);
             if f > 0.0 {
                 self.summary.take();
-                for law in &mut self.laws {
-                    law.on_step_cut(f, &mut self.rng);
-                }
+                each_law!(self.laws, mut law => law.on_step_cut(f, &mut self.rng));
             }
         }
         self.load = Load::new(
@@ -339,7 +337,9 @@ impl Container {
     /// Draws the next step of arrivals at the current rate and hands the load to the
     /// laws.
     fn begin_step(&mut self, now: SimTime) {
-        let wanted = self.load.fluid && self.laws.iter().any(MemoryLaw::uses_arrivals);
+        let mut uses_arrivals = false;
+        each_law!(self.laws, law => uses_arrivals |= law.uses_arrivals());
+        let wanted = self.load.fluid && uses_arrivals;
         let until = self.load_until;
         let drawn = match &mut self.arrivals {
             Some(a) if wanted => Some(a.begin(now, self.load.rps, until, &mut self.rng)),
@@ -350,12 +350,12 @@ impl Container {
         }
         self.load.background_in_closed_form = self.background_in_closed_form();
         self.summary.take();
-        for law in &mut self.laws {
+        each_law!(self.laws, mut law => {
             law.set_load(now, &self.load);
             if let Some((count, dt)) = drawn {
                 law.on_arrivals(now, count, dt, &mut self.rng);
             }
-        }
+        });
         self.main_thread_changed();
     }
 
@@ -363,9 +363,9 @@ impl Container {
     /// fidelity, with no backlog, and arrivals the workers keep up with even while it
     /// runs (it then changes levels, not slopes: `Load::background_in_closed_form`).
     fn background_in_closed_form(&self) -> bool {
-        self.load.fluid
-            && self.load.arrivals < self.load.busy_capacity
-            && !self.laws.iter().any(MemoryLaw::holds_backlog)
+        let mut backlog = false;
+        each_law!(self.laws, law => backlog |= law.holds_backlog());
+        self.load.fluid && self.load.arrivals < self.load.busy_capacity && !backlog
     }
 
     /// The main thread started or finished background work: the CPU split changes.
@@ -373,7 +373,8 @@ impl Container {
         // Handing the laws a new load can put the work in closed form or take it out
         // (a flush running becomes an event): settle on a split that stays.
         loop {
-            let busy = self.laws.iter().any(MemoryLaw::main_thread_busy);
+            let mut busy = false;
+            each_law!(self.laws, law => busy |= law.main_thread_busy());
             if busy == self.main_busy {
                 return;
             }
@@ -390,9 +391,7 @@ impl Container {
             self.load.background_in_closed_form = self.background_in_closed_form();
             let now = self.updated;
             self.summary.take();
-            for law in &mut self.laws {
-                law.set_load(now, &self.load);
-            }
+            each_law!(self.laws, mut law => law.set_load(now, &self.load));
         }
     }
 
@@ -405,11 +404,7 @@ impl Container {
     pub(crate) fn set_wait(&mut self, secs: f64) {
         self.dependency_wait = secs;
         self.summary.take();
-        for in_flight in self
-            .laws
-            .iter_mut()
-            .filter_map(Component::get_mut::<InFlight>)
-        {
+        if let Some(in_flight) = self.laws.get_mut::<InFlight>() {
             in_flight.set_wait(secs);
         }
     }
@@ -418,11 +413,7 @@ impl Container {
     /// bytes per second (after [`Container::advance`]).
     pub(crate) fn set_external(&mut self, bytes: f64, slope: f64) {
         self.summary.take();
-        for external in self
-            .laws
-            .iter_mut()
-            .filter_map(Component::get_mut::<External>)
-        {
+        if let Some(external) = self.laws.get_mut::<External>() {
             external.set(bytes, slope);
         }
     }
@@ -434,21 +425,16 @@ impl Container {
             return 0.0;
         }
         let dt = now.since(self.updated).as_secs_f64();
-        self.laws
-            .iter()
-            .map(|l| l.requests_held(now, dt))
-            .fold(0.0, f64::max)
+        let mut most = 0.0_f64;
+        each_law!(self.laws, law => most = most.max(law.requests_held(now, dt)));
+        most
     }
 
     /// Applies a runtime configuration change (after [`Container::advance`]).
     pub(crate) fn reconfigure(&mut self, knob: Knob) {
         let Knob::Mtls(on) = knob;
         self.summary.take();
-        for connections in self
-            .laws
-            .iter_mut()
-            .filter_map(Component::get_mut::<Connections>)
-        {
+        if let Some(connections) = self.laws.get_mut::<Connections>() {
             connections.set_mtls(on);
         }
     }
@@ -456,21 +442,14 @@ impl Container {
     /// Sets istiod's xDS memory (after [`Container::advance`]).
     pub(crate) fn set_xds_server(&mut self, bytes: f64) {
         self.summary.take();
-        for xds in self
-            .laws
-            .iter_mut()
-            .filter_map(Component::get_mut::<XdsServer>)
-        {
+        if let Some(xds) = self.laws.get_mut::<XdsServer>() {
             xds.set(bytes);
         }
     }
 
     /// Wall time of the last stats flush by `now`, if the container flushes stats.
     pub fn last_stats_flush(&self, now: SimTime) -> Option<SimDuration> {
-        self.laws
-            .iter()
-            .find_map(Component::get::<Stats>)
-            .and_then(|s| s.last_duration(now))
+        self.laws.get::<Stats>().and_then(|s| s.last_duration(now))
     }
 
     /// Per-request fidelity: a request arrives at `now` (after [`Container::advance`]).
@@ -479,11 +458,11 @@ impl Container {
     pub(crate) fn on_request(&mut self, now: SimTime) -> bool {
         let mut jump = Some(0.0);
         let mut releases = false;
-        for law in &mut self.laws {
+        each_law!(self.laws, mut law => {
             let added = law.on_request(now, &mut self.rng);
             jump = jump.zip(added).map(|(a, b)| a + b);
             releases |= law.releases();
-        }
+        });
         if let Some((s, j)) = self.summary.take().zip(jump) {
             let _ = self.summary.set(s.jumped(j, releases));
         }
@@ -503,41 +482,38 @@ impl Container {
         }
         let dt = now.since(self.updated).as_secs_f64();
         let high = self.ripple_high_at(now);
-        let mut parts: Vec<(&'static str, u64)> = self
-            .laws
-            .iter()
-            .map(|l| {
-                let on_top = Self::on_top_at(l, now, high) - l.released(now, true);
-                (
-                    l.name(),
-                    (l.bytes() + l.slope() * dt + on_top).max(0.0) as u64,
-                )
-            })
-            .collect();
+        let mut parts: Vec<(&'static str, u64)> = Vec::new();
+        each_law!(self.laws, l => {
+            let on_top = Self::on_top_at(l, now, high) - l.released(now, true);
+            let bytes = (l.bytes() + l.slope() * dt + on_top).max(0.0) as u64;
+            parts.push((l.name(), bytes));
+        });
         parts.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
         parts
     }
 
     /// Spans waiting in the tracer buffer at `now`, if the container has one.
     pub fn buffered_spans(&self, now: SimTime) -> Option<u64> {
-        self.laws
-            .iter()
-            .find_map(Component::get::<TraceBuffer>)
-            .map(|t| t.spans_at(now))
+        self.laws.get::<TraceBuffer>().map(|t| t.spans_at(now))
     }
 
     /// The law holding the most memory now, with its bytes (for OOM messages).
     pub(crate) fn largest_law(&self) -> Option<(&'static str, f64)> {
         let high = self.ripple_high_at(self.updated);
-        self.laws
-            .iter()
-            .map(|l| (l.name(), l.bytes() + Self::on_top_at(l, self.updated, high)))
-            .max_by(|a, b| a.1.total_cmp(&b.1))
+        // The last of equals, as `Iterator::max_by` picks.
+        let mut largest: Option<(&'static str, f64)> = None;
+        each_law!(self.laws, l => {
+            let bytes = l.bytes() + Self::on_top_at(l, self.updated, high);
+            if largest.is_none_or(|(_, most)| bytes.total_cmp(&most).is_ge()) {
+                largest = Some((l.name(), bytes));
+            }
+        });
+        largest
     }
 
     /// What law `l` holds at `t` on top of its trend: its ripple's height and what it
     /// holds extra while the container's ripple window is open (`high`), and its pulse.
-    fn on_top_at(l: &Component, t: SimTime, high: bool) -> f64 {
+    fn on_top_at(l: &impl MemoryLaw, t: SimTime, high: bool) -> f64 {
         let ripple = if high {
             l.ripple().map_or(0.0, |r| r.height) + l.busy_extra()
         } else {

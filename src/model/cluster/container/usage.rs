@@ -4,7 +4,7 @@
 
 use super::{ArrivalSteps, Container};
 use crate::engine::{SimDuration, SimTime};
-use crate::model::memory::{MemoryLaw, Pulses, Ripple, Sums};
+use crate::model::memory::{MemoryLaw, Pulses, Ripple, Sums, each_law};
 
 /// What a container's laws add up to at their last update.
 #[derive(Copy, Clone, Debug)]
@@ -71,9 +71,7 @@ impl Container {
     /// The laws' sums, afresh.
     fn sum_laws(&self) -> Summary {
         let mut sums = Sums::default();
-        for law in &self.laws {
-            law.add_to(&mut sums);
-        }
+        each_law!(self.laws, law => law.add_to(&mut sums));
         let ripple = sums.ripple.map(|mut r| {
             r.height += sums.busy_extra;
             r
@@ -146,7 +144,10 @@ impl Container {
         if !s.releases || t <= self.updated {
             return 0.0;
         }
-        self.laws.iter().map(|l| l.released(t, at_too)).sum()
+        // From -0.0, as `Iterator::sum` adds.
+        let mut sum = -0.0;
+        each_law!(self.laws, law => sum += law.released(t, at_too));
+        sum
     }
 
     /// The first instant after `after` at which a law gives bytes back on its own.
@@ -154,11 +155,9 @@ impl Container {
         if !s.releases {
             return SimTime::NEVER;
         }
-        self.laws
-            .iter()
-            .map(|l| l.next_release(after))
-            .min()
-            .unwrap_or(SimTime::NEVER)
+        let mut first = SimTime::NEVER;
+        each_law!(self.laws, law => first = first.min(law.next_release(after)));
+        first
     }
 
     /// Bytes of the pulses not over at `now` (running or to come) and of those running
@@ -391,12 +390,8 @@ impl Container {
         if !self.is_running() {
             return SimTime::NEVER;
         }
-        let laws = self
-            .laws
-            .iter()
-            .map(|l| l.next_change(self.updated))
-            .min()
-            .unwrap_or(SimTime::NEVER);
+        let mut laws = SimTime::NEVER;
+        each_law!(self.laws, law => laws = laws.min(law.next_change(self.updated)));
         let held_limit = match self.jvm {
             Some(j) => self.limit - j.non_heap,
             None => self.limit,
