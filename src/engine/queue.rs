@@ -9,7 +9,13 @@
 //! rebuilt without them, so memory stays proportional to the live events however often
 //! a prediction is moved (amortised O(1) per cancel).
 //!
-//! Costs: `schedule` O(log n), `pop` O(log n) amortised, `cancel` O(1) amortised.
+//! An entry earlier than everything in the heap is kept beside it instead, in `front`:
+//! a stream whose next event is usually the soonest (per-request arrivals: one every
+//! 0.1 ms in a 100-pod mesh, against stats flushes and exports every second or more)
+//! then goes through the queue without a sift.
+//!
+//! Costs: `schedule` O(log n), `pop` O(log n) amortised, `cancel` O(1) amortised; O(1)
+//! for an event scheduled earlier than every other and popped next.
 
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
@@ -65,6 +71,9 @@ const MIN_REBUILD: usize = 64;
 /// A priority queue of events of type `E` with a clock that advances as events are taken.
 pub struct EventQueue<E> {
     heap: BinaryHeap<Entry>,
+    /// An entry earlier than every entry in `heap` (in (time, sequence) order), kept
+    /// out of it.
+    front: Option<Entry>,
     slots: Vec<Slot<E>>,
     /// Slots holding no event, to reuse.
     free: Vec<u32>,
@@ -83,6 +92,7 @@ impl<E> EventQueue<E> {
     pub fn new() -> Self {
         EventQueue {
             heap: BinaryHeap::new(),
+            front: None,
             slots: Vec::new(),
             free: Vec::new(),
             next_seq: 0,
@@ -116,11 +126,23 @@ impl<E> EventQueue<E> {
         };
         let seq = self.next_seq;
         self.next_seq += 1;
-        self.heap.push(Entry {
+        let entry = Entry {
             time: at.max(self.now),
             seq,
             key,
-        });
+        };
+        // `Entry`'s order is reversed (the heap pops its greatest): `>` is earlier.
+        let soonest = match &self.front {
+            Some(front) => entry > *front,
+            None => self.heap.peek().is_none_or(|top| entry > *top),
+        };
+        if soonest {
+            if let Some(later) = self.front.replace(entry) {
+                self.heap.push(later);
+            }
+        } else {
+            self.heap.push(entry);
+        }
         key
     }
 
@@ -131,7 +153,7 @@ impl<E> EventQueue<E> {
             return;
         }
         let stale = self.stale();
-        if stale > MIN_REBUILD && 2 * stale > self.heap.len() {
+        if stale > MIN_REBUILD && 2 * stale > self.len() {
             let slots = &self.slots;
             self.heap
                 .retain(|e| slots[e.key.slot as usize].generation == e.key.generation);
@@ -151,11 +173,11 @@ impl<E> EventQueue<E> {
     /// clock to its time. O(log n) amortised.
     pub fn pop_until(&mut self, horizon: SimTime) -> Option<(SimTime, E)> {
         loop {
-            let top = self.heap.peek()?;
+            let top = self.front.as_ref().or_else(|| self.heap.peek())?;
             if top.time > horizon {
                 return None;
             }
-            let Entry { time, key, .. } = self.heap.pop()?;
+            let Entry { time, key, .. } = self.front.take().or_else(|| self.heap.pop())?;
             let Some(event) = self.release(key) else {
                 continue;
             };
@@ -168,12 +190,14 @@ impl<E> EventQueue<E> {
     /// way): lets a caller finish an instant once nothing else happens in it.
     pub fn next_time(&mut self) -> Option<SimTime> {
         loop {
-            let top = self.heap.peek()?;
+            let top = self.front.as_ref().or_else(|| self.heap.peek())?;
             let slot = &self.slots[top.key.slot as usize];
             if slot.generation == top.key.generation {
                 return Some(top.time);
             }
-            self.heap.pop();
+            if self.front.take().is_none() {
+                self.heap.pop();
+            }
         }
     }
 
@@ -184,18 +208,18 @@ impl<E> EventQueue<E> {
 
     /// Entries held, stale ones included until they are dropped.
     pub fn len(&self) -> usize {
-        self.heap.len()
+        self.heap.len() + usize::from(self.front.is_some())
     }
 
     /// `true` when nothing is held.
     pub fn is_empty(&self) -> bool {
-        self.heap.is_empty()
+        self.front.is_none() && self.heap.is_empty()
     }
 
     /// Heap entries whose scheduling was cancelled or moved: every entry but one per
     /// slot in use.
     fn stale(&self) -> usize {
-        self.heap.len() - (self.slots.len() - self.free.len())
+        self.len() - (self.slots.len() - self.free.len())
     }
 
     /// Ends `key`'s scheduling if it is current: takes its event and frees its slot.
@@ -266,6 +290,27 @@ mod tests {
         assert!(q.slots.len() <= 2, "slots {}", q.slots.len());
         assert_eq!(q.pop().map(|(t, _)| t), Some(SimTime::from_secs(1_099_999)));
         assert!(q.pop().is_none());
+    }
+
+    #[test]
+    fn the_soonest_event_goes_through_without_the_heap() {
+        let mut q = EventQueue::new();
+        q.schedule(SimTime::from_secs(10), "flush");
+        q.schedule(SimTime::from_secs(20), "export");
+        for i in 1..=5 {
+            q.schedule(SimTime::from_nanos(i * 1_000_000), "arrival");
+            assert_eq!(q.heap.len(), 2, "the arrival entered the heap");
+            assert_eq!(
+                q.pop(),
+                Some((SimTime::from_nanos(i * 1_000_000), "arrival"))
+            );
+        }
+        // A sooner one takes its place; the one it displaces is still next after it.
+        q.schedule(SimTime::from_secs(3), "later");
+        q.schedule(SimTime::from_secs(2), "sooner");
+        assert_eq!(q.pop().map(|x| x.1), Some("sooner"));
+        assert_eq!(q.pop().map(|x| x.1), Some("later"));
+        assert_eq!(q.pop().map(|x| x.1), Some("flush"));
     }
 
     #[test]
