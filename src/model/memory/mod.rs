@@ -133,37 +133,6 @@ pub enum Knob {
     Mtls(bool),
 }
 
-/// A container's laws added up (see [`MemoryLaw::add_to`]).
-#[derive(Copy, Clone, Debug)]
-pub(crate) struct Sums {
-    /// Bytes held at the last update.
-    pub bytes: f64,
-    /// Growth in bytes per second.
-    pub slope: f64,
-    /// The first law's periodic part in closed form, if any.
-    pub ripple: Option<Ripple>,
-    /// Bytes held on top while the main thread's background work runs.
-    pub busy_extra: f64,
-    /// The laws' excursions above their means.
-    pub pulses: Pulses,
-    /// Some law gives bytes back on its own before its next change.
-    pub releases: bool,
-}
-
-impl Default for Sums {
-    /// Nothing yet: the sums start from -0.0, as `Iterator::sum` does.
-    fn default() -> Self {
-        Sums {
-            bytes: -0.0,
-            slope: -0.0,
-            ripple: None,
-            busy_extra: -0.0,
-            pulses: Pulses::default(),
-            releases: false,
-        }
-    }
-}
-
 /// A growth law: bytes held, and how they change between breakpoints.
 pub(crate) trait MemoryLaw {
     /// The process (re)starts at `now` with nothing allocated; `warm` says it has in fact
@@ -229,22 +198,6 @@ pub(crate) trait MemoryLaw {
     /// [`MemoryLaw::next_change`] (default: none).
     fn pulse(&self) -> Option<Pulse> {
         None
-    }
-    /// Adds the law to its container's sums in one call: [`MemoryLaw::bytes`],
-    /// [`MemoryLaw::slope`] and [`MemoryLaw::busy_extra`], and [`MemoryLaw::ripple`] if
-    /// none came before. The container adds these up after every change (per request,
-    /// in per-request fidelity): one dispatch per law instead of four.
-    fn add_to(&self, sums: &mut Sums) {
-        sums.bytes += self.bytes();
-        sums.slope += self.slope();
-        sums.busy_extra += self.busy_extra();
-        if sums.ripple.is_none() {
-            sums.ripple = self.ripple();
-        }
-        if let Some(p) = self.pulse() {
-            sums.pulses.push(p);
-        }
-        sums.releases |= self.releases();
     }
     /// `true` while the law holds a backlog of requests the workers have not caught up
     /// with (default: never).

@@ -4,7 +4,7 @@
 
 use super::{ArrivalSteps, Container};
 use crate::engine::{SimDuration, SimTime};
-use crate::model::memory::{MemoryLaw, Pulses, Ripple, Sums, each_law};
+use crate::model::memory::{MemoryLaw, Pulses, Ripple, each_law};
 
 /// What a container's laws add up to at their last update.
 #[derive(Copy, Clone, Debug)]
@@ -70,18 +70,33 @@ impl Container {
 
     /// The laws' sums, afresh.
     fn sum_laws(&self) -> Summary {
-        let mut sums = Sums::default();
-        each_law!(self.laws, law => law.add_to(&mut sums));
-        let ripple = sums.ripple.map(|mut r| {
-            r.height += sums.busy_extra;
+        // Sums from -0.0, as `Iterator::sum` adds; the first ripple is the container's.
+        let (mut trend, mut slope, mut busy_extra) = (-0.0, -0.0, -0.0);
+        let mut ripple: Option<Ripple> = None;
+        let mut pulses = Pulses::default();
+        let mut releases = false;
+        each_law!(self.laws, law => {
+            trend += law.bytes();
+            slope += law.slope();
+            busy_extra += law.busy_extra();
+            if ripple.is_none() {
+                ripple = law.ripple();
+            }
+            if let Some(p) = law.pulse() {
+                pulses.push(p);
+            }
+            releases |= law.releases();
+        });
+        let ripple = ripple.map(|mut r| {
+            r.height += busy_extra;
             r
         });
         let mut s = Summary {
-            trend: sums.bytes,
-            slope: sums.slope,
+            trend,
+            slope,
             ripple,
-            pulses: sums.pulses,
-            releases: sums.releases,
+            pulses,
+            releases,
             held: 0.0,
         };
         s.held = s.with_windows_at(s.trend, self.updated);
